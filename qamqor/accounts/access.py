@@ -1,0 +1,188 @@
+"""The only way to fetch protected objects.
+
+A user's `Scope` is computed once per request from their memberships: the schools they read
+or write (by role), the classes they teach, the children and families they are a guardian of.
+Each protected model states in `access_q(scope, write)` which rows a scope reaches; this
+module applies it. Without access the answer is 404, so existence never leaks.
+
+This module imports no other app: models are looked up by label, so every app can import
+it without making the app graph cyclic (see docs/decisions.md).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from functools import cached_property
+from typing import Any, TypeVar
+
+from django.apps import apps
+from django.db.models import Model, QuerySet
+from django.http import Http404
+
+from .models import (
+    AUDIT_READERS,
+    CATEGORY_READERS,
+    SCHOOL_READERS,
+    SCHOOL_WRITERS,
+    Membership,
+    Role,
+    User,
+)
+
+M = TypeVar("M", bound=Model)
+
+
+class Scope:
+    def __init__(self, user: Any):
+        self.user = user
+        self.authenticated = bool(user and user.is_authenticated)
+
+    @cached_property
+    def roles_by_school(self) -> dict[int, set[str]]:
+        """School id → the user's roles there (district officers get their district's schools)."""
+        result: dict[int, set[str]] = defaultdict(set)
+        if not self.authenticated:
+            return result
+        school_model = apps.get_model("registry", "School")
+        if self.user.is_superuser:
+            for school_id in school_model.objects.values_list("id", flat=True):
+                result[school_id].add(Role.ADMIN)
+        district_roles: dict[int, set[str]] = defaultdict(set)
+        for m in Membership.objects.filter(user=self.user).only("role", "school_id", "district_id"):
+            if m.school_id:
+                result[m.school_id].add(m.role)
+            elif m.district_id:
+                district_roles[m.district_id].add(m.role)
+        if district_roles:
+            schools = school_model.objects.filter(district_id__in=district_roles)
+            for school_id, district_id in schools.values_list("id", "district_id"):
+                result[school_id] |= district_roles[district_id]
+        return dict(result)
+
+    def roles_in(self, school_id: int | None) -> set[str]:
+        return self.roles_by_school.get(school_id or 0, set())
+
+    def has_role(self, school_id: int | None, *roles: str) -> bool:
+        return bool(self.roles_in(school_id) & set(roles))
+
+    def school_ids(self, write: bool = False, roles: Iterable[str] | None = None) -> set[int]:
+        """Schools where the user has one of `roles` (default: the readers or the writers)."""
+        wanted = set(roles) if roles is not None else (SCHOOL_WRITERS if write else SCHOOL_READERS)
+        return {sid for sid, have in self.roles_by_school.items() if have & wanted}
+
+    @property
+    def member_school_ids(self) -> set[int]:
+        """Every school the user has any role in (for listing schools)."""
+        return set(self.roles_by_school)
+
+    @cached_property
+    def class_ids(self) -> set[int]:
+        if not self.authenticated:
+            return set()
+        return set(self.user.taught_classes.values_list("id", flat=True))
+
+    @cached_property
+    def family_ids(self) -> set[int]:
+        if not self.authenticated:
+            return set()
+        return set(self.user.guardian_profiles.values_list("family_id", flat=True))
+
+    @cached_property
+    def child_ids(self) -> set[int]:
+        if not self.family_ids:
+            return set()
+        pupil_model = apps.get_model("registry", "Pupil")
+        return set(
+            pupil_model.objects.filter(family_id__in=self.family_ids).values_list("id", flat=True)
+        )
+
+    def can_see_categories(self, school_id: int | None) -> bool:
+        return self.has_role(school_id, *CATEGORY_READERS)
+
+    def can_write(self, school_id: int | None) -> bool:
+        return self.has_role(school_id, *SCHOOL_WRITERS)
+
+    def can_read_audit(self, school_id: int | None) -> bool:
+        return self.has_role(school_id, *AUDIT_READERS)
+
+    @property
+    def is_staff_anywhere(self) -> bool:
+        """Has any school-reading role (the registry's pages are for them)."""
+        return bool(self.school_ids())
+
+
+def get_scope(user: Any) -> Scope:
+    scope = getattr(user, "_qamqor_scope", None)
+    if scope is None:
+        scope = Scope(user)
+        if user is not None:
+            try:
+                user._qamqor_scope = scope
+            except AttributeError:  # AnonymousUser may refuse attributes on some versions
+                pass
+    return scope
+
+
+def visible(user: Any, model: type[M], write: bool = False) -> QuerySet[M]:
+    """Every row of `model` the user may read (or write)."""
+    scope = get_scope(user)
+    if not scope.authenticated:
+        return model._default_manager.none()
+    return model._default_manager.filter(model.access_q(scope, write=write))  # type: ignore[attr-defined]
+
+
+def get_for_user(user: Any, model: type[M], pk: Any, write: bool = False) -> M:
+    try:
+        return visible(user, model, write=write).get(pk=pk)
+    except (model.DoesNotExist, ValueError, TypeError) as exc:  # type: ignore[attr-defined]
+        raise Http404 from exc
+
+
+def get_pupil_for_user(user: Any, pk: Any, write: bool = False) -> Any:
+    return get_for_user(user, apps.get_model("registry", "Pupil"), pk, write=write)
+
+
+def get_family_for_user(user: Any, pk: Any, write: bool = False) -> Any:
+    return get_for_user(user, apps.get_model("registry", "Family"), pk, write=write)
+
+
+def get_school_for_user(
+    user: Any, pk: Any, write: bool = False, roles: Iterable[str] | None = None
+) -> Any:
+    """A school the user reads (or writes, or holds one of `roles` in); 404 otherwise."""
+    scope = get_scope(user)
+    allowed = scope.school_ids(write=write, roles=roles)
+    try:
+        school_id = int(pk)
+    except (TypeError, ValueError) as exc:
+        raise Http404 from exc
+    if school_id not in allowed:
+        raise Http404
+    return apps.get_model("registry", "School").objects.get(pk=school_id)
+
+
+def require_school_role(user: Any, school_id: int, *roles: str) -> None:
+    if not get_scope(user).has_role(school_id, *roles):
+        raise Http404
+
+
+def readable_schools(user: Any, roles: Iterable[str] | None = None) -> QuerySet:
+    school_model = apps.get_model("registry", "School")
+    scope = get_scope(user)
+    ids = scope.member_school_ids if roles is None else scope.school_ids(roles=roles)
+    return school_model.objects.filter(id__in=ids)
+
+
+__all__ = [
+    "Scope",
+    "User",
+    "get_scope",
+    "visible",
+    "get_for_user",
+    "get_pupil_for_user",
+    "get_family_for_user",
+    "get_school_for_user",
+    "require_school_role",
+    "readable_schools",
+]

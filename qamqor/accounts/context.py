@@ -1,0 +1,25 @@
+"""Navigation for the base template: what the signed-in user's roles open."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+
+from .access import get_scope
+from .models import AUDIT_READERS, SCHOOL_READERS
+
+
+def navigation(request: HttpRequest) -> dict:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    scope = get_scope(user)
+    return {
+        "nav": {
+            "registry": bool(scope.school_ids(roles=SCHOOL_READERS) or scope.class_ids),
+            "children": bool(scope.child_ids),
+            "eligibility": bool(scope.school_ids(write=True)),
+            "reports": bool(scope.school_ids(roles=SCHOOL_READERS)),
+            "audit": bool(scope.school_ids(roles=AUDIT_READERS)),
+            "import": bool(scope.school_ids(write=True)),
+        }
+    }

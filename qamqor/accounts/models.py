@@ -1,0 +1,112 @@
+"""Users, their roles in schools and districts, and personal API tokens."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    PEDAGOGUE = "pedagogue", _("social pedagogue")
+    PRINCIPAL = "principal", _("principal")
+    BOARD = "board", _("board of trustees member")
+    TEACHER = "teacher", _("class teacher")
+    CANTEEN = "canteen", _("canteen operator")
+    PARENT = "parent", _("parent")
+    DISTRICT = "district", _("district officer")
+    ADMIN = "admin", _("administrator")
+
+
+# Roles that read every pupil of their schools; the others see only what they are bound to.
+SCHOOL_READERS = {Role.PEDAGOGUE, Role.PRINCIPAL, Role.BOARD, Role.DISTRICT, Role.ADMIN}
+# Roles that write the registry and categories of their schools.
+SCHOOL_WRITERS = {Role.PEDAGOGUE, Role.ADMIN}
+# Roles that may see a child's support category (never the canteen or a TV screen).
+CATEGORY_READERS = {Role.PEDAGOGUE, Role.PRINCIPAL, Role.BOARD, Role.DISTRICT, Role.ADMIN}
+# Roles that read the audit trail.
+AUDIT_READERS = {Role.PRINCIPAL, Role.ADMIN}
+
+
+class User(AbstractUser):
+    full_name = models.CharField(_("full name"), max_length=300, blank=True)
+    failed_logins = models.PositiveSmallIntegerField(default=0)
+    locked_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def display_name(self) -> str:
+        return self.full_name or self.get_full_name() or self.username
+
+    def is_locked(self, now: dt.datetime) -> bool:
+        return self.locked_until is not None and self.locked_until > now
+
+
+class Membership(models.Model):
+    """A role of a user in one school, or (for district officers) in one district."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices)
+    school = models.ForeignKey(
+        "registry.School",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="memberships",
+    )
+    district = models.ForeignKey(
+        "registry.District",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="memberships",
+    )
+    organisation = models.CharField(
+        _("organisation"), max_length=300, blank=True, help_text=_("e.g. the canteen operator")
+    )
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(school__isnull=False) | Q(district__isnull=False),
+                name="membership_has_scope",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "role", "school", "district"], name="membership_unique"
+            ),
+        ]
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.get_role_display()} · {self.school or self.district}"
+
+
+def hash_token(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+class ApiToken(models.Model):
+    """A personal API token; only its SHA-256 is stored, the raw value is shown once."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    key_hash = models.CharField(max_length=64, unique=True)
+    prefix = models.CharField(max_length=8)
+    label = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked = models.BooleanField(default=False)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.user})"
+

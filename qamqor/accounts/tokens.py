@@ -1,0 +1,38 @@
+"""Personal API tokens: issued once in the clear, stored as SHA-256, resolved per request."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+
+from qamqor.core.clock import now
+
+from .models import ApiToken, User, hash_token
+
+TOKEN_PREFIX = "qmq_"
+
+
+def issue_token(user: User, label: str = "") -> str:
+    raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    ApiToken.objects.create(
+        user=user, key_hash=hash_token(raw), prefix=raw[len(TOKEN_PREFIX) :][:8], label=label
+    )
+    return raw
+
+
+def user_for_token(raw: str) -> User | None:
+    """The active user owning this token, or None. One indexed lookup."""
+    if not raw:
+        return None
+    token = (
+        ApiToken.objects.select_related("user")
+        .filter(key_hash=hash_token(raw), revoked=False)
+        .first()
+    )
+    if token is None or not token.user.is_active:
+        return None
+    moment = now()
+    # Touch last_used at most hourly: no write on every request.
+    if token.last_used_at is None or moment - token.last_used_at > dt.timedelta(hours=1):
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=moment)
+    return token.user

@@ -1,0 +1,58 @@
+"""The JSON API under /api/v1/ (OpenAPI at /api/docs)."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from qamqor.accounts.api import router as accounts_router
+from qamqor.accounts.api_auth import API_AUTH
+from qamqor.core.api import ApiError
+from qamqor.core.api import router as core_router
+from qamqor.registry.api import router as registry_router
+from qamqor.reports.api import router as reports_router
+
+api = NinjaAPI(
+    title="Qamqor API",
+    version="1",
+    urls_namespace="api",
+    auth=API_AUTH,
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+
+
+@api.exception_handler(ApiError)
+def on_api_error(request: HttpRequest, exc: ApiError):
+    return api.create_response(request, exc.payload(), status=exc.status)
+
+
+@api.exception_handler(ValidationError)
+def on_validation_error(request: HttpRequest, exc: ValidationError):
+    return api.create_response(
+        request,
+        {"code": "invalid", "message": _("The request is not valid."), "detail": exc.errors},
+        status=422,
+    )
+
+
+@api.exception_handler(AuthenticationError)
+def on_auth_error(request: HttpRequest, exc: AuthenticationError):
+    return api.create_response(
+        request, {"code": "unauthorized", "message": _("Sign in or send a valid token.")}, status=401
+    )
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request: HttpRequest, exc: HttpError):
+    return api.create_response(
+        request, {"code": "error", "message": str(exc)}, status=exc.status_code
+    )
+
+
+api.add_router("/v1/", core_router)
+api.add_router("/v1/", accounts_router)
+api.add_router("/v1/", registry_router)
+api.add_router("/v1/", reports_router)

@@ -1,0 +1,51 @@
+"""Who created, changed, deleted or viewed which personal data, when and from where."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class AuditEvent(models.Model):
+    class Action(models.TextChoices):
+        VIEW = "view", _("viewed")
+        CREATE = "create", _("created")
+        UPDATE = "update", _("changed")
+        DELETE = "delete", _("deleted")
+        EXPORT = "export", _("exported")
+        IMPORT = "import", _("imported")
+
+    at = models.DateTimeField(_("when"), db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("who"),
+    )
+    action = models.CharField(_("action"), max_length=8, choices=Action.choices)
+    object_type = models.CharField(_("object type"), max_length=50)
+    object_id = models.CharField(_("object id"), max_length=40, blank=True)
+    object_label = models.CharField(_("object"), max_length=200, blank=True)
+    school_id = models.BigIntegerField(null=True, db_index=True)
+    # Field names only, never values: the trail must not become a second copy of the data.
+    fields = models.JSONField(_("fields"), default=list, blank=True)
+    ip = models.GenericIPAddressField(_("from"), null=True, blank=True)
+    channel = models.CharField(_("channel"), max_length=8, default="web")
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["object_type", "object_id"])]
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.user_id} {self.action} {self.object_type}#{self.object_id}"
+
+    @classmethod
+    def access_q(cls, scope, write: bool = False) -> Q:  # noqa: ANN001
+        from qamqor.accounts.models import AUDIT_READERS
+
+        return Q(school_id__in=scope.school_ids(roles=AUDIT_READERS))

@@ -1,0 +1,212 @@
+"""Every write to the registry: pupils, families, guardians, members, incomes.
+
+Each function owns its transaction and records the change in the audit trail (field names
+only). Validation happens in the forms/schemas before; the services re-check the invariants
+that must hold whatever the caller (IIN agreement) and raise `RegistryError` with a code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from qamqor.audit.services import record
+from qamqor.core import ids
+from qamqor.core.validators import message_for
+
+from .models import Family, FamilyMember, Guardian, Income, Pupil, School
+
+
+class RegistryError(Exception):
+    def __init__(self, code: str, field: str | None = None, message: str | None = None):
+        super().__init__(message or message_for(code))
+        self.code = code
+        self.field = field
+        self.message = message or message_for(code)
+
+
+PUPIL_FIELDS = ("iin", "surname", "name", "patronymic", "birth_date", "sex", "status",
+                "school_class", "family")
+FAMILY_FIELDS = ("address", "phone", "notes")
+GUARDIAN_FIELDS = ("iin", "surname", "name", "patronymic", "relation", "phone", "iban",
+                   "lives_with_family")
+
+
+def _apply(obj: Any, data: Mapping[str, Any], allowed: Iterable[str]) -> list[str]:
+    changed = []
+    for field in allowed:
+        if field in data and getattr(obj, field) != data[field]:
+            setattr(obj, field, data[field])
+            changed.append(field)
+    return changed
+
+
+def _check_pupil(pupil: Pupil) -> None:
+    errors = pupil.iin_errors()
+    if errors:
+        code = errors[0]
+        # A malformed IIN is "iin_invalid"; an IIN that disagrees with the birth date or
+        # sex keeps its own code so the form can point at the right field.
+        public = code if code.endswith("_mismatch") else "iin_invalid"
+        raise RegistryError(public, "iin", message_for(code))
+    if pupil.school_class_id and pupil.school_class.school_id != pupil.school_id:
+        raise RegistryError("class_other_school", "school_class", _("The class belongs to another school."))
+    if pupil.family_id and pupil.family.school_id != pupil.school_id:
+        raise RegistryError("family_other_school", "family", _("The family belongs to another school."))
+    try:
+        pupil.full_clean(validate_unique=False, validate_constraints=False)
+    except ValidationError as exc:
+        field, messages = next(iter(exc.message_dict.items()))
+        raise RegistryError("invalid", field, " ".join(messages)) from exc
+
+
+@transaction.atomic
+def create_pupil(user: Any, school: School, data: Mapping[str, Any]) -> Pupil:
+    pupil = Pupil(school=school)
+    _apply(pupil, data, PUPIL_FIELDS)
+    if not pupil.birth_date or not pupil.sex:
+        # The IIN carries both; fill what the caller left out.
+        result = ids.validate_iin(pupil.iin or "")
+        if result.valid:
+            pupil.birth_date = pupil.birth_date or result.birth_date
+            pupil.sex = pupil.sex or result.sex or ""
+    _check_pupil(pupil)
+    if Pupil.objects.filter(iin=pupil.iin).exists():
+        raise RegistryError("iin_duplicate", "iin", _("A pupil with this IIN is already registered."))
+    pupil.save()
+    record(user, "create", pupil, fields=[f for f in PUPIL_FIELDS if f in data])
+    return pupil
+
+
+@transaction.atomic
+def update_pupil(user: Any, pupil: Pupil, data: Mapping[str, Any]) -> Pupil:
+    changed = _apply(pupil, data, PUPIL_FIELDS)
+    if not changed:
+        return pupil
+    _check_pupil(pupil)
+    if "iin" in changed and Pupil.objects.filter(iin=pupil.iin).exclude(pk=pupil.pk).exists():
+        raise RegistryError("iin_duplicate", "iin", _("A pupil with this IIN is already registered."))
+    pupil.save(update_fields=[*changed, "updated_at"])
+    record(user, "update", pupil, fields=changed)
+    return pupil
+
+
+@transaction.atomic
+def create_family(user: Any, school: School, data: Mapping[str, Any]) -> Family:
+    family = Family(school=school)
+    _apply(family, data, FAMILY_FIELDS)
+    family.save()
+    record(user, "create", family, fields=[f for f in FAMILY_FIELDS if f in data])
+    return family
+
+
+@transaction.atomic
+def update_family(user: Any, family: Family, data: Mapping[str, Any]) -> Family:
+    changed = _apply(family, data, FAMILY_FIELDS)
+    if changed:
+        family.save(update_fields=[*changed, "updated_at"])
+        record(user, "update", family, fields=changed)
+    return family
+
+
+def _check_guardian(guardian: Guardian) -> None:
+    result = ids.validate_iin(guardian.iin or "")
+    if not result.valid:
+        raise RegistryError("iin_invalid", "iin", message_for(result.error or "iin_checksum"))
+    if guardian.iban:
+        guardian.iban = ids.normalize_iban(guardian.iban)
+        error = ids.validate_iban_kz(guardian.iban)
+        if error:
+            raise RegistryError("iban_invalid", "iban", message_for(error))
+
+
+@transaction.atomic
+def save_guardian(user: Any, family: Family, data: Mapping[str, Any],
+                  guardian: Guardian | None = None) -> Guardian:
+    creating = guardian is None
+    guardian = guardian or Guardian(family=family)
+    changed = _apply(guardian, data, GUARDIAN_FIELDS)
+    _check_guardian(guardian)
+    if creating:
+        guardian.save()
+    elif changed:
+        guardian.save(update_fields=changed)
+    if creating or changed:
+        record(user, "create" if creating else "update", guardian, fields=changed,
+               school_id=family.school_id)
+    return guardian
+
+
+@transaction.atomic
+def delete_guardian(user: Any, guardian: Guardian) -> None:
+    record(user, "delete", guardian, school_id=guardian.family.school_id)
+    guardian.delete()
+
+
+@transaction.atomic
+def add_income(user: Any, family: Family, source: str, monthly_amount: int,
+               earner: str = "") -> Income:
+    income = Income.objects.create(family=family, source=source,
+                                   monthly_amount=monthly_amount, earner=earner)
+    record(user, "create", income, fields=["source", "monthly_amount", "earner"],
+           school_id=family.school_id)
+    return income
+
+
+@transaction.atomic
+def delete_income(user: Any, income: Income) -> None:
+    record(user, "delete", income, school_id=income.family.school_id)
+    income.delete()
+
+
+@transaction.atomic
+def add_family_member(user: Any, family: Family, data: Mapping[str, Any]) -> FamilyMember:
+    member = FamilyMember(family=family)
+    _apply(member, data, ("full_name", "relation", "birth_date", "iin"))
+    if member.iin:
+        result = ids.validate_iin(member.iin)
+        if not result.valid:
+            raise RegistryError("iin_invalid", "iin", message_for(result.error or ""))
+    member.save()
+    record(user, "create", member, fields=list(data), school_id=family.school_id)
+    return member
+
+
+@transaction.atomic
+def delete_family_member(user: Any, member: FamilyMember) -> None:
+    record(user, "delete", member, school_id=member.family.school_id)
+    member.delete()
+
+
+def family_size(family: Family) -> int:
+    """Members for the per-capita income test: pupils, guardians living with them, others."""
+    return (
+        family.pupils.count()
+        + family.guardians.filter(lives_with_family=True).count()
+        + family.others.count()
+    )
+
+
+def family_income(family: Family) -> int:
+    return sum(family.incomes.values_list("monthly_amount", flat=True))
+
+
+__all__ = [
+    "RegistryError",
+    "create_pupil",
+    "update_pupil",
+    "create_family",
+    "update_family",
+    "save_guardian",
+    "delete_guardian",
+    "add_income",
+    "delete_income",
+    "add_family_member",
+    "delete_family_member",
+    "family_size",
+    "family_income",
+]
