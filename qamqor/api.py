@@ -11,6 +11,7 @@ from qamqor.accounts.api import router as accounts_router
 from qamqor.accounts.api_auth import API_AUTH
 from qamqor.core.api import ApiError
 from qamqor.core.api import router as core_router
+from qamqor.eligibility.api import router as eligibility_router
 from qamqor.registry.api import router as registry_router
 from qamqor.reports.api import router as reports_router
 
@@ -41,7 +42,9 @@ def on_validation_error(request: HttpRequest, exc: ValidationError):
 @api.exception_handler(AuthenticationError)
 def on_auth_error(request: HttpRequest, exc: AuthenticationError):
     return api.create_response(
-        request, {"code": "unauthorized", "message": _("Sign in or send a valid token.")}, status=401
+        request,
+        {"code": "unauthorized", "message": _("Sign in or send a valid token.")},
+        status=401,
     )
 
 
@@ -56,3 +59,4 @@ api.add_router("/v1/", core_router)
 api.add_router("/v1/", accounts_router)
 api.add_router("/v1/", registry_router)
 api.add_router("/v1/", reports_router)
+api.add_router("/v1/", eligibility_router)

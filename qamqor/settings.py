@@ -44,6 +44,7 @@ def env_list(name: str, default: list[str]) -> list[str]:
 TESTING = "pytest" in sys.modules or env_bool("QAMQOR_TESTING")
 DEBUG = env_bool("DEBUG", False)
 
+
 def _installation_secret() -> str:
     """A random key made once per installation and kept in var/ (mode 0600).
 

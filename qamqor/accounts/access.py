@@ -107,6 +107,10 @@ class Scope:
         return self.has_role(school_id, *AUDIT_READERS)
 
     @property
+    def can_read_audit_anywhere(self) -> bool:
+        return bool(self.school_ids(roles=AUDIT_READERS))
+
+    @property
     def is_staff_anywhere(self) -> bool:
         """Has any school-reading role (the registry's pages are for them)."""
         return bool(self.school_ids())

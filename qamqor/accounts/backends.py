@@ -17,7 +17,9 @@ from .models import User
 class LockoutModelBackend(ModelBackend):
     """ModelBackend that refuses a locked account and locks one after N failures in a row."""
 
-    def authenticate(self, request: Any, username: str | None = None, password: str | None = None, **kwargs: Any) -> Any:
+    def authenticate(
+        self, request: Any, username: str | None = None, password: str | None = None, **kwargs: Any
+    ) -> Any:
         if username is None:
             username = kwargs.get(User.USERNAME_FIELD)
         try:

@@ -9,7 +9,7 @@ from qamqor.core.clock import now
 
 from .models import ApiToken, User, hash_token
 
-TOKEN_PREFIX = "qmq_"
+TOKEN_PREFIX = "qmq_"  # noqa: S105 -- a visible marker, not a secret
 
 
 def issue_token(user: User, label: str = "") -> str:

@@ -50,9 +50,15 @@ def record(
     )
 
 
-def record_many(user: Any, action: str, object_type: str, school_id: int | None, count: int, label: str = "") -> AuditEvent:
+def record_many(
+    user: Any, action: str, object_type: str, school_id: int | None, count: int, label: str = ""
+) -> AuditEvent:
     """One row for a bulk operation (an import or an export), naming how many records."""
     return record(
-        user, action, object_type=object_type, school_id=school_id, object_id="",
+        user,
+        action,
+        object_type=object_type,
+        school_id=school_id,
+        object_id="",
         label=label or f"{count}",
     )

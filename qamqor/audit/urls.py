@@ -1,8 +1,6 @@
 from django.urls import path
 
-from qamqor.reports import views
+from . import views
 
 app_name = "audit"
-urlpatterns = [
-    path("", views.home, name="events"),
-]
+urlpatterns = [path("", views.events, name="events")]

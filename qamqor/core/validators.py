@@ -18,6 +18,10 @@ MESSAGES = {
     "iban_checksum": _("The IBAN check digits are wrong: the account number has a typo."),
     "iin_birth_date_mismatch": _("The birth date does not agree with the IIN."),
     "iin_sex_mismatch": _("The sex does not agree with the IIN."),
+    "iin_duplicate": _("A pupil with this IIN is already registered."),
+    "class_unknown": _("There is no such class in this school."),
+    "family_unknown": _("There is no such family in this school."),
+    "status_unknown": _("Unknown status."),
 }
 
 
@@ -28,8 +32,7 @@ def message_for(code: str) -> str:
 def validate_iin(value: str) -> None:
     result = ids.validate_iin(value or "")
     if not result.valid:
-        assert result.error is not None
-        raise ValidationError(MESSAGES[result.error], code="iin_invalid")
+        raise ValidationError(message_for(result.error or "iin_checksum"), code="iin_invalid")
 
 
 def validate_bin(value: str) -> None:

@@ -92,13 +92,17 @@ class BoardDecision(models.Model):
     class Meta:
         ordering = ["-date"]
         constraints = [
-            models.UniqueConstraint(fields=["school", "number", "date"], name="board_decision_unique")
+            models.UniqueConstraint(
+                fields=["school", "number", "date"], name="board_decision_unique"
+            )
         ]
         verbose_name = _("board of trustees decision")
         verbose_name_plural = _("board of trustees decisions")
 
     def __str__(self) -> str:
-        return str(_("Decision № %(number)s of %(date)s") % {"number": self.number, "date": self.date})
+        return str(
+            _("Decision № %(number)s of %(date)s") % {"number": self.number, "date": self.date}
+        )
 
 
 class CategoryAssignment(models.Model):
@@ -119,9 +123,7 @@ class CategoryAssignment(models.Model):
     school = models.ForeignKey(
         "registry.School", on_delete=models.PROTECT, related_name="category_assignments"
     )
-    pupil = models.ForeignKey(
-        "registry.Pupil", on_delete=models.CASCADE, related_name="categories"
-    )
+    pupil = models.ForeignKey("registry.Pupil", on_delete=models.CASCADE, related_name="categories")
     category = models.CharField(_("category"), max_length=20, choices=Category.choices)
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.APPLIED

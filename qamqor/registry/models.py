@@ -7,6 +7,7 @@ import datetime as dt
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -23,12 +24,12 @@ class Bilingual(models.Model):
     class Meta:
         abstract = True
 
+    def __str__(self) -> str:
+        return self.name
+
     @property
     def name(self) -> str:
         return self.name_ru if (get_language() or "kk").startswith(("ru", "en")) else self.name_kk
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class Region(Bilingual):
@@ -121,6 +122,9 @@ class Family(models.Model):
     def __str__(self) -> str:
         return str(_("Family #%(id)s") % {"id": self.pk})
 
+    def get_absolute_url(self) -> str:
+        return reverse("registry:family", args=[self.pk])
+
     @classmethod
     def access_q(cls, scope, write: bool = False) -> Q:  # noqa: ANN001
         q = Q(school_id__in=scope.school_ids(write=write))
@@ -143,6 +147,9 @@ class Person(models.Model):
     class Meta:
         abstract = True
 
+    def __str__(self) -> str:
+        return self.full_name
+
     @property
     def full_name(self) -> str:
         return " ".join(p for p in (self.surname, self.name, self.patronymic) if p)
@@ -151,9 +158,6 @@ class Person(models.Model):
     def short_name(self) -> str:
         """Name and surname initial: what a canteen or a TV screen may show."""
         return f"{self.name} {self.surname[:1]}."
-
-    def __str__(self) -> str:
-        return self.full_name
 
 
 class Pupil(Person):
@@ -201,6 +205,9 @@ class Pupil(Person):
         ]
         verbose_name = _("pupil")
         verbose_name_plural = _("pupils")
+
+    def get_absolute_url(self) -> str:
+        return reverse("registry:pupil", args=[self.pk])
 
     @classmethod
     def access_q(cls, scope, write: bool = False) -> Q:  # noqa: ANN001

@@ -19,6 +19,7 @@ from qamqor.core import ids
 from qamqor.core.validators import message_for
 
 from .models import Family, FamilyMember, Guardian, Income, Pupil, School
+from .selectors import family_figures
 
 
 class RegistryError(Exception):
@@ -29,11 +30,28 @@ class RegistryError(Exception):
         self.message = message or message_for(code)
 
 
-PUPIL_FIELDS = ("iin", "surname", "name", "patronymic", "birth_date", "sex", "status",
-                "school_class", "family")
+PUPIL_FIELDS = (
+    "iin",
+    "surname",
+    "name",
+    "patronymic",
+    "birth_date",
+    "sex",
+    "status",
+    "school_class",
+    "family",
+)
 FAMILY_FIELDS = ("address", "phone", "notes")
-GUARDIAN_FIELDS = ("iin", "surname", "name", "patronymic", "relation", "phone", "iban",
-                   "lives_with_family")
+GUARDIAN_FIELDS = (
+    "iin",
+    "surname",
+    "name",
+    "patronymic",
+    "relation",
+    "phone",
+    "iban",
+    "lives_with_family",
+)
 
 
 def _apply(obj: Any, data: Mapping[str, Any], allowed: Iterable[str]) -> list[str]:
@@ -54,9 +72,13 @@ def _check_pupil(pupil: Pupil) -> None:
         public = code if code.endswith("_mismatch") else "iin_invalid"
         raise RegistryError(public, "iin", message_for(code))
     if pupil.school_class_id and pupil.school_class.school_id != pupil.school_id:
-        raise RegistryError("class_other_school", "school_class", _("The class belongs to another school."))
+        raise RegistryError(
+            "class_other_school", "school_class", _("The class belongs to another school.")
+        )
     if pupil.family_id and pupil.family.school_id != pupil.school_id:
-        raise RegistryError("family_other_school", "family", _("The family belongs to another school."))
+        raise RegistryError(
+            "family_other_school", "family", _("The family belongs to another school.")
+        )
     try:
         pupil.full_clean(validate_unique=False, validate_constraints=False)
     except ValidationError as exc:
@@ -76,7 +98,9 @@ def create_pupil(user: Any, school: School, data: Mapping[str, Any]) -> Pupil:
             pupil.sex = pupil.sex or result.sex or ""
     _check_pupil(pupil)
     if Pupil.objects.filter(iin=pupil.iin).exists():
-        raise RegistryError("iin_duplicate", "iin", _("A pupil with this IIN is already registered."))
+        raise RegistryError(
+            "iin_duplicate", "iin", _("A pupil with this IIN is already registered.")
+        )
     pupil.save()
     record(user, "create", pupil, fields=[f for f in PUPIL_FIELDS if f in data])
     return pupil
@@ -89,7 +113,9 @@ def update_pupil(user: Any, pupil: Pupil, data: Mapping[str, Any]) -> Pupil:
         return pupil
     _check_pupil(pupil)
     if "iin" in changed and Pupil.objects.filter(iin=pupil.iin).exclude(pk=pupil.pk).exists():
-        raise RegistryError("iin_duplicate", "iin", _("A pupil with this IIN is already registered."))
+        raise RegistryError(
+            "iin_duplicate", "iin", _("A pupil with this IIN is already registered.")
+        )
     pupil.save(update_fields=[*changed, "updated_at"])
     record(user, "update", pupil, fields=changed)
     return pupil
@@ -125,8 +151,9 @@ def _check_guardian(guardian: Guardian) -> None:
 
 
 @transaction.atomic
-def save_guardian(user: Any, family: Family, data: Mapping[str, Any],
-                  guardian: Guardian | None = None) -> Guardian:
+def save_guardian(
+    user: Any, family: Family, data: Mapping[str, Any], guardian: Guardian | None = None
+) -> Guardian:
     creating = guardian is None
     guardian = guardian or Guardian(family=family)
     changed = _apply(guardian, data, GUARDIAN_FIELDS)
@@ -136,8 +163,13 @@ def save_guardian(user: Any, family: Family, data: Mapping[str, Any],
     elif changed:
         guardian.save(update_fields=changed)
     if creating or changed:
-        record(user, "create" if creating else "update", guardian, fields=changed,
-               school_id=family.school_id)
+        record(
+            user,
+            "create" if creating else "update",
+            guardian,
+            fields=changed,
+            school_id=family.school_id,
+        )
     return guardian
 
 
@@ -148,12 +180,19 @@ def delete_guardian(user: Any, guardian: Guardian) -> None:
 
 
 @transaction.atomic
-def add_income(user: Any, family: Family, source: str, monthly_amount: int,
-               earner: str = "") -> Income:
-    income = Income.objects.create(family=family, source=source,
-                                   monthly_amount=monthly_amount, earner=earner)
-    record(user, "create", income, fields=["source", "monthly_amount", "earner"],
-           school_id=family.school_id)
+def add_income(
+    user: Any, family: Family, source: str, monthly_amount: int, earner: str = ""
+) -> Income:
+    income = Income.objects.create(
+        family=family, source=source, monthly_amount=monthly_amount, earner=earner
+    )
+    record(
+        user,
+        "create",
+        income,
+        fields=["source", "monthly_amount", "earner"],
+        school_id=family.school_id,
+    )
     return income
 
 
@@ -184,15 +223,11 @@ def delete_family_member(user: Any, member: FamilyMember) -> None:
 
 def family_size(family: Family) -> int:
     """Members for the per-capita income test: pupils, guardians living with them, others."""
-    return (
-        family.pupils.count()
-        + family.guardians.filter(lives_with_family=True).count()
-        + family.others.count()
-    )
+    return family_figures(family)["members"]
 
 
 def family_income(family: Family) -> int:
-    return sum(family.incomes.values_list("monthly_amount", flat=True))
+    return family_figures(family)["income"]
 
 
 __all__ = [

@@ -1,10 +1,22 @@
-from django.urls import path
+from django.urls import include, path
 
-from qamqor.reports import views
+from . import views
 
 app_name = "registry"
 urlpatterns = [
-    path("pupils/", views.home, name="pupils"),
-    path("children/", views.home, name="my_children"),
-    path("import/", views.home, name="import"),
+    path("pupils/", views.pupil_list, name="pupils"),
+    path("pupils/new/", views.pupil_create, name="pupil_new"),
+    path("pupils/<int:pk>/", views.pupil_card, name="pupil"),
+    path("pupils/<int:pk>/edit/", views.pupil_edit, name="pupil_edit"),
+    path("families/new/", views.family_create, name="family_new"),
+    path("families/<int:pk>/", views.family_card, name="family"),
+    path("families/<int:pk>/edit/", views.family_edit, name="family_edit"),
+    path("families/<int:pk>/guardians/new/", views.guardian_edit, name="guardian_new"),
+    path("families/<int:pk>/guardians/<int:gpk>/", views.guardian_edit, name="guardian_edit"),
+    path("families/<int:pk>/incomes/", views.income_add, name="income_add"),
+    path("families/<int:pk>/incomes/<int:ipk>/delete/", views.income_delete, name="income_delete"),
+    path("families/<int:pk>/members/", views.member_add, name="member_add"),
+    path("families/<int:pk>/members/<int:mpk>/delete/", views.member_delete, name="member_delete"),
+    path("children/", views.my_children, name="my_children"),
+    path("exchange/", include("qamqor.registry.exchange.urls")),
 ]

@@ -1,3 +1,29 @@
-from ninja import Router
+from __future__ import annotations
+
+from django.http import HttpRequest
+from ninja import Router, Schema
+
+from qamqor.accounts import access
+from qamqor.accounts.models import CATEGORY_READERS
+from qamqor.core.clock import today
+
+from .monitoring import monitoring
 
 router = Router(tags=["reports"])
+
+
+class MonitoringOut(Schema):
+    families: int
+    children: int
+    asp: int
+    below_subsistence: int
+    other: int
+    orphans: int
+    emergency: int
+
+
+@router.get("/reports/monitoring", response=MonitoringOut)
+def monitoring_report(request: HttpRequest, school: int):
+    """Seed 000's table for one school: children whose category is confirmed and valid today."""
+    school_obj = access.get_school_for_user(request.auth, school, roles=CATEGORY_READERS)
+    return monitoring(school_obj, today())

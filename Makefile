@@ -1,0 +1,35 @@
+# The two commands of the README: `make demo` and `make test`. Everything else is a helper.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+QAMQOR := $(VENV)/bin/qamqor
+PORT ?= 8000
+
+.PHONY: demo test venv bench lint messages clean
+
+$(VENV)/.installed: pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	@touch $@
+
+venv: $(VENV)/.installed
+
+messages: venv
+	$(QAMQOR) compilemessages --ignore=.venv --ignore=node_modules -v 0
+
+demo: venv messages
+	QAMQOR_DEMO=1 DEBUG=1 $(QAMQOR) demo --port $(PORT)
+
+test: venv messages
+	bash scripts/test.sh
+
+lint: venv
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/ruff check .
+
+bench: venv messages
+	$(PY) bench/registry.py
+
+clean:
+	rm -rf $(VENV) var node_modules

@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from qamqor.accounts import access
+
+from .models import AuditEvent
+
+
+@login_required
+def events(request: HttpRequest) -> HttpResponse:
+    """The audit trail of the schools where the user is principal or administrator."""
+    if not access.get_scope(request.user).can_read_audit_anywhere:
+        raise Http404
+    qs = access.visible(request.user, AuditEvent).select_related("user")
+    action = request.GET.get("action")
+    if action in AuditEvent.Action.values:
+        qs = qs.filter(action=action)
+    who = (request.GET.get("who") or "").strip()
+    if who:
+        qs = qs.filter(user__username__icontains=who)
+    obj = (request.GET.get("object") or "").strip()
+    if obj:
+        qs = qs.filter(object_label__icontains=obj)
+    page = Paginator(qs, settings.PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "audit/events.html",
+        {"page": page, "actions": AuditEvent.Action.choices, "query": query.urlencode()},
+    )

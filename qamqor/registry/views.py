@@ -1,0 +1,307 @@
+"""HTML pages of the registry: the pupil list, the pupil and family cards, their forms."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from qamqor.accounts import access
+from qamqor.accounts.models import SCHOOL_READERS
+from qamqor.audit.services import record
+
+from . import services
+from .forms import (
+    FamilyForm,
+    FamilyMemberForm,
+    GuardianForm,
+    IncomeForm,
+    PupilFilterForm,
+    PupilForm,
+)
+from .models import Family, FamilyMember, Guardian, Income, Pupil, SchoolClass
+from .selectors import family_figures, pupil_queryset
+
+CONFIRMED = "confirmed"
+
+
+def _category_badges(user: Any, pupils: list[Pupil]) -> dict[int, list[str]]:
+    """Confirmed category labels per pupil, only for pupils whose category the user may see."""
+    scope = access.get_scope(user)
+    ids = [p.pk for p in pupils if scope.can_see_categories(p.school_id)]
+    if not ids:
+        return {}
+    # The eligibility app hangs its assignments on Pupil; reach them through the relation
+    # so that the registry does not import eligibility (the app graph stays a DAG).
+    model = Pupil._meta.get_field("categories").related_model
+    labels = dict(model._meta.get_field("category").choices)
+    result: dict[int, list[str]] = {}
+    rows = model.objects.filter(pupil_id__in=ids, status=CONFIRMED).values_list(
+        "pupil_id", "category"
+    )
+    for pupil_id, category in rows.order_by("category"):
+        result.setdefault(pupil_id, []).append(labels.get(category, category))
+    return result
+
+
+@login_required
+def pupil_list(request: HttpRequest) -> HttpResponse:
+    scope = access.get_scope(request.user)
+    if not (scope.school_ids(roles=SCHOOL_READERS) or scope.class_ids):
+        raise Http404
+    form = PupilFilterForm(request.GET or None)
+    params = form.cleaned_data if form.is_valid() else {}
+    qs = pupil_queryset(request.user, params)
+    paginator = Paginator(qs, settings.PAGE_SIZE)
+    page = paginator.get_page(params.get("page") or 1)
+    pupils = list(page.object_list)
+    badges = _category_badges(request.user, pupils)
+    for pupil in pupils:
+        pupil.badges = badges.get(pupil.pk, [])
+    readable = scope.school_ids(roles=SCHOOL_READERS)
+    classes = SchoolClass.objects.filter(school_id__in=readable) | SchoolClass.objects.filter(
+        id__in=scope.class_ids
+    )
+    show_categories = any(scope.can_see_categories(s) for s in scope.member_school_ids)
+    category_field = Pupil._meta.get_field("categories").related_model._meta.get_field("category")
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "form": form,
+        "page": page,
+        "pupils": pupils,
+        "classes": classes.order_by("grade", "letter").distinct(),
+        "grades": range(12),
+        "categories": category_field.choices if show_categories else [],
+        "show_categories": show_categories,
+        "sort": params.get("sort") or "name",
+        "query": query.urlencode(),
+        "can_add": bool(scope.school_ids(write=True)),
+        "statuses": form.fields["status"].choices,
+    }
+    template = "registry/_pupil_results.html" if request.htmx else "registry/pupil_list.html"
+    return render(request, template, context)
+
+
+@login_required
+def pupil_card(request: HttpRequest, pk: int) -> HttpResponse:
+    pupil = access.get_pupil_for_user(request.user, pk)
+    scope = access.get_scope(request.user)
+    record(request.user, "view", pupil)
+    family = pupil.family
+    guardians = list(family.guardians.all()) if family else []
+    siblings = (
+        access.visible(request.user, Pupil).filter(family=family).exclude(pk=pupil.pk)
+        if family
+        else []
+    )
+    return render(
+        request,
+        "registry/pupil_card.html",
+        {
+            "pupil": pupil,
+            "family": family,
+            "guardians": guardians,
+            "siblings": siblings,
+            "can_write": scope.can_write(pupil.school_id),
+            "can_open_family": family is not None
+            and access.visible(request.user, Family).filter(pk=family.pk).exists(),
+            "iin_errors": pupil.iin_errors(),
+        },
+    )
+
+
+def _writer_school(request: HttpRequest) -> Any:
+    scope = access.get_scope(request.user)
+    writable = sorted(scope.school_ids(write=True))
+    if not writable:
+        raise Http404
+    wanted = request.GET.get("school") or request.POST.get("school") or writable[0]
+    return access.get_school_for_user(request.user, wanted, write=True)
+
+
+def _form_with_service_error(form: Any, exc: services.RegistryError) -> None:
+    field = exc.field if exc.field in form.fields else None
+    form.add_error(field, exc.message)
+
+
+@login_required
+def pupil_create(request: HttpRequest) -> HttpResponse:
+    school = _writer_school(request)
+    form = PupilForm(request.POST or None, school=school)
+    if request.method == "POST" and form.is_valid():
+        try:
+            pupil = services.create_pupil(request.user, school, form.cleaned_data)
+        except services.RegistryError as exc:
+            _form_with_service_error(form, exc)
+        else:
+            messages.success(request, _("The pupil is registered."))
+            return redirect("registry:pupil", pk=pupil.pk)
+    return render(
+        request, "registry/form.html", {"form": form, "title": _("New pupil"), "school": school}
+    )
+
+
+@login_required
+def pupil_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    pupil = access.get_pupil_for_user(request.user, pk, write=True)
+    form = PupilForm(request.POST or None, instance=pupil, school=pupil.school)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        fresh = Pupil.objects.get(pk=pupil.pk)  # the form has already mutated `pupil`
+        try:
+            services.update_pupil(request.user, fresh, data)
+        except services.RegistryError as exc:
+            _form_with_service_error(form, exc)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("registry:pupil", pk=pupil.pk)
+    return render(
+        request,
+        "registry/form.html",
+        {"form": form, "title": _("Edit pupil"), "back": pupil},
+    )
+
+
+@login_required
+def family_card(request: HttpRequest, pk: int) -> HttpResponse:
+    family = access.get_family_for_user(request.user, pk)
+    scope = access.get_scope(request.user)
+    record(request.user, "view", family)
+    pupils = (
+        access.visible(request.user, Pupil).filter(family=family).select_related("school_class")
+    )
+    return render(
+        request,
+        "registry/family_card.html",
+        {
+            "family": family,
+            "pupils": pupils,
+            "guardians": family.guardians.all(),
+            "others": family.others.all(),
+            "incomes": family.incomes.all(),
+            "figures": family_figures(family),
+            "can_write": scope.can_write(family.school_id),
+            "income_form": IncomeForm(),
+            "member_form": FamilyMemberForm(),
+        },
+    )
+
+
+@login_required
+def family_create(request: HttpRequest) -> HttpResponse:
+    school = _writer_school(request)
+    form = FamilyForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        family = services.create_family(request.user, school, form.cleaned_data)
+        messages.success(request, _("The family is registered."))
+        return redirect("registry:family", pk=family.pk)
+    return render(request, "registry/form.html", {"form": form, "title": _("New family")})
+
+
+@login_required
+def family_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    family = access.get_family_for_user(request.user, pk, write=True)
+    form = FamilyForm(request.POST or None, instance=family)
+    if request.method == "POST" and form.is_valid():
+        services.update_family(request.user, Family.objects.get(pk=pk), form.cleaned_data)
+        messages.success(request, _("Saved."))
+        return redirect("registry:family", pk=pk)
+    return render(
+        request, "registry/form.html", {"form": form, "title": _("Edit family"), "back": family}
+    )
+
+
+@login_required
+def guardian_edit(request: HttpRequest, pk: int, gpk: int | None = None) -> HttpResponse:
+    family = access.get_family_for_user(request.user, pk, write=True)
+    guardian = None
+    if gpk is not None:
+        guardian = Guardian.objects.filter(family=family, pk=gpk).first()
+        if guardian is None:
+            raise Http404
+    form = GuardianForm(request.POST or None, instance=guardian)
+    if request.method == "POST" and form.is_valid():
+        original = Guardian.objects.get(pk=gpk) if gpk else None
+        try:
+            services.save_guardian(request.user, family, form.cleaned_data, original)
+        except services.RegistryError as exc:
+            _form_with_service_error(form, exc)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("registry:family", pk=pk)
+    title = _("Edit guardian") if guardian else _("New guardian")
+    return render(request, "registry/form.html", {"form": form, "title": title, "back": family})
+
+
+@login_required
+@require_POST
+def income_add(request: HttpRequest, pk: int) -> HttpResponse:
+    family = access.get_family_for_user(request.user, pk, write=True)
+    form = IncomeForm(request.POST)
+    if form.is_valid():
+        services.add_income(request.user, family, **form.cleaned_data)
+        messages.success(request, _("Income added."))
+    else:
+        messages.error(request, _("The income was not added: check the amount and source."))
+    return redirect("registry:family", pk=pk)
+
+
+@login_required
+@require_POST
+def income_delete(request: HttpRequest, pk: int, ipk: int) -> HttpResponse:
+    family = access.get_family_for_user(request.user, pk, write=True)
+    income = Income.objects.filter(family=family, pk=ipk).first()
+    if income is None:
+        raise Http404
+    services.delete_income(request.user, income)
+    return redirect("registry:family", pk=pk)
+
+
+@login_required
+@require_POST
+def member_add(request: HttpRequest, pk: int) -> HttpResponse:
+    family = access.get_family_for_user(request.user, pk, write=True)
+    form = FamilyMemberForm(request.POST)
+    if form.is_valid():
+        try:
+            services.add_family_member(request.user, family, form.cleaned_data)
+        except services.RegistryError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("Family member added."))
+    else:
+        errors = "; ".join(str(e) for errs in form.errors.values() for e in errs)
+        messages.error(request, errors)
+    return redirect("registry:family", pk=pk)
+
+
+@login_required
+@require_POST
+def member_delete(request: HttpRequest, pk: int, mpk: int) -> HttpResponse:
+    family = access.get_family_for_user(request.user, pk, write=True)
+    member = FamilyMember.objects.filter(family=family, pk=mpk).first()
+    if member is None:
+        raise Http404
+    services.delete_family_member(request.user, member)
+    return redirect("registry:family", pk=pk)
+
+
+@login_required
+def my_children(request: HttpRequest) -> HttpResponse:
+    scope = access.get_scope(request.user)
+    if not scope.child_ids:
+        raise Http404
+    children = (
+        Pupil.objects.filter(id__in=scope.child_ids)
+        .select_related("school", "school_class")
+        .order_by("birth_date")
+    )
+    return render(request, "registry/my_children.html", {"children": children})

@@ -1,0 +1,92 @@
+"""The seed-000 monitoring table: families, children, and children per category."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+from django.db.models import Q
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, Side
+
+from qamqor.eligibility.models import Category, CategoryAssignment
+from qamqor.registry.models import Pupil, School
+
+# The API's keys, in the seed-000 table's column order (families, children, АӘК, прож.,
+# иная, orphans, ЧС).
+COLUMNS = ["asp", "below_subsistence", "other", "orphans", "emergency"]
+
+
+def monitoring(school: School, day: dt.date) -> dict[str, int]:
+    """Counts of the children studying at `school` whose category is confirmed and valid on `day`.
+
+    A child with two categories counts once in `children` and once in each category column.
+    """
+    rows = (
+        CategoryAssignment.objects.filter(
+            school=school,
+            status=CategoryAssignment.Status.CONFIRMED,
+            pupil__status=Pupil.Status.ACTIVE,
+        )
+        .filter(Q(valid_from__isnull=True) | Q(valid_from__lte=day))
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=day))
+        .values_list("pupil_id", "pupil__family_id", "category")
+        .distinct()
+    )
+    children: set[int] = set()
+    families: set[int] = set()
+    per_category: dict[str, set[int]] = {c: set() for c in COLUMNS}
+    for pupil_id, family_id, category in rows:
+        children.add(pupil_id)
+        # A child recorded without a family still stands for a family of their own.
+        families.add(family_id if family_id is not None else -pupil_id)
+        per_category[category].add(pupil_id)
+    return {
+        "families": len(families),
+        "children": len(children),
+        **{c: len(per_category[c]) for c in COLUMNS},
+    }
+
+
+def column_labels() -> list[tuple[str, str]]:
+    short = {
+        "families": _("Families"),
+        "children": _("Children"),
+        Category.ASP.value: _("АӘК"),
+        Category.BELOW_SUBSISTENCE.value: _("Below subsistence"),
+        Category.OTHER.value: _("Other"),
+        Category.ORPHAN.value: _("Orphans"),
+        Category.EMERGENCY.value: _("Emergency"),
+    }
+    return [(k, short[k]) for k in ["families", "children", *COLUMNS]]
+
+
+def monitoring_xlsx(rows: list[tuple[School, dict[str, int]]], day: dt.date) -> bytes:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = _("Monitoring")[:31]
+    ws.append(
+        [_("Monitoring of children in need on %(date)s") % {"date": day.strftime("%d.%m.%Y")}]
+    )
+    ws["A1"].font = Font(bold=True, size=13)
+    ws.append([])
+    labels = column_labels()
+    ws.append([_("School"), *[label for _key, label in labels]])
+    thin = Side(style="thin", color="999999")
+    for cell in ws[3]:
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
+        cell.border = Border(top=thin, bottom=thin, left=thin, right=thin)
+    for school, counts in rows:
+        ws.append([school.name, *[counts[key] for key, _label in labels]])
+    if len(rows) > 1:
+        ws.append([_("Total"), *[sum(c[key] for _s, c in rows) for key, _label in labels]])
+        for cell in ws[ws.max_row]:
+            cell.font = Font(bold=True)
+    ws.column_dimensions["A"].width = 48
+    for letter in "BCDEFGH":
+        ws.column_dimensions[letter].width = 14
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
