@@ -178,9 +178,8 @@ class Category:
     decided_at: dt.datetime | None
     valid_from: dt.date | None
     valid_to: dt.date | None
-    evidence_kind: (
-        str  # asp_certificate | income_documents | guardianship_decision | board_decision
-    )
+    # asp_certificate | income_documents | guardianship_decision | board_decision
+    evidence_kind: str
     evidence_number: str
     evidence_date: dt.date | None
     evidence_issuer_kk: str
