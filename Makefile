@@ -16,7 +16,7 @@ $(VENV)/.installed: pyproject.toml
 venv: $(VENV)/.installed
 
 messages: venv
-	$(QAMQOR) compilemessages --ignore=.venv --ignore=node_modules -v 0
+	$(PY) scripts/compile_messages.py
 
 demo: venv messages
 	QAMQOR_DEMO=1 DEBUG=1 $(QAMQOR) demo --port $(PORT)

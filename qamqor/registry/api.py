@@ -1,12 +1,10 @@
 """JSON API of the registry: pupils and families. Same services as the HTML pages."""
 
-from __future__ import annotations
-
 import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from qamqor.accounts import access
@@ -33,7 +31,7 @@ class PupilOut(Schema):
     sex: str
     status: str
     school_class_id: int | None
-    school_class: str | None = Field(None, alias="school_class_label")
+    school_class: str | None = None
     grade: int | None = None
     family_id: int | None
 
@@ -139,7 +137,7 @@ def create_pupil(request: HttpRequest, payload: PupilIn):
         pupil = services.create_pupil(request.auth, school, data)
     except services.RegistryError as exc:
         _raise(exc)
-    return 201, pupil
+    return Status(201, pupil)
 
 
 @router.get("/pupils/{pupil_id}", response=PupilOut)
@@ -251,7 +249,7 @@ def create_family(request: HttpRequest, payload: FamilyIn):
     school_id = payload.school_id or next(iter(sorted(scope.school_ids(write=True))), None)
     school = access.get_school_for_user(request.auth, school_id, write=True)
     family = services.create_family(request.auth, school, payload.dict(exclude={"school_id"}))
-    return 201, _family_out(request.auth, family)
+    return Status(201, _family_out(request.auth, family))
 
 
 @router.get("/families/{family_id}", response=FamilyOut)

@@ -92,18 +92,30 @@ class PupilCardPage(PersonaTestCase):
 
     def test_parent_sees_own_children_only(self):
         self.login(self.parent)
-        self.assertEqual(self.client.get(reverse("registry:pupil", args=[self.pupil.pk])).status_code, 200)
-        self.assertEqual(self.client.get(reverse("registry:pupil", args=[self.sibling.pk])).status_code, 200)
-        self.assertEqual(self.client.get(reverse("registry:pupil", args=[self.stranger.pk])).status_code, 404)
+        self.assertEqual(
+            self.client.get(reverse("registry:pupil", args=[self.pupil.pk])).status_code, 200
+        )
+        self.assertEqual(
+            self.client.get(reverse("registry:pupil", args=[self.sibling.pk])).status_code, 200
+        )
+        self.assertEqual(
+            self.client.get(reverse("registry:pupil", args=[self.stranger.pk])).status_code, 404
+        )
         self.assertContains(self.client.get(reverse("registry:my_children")), self.sibling.name)
 
     def test_edit_form_explains_iin_mismatch_and_saves_nothing(self):
         self.login(self.pedagog)
         url = reverse("registry:pupil_edit", args=[self.stranger.pk])
         data = {
-            "iin": self.stranger.iin, "surname": "Петров", "name": "Иван", "patronymic": "",
-            "birth_date": "2001-01-01", "sex": "M", "school_class": self.other_class.pk,
-            "family": "", "status": "active",
+            "iin": self.stranger.iin,
+            "surname": "Петров",
+            "name": "Иван",
+            "patronymic": "Петрович",
+            "birth_date": "2001-01-01",
+            "sex": "M",
+            "school_class": self.other_class.pk,
+            "family": self.stranger.family_id,
+            "status": "active",
         }
         response = self.client.post(url, data)
         self.assertEqual(response.status_code, 200)
@@ -116,16 +128,22 @@ class PupilCardPage(PersonaTestCase):
         self.stranger.refresh_from_db()
         self.assertEqual(self.stranger.surname, "Петров")
         event = AuditEvent.objects.get(action="update")
-        self.assertEqual(event.fields, ["family", "surname"] if event.fields[0] == "family" else event.fields)
-        self.assertIn("surname", event.fields)
+        self.assertEqual(event.fields, ["surname"])
 
     def test_create_pupil_fills_birth_date_and_sex_from_iin(self):
         self.login(self.pedagog)
         iin = ids.make_iin(dt.date(2016, 5, 4), "M", 4242)
-        response = self.client.post(reverse("registry:pupil_new"), {
-            "school": self.school.pk, "iin": iin, "surname": "Беков", "name": "Әли",
-            "school_class": self.klass.pk, "status": "active",
-        })
+        response = self.client.post(
+            reverse("registry:pupil_new"),
+            {
+                "school": self.school.pk,
+                "iin": iin,
+                "surname": "Беков",
+                "name": "Әли",
+                "school_class": self.klass.pk,
+                "status": "active",
+            },
+        )
         self.assertEqual(response.status_code, 302)
         pupil = Pupil.objects.get(iin=iin)
         self.assertEqual((pupil.birth_date, pupil.sex), (dt.date(2016, 5, 4), "M"))
@@ -134,10 +152,16 @@ class PupilCardPage(PersonaTestCase):
         self.login(self.pedagog)
         for lang in ("kk", "ru"):
             self.client.cookies["qamqor_language"] = lang
-            response = self.client.post(reverse("registry:pupil_new"), {
-                "school": self.school.pk, "iin": "123456789012", "surname": "А", "name": "Б",
-                "status": "active",
-            })
+            response = self.client.post(
+                reverse("registry:pupil_new"),
+                {
+                    "school": self.school.pk,
+                    "iin": "123456789012",
+                    "surname": "А",
+                    "name": "Б",
+                    "status": "active",
+                },
+            )
             self.assertEqual(response.status_code, 200)
             self.assertContains(response, 'data-testid="error-iin"')
         self.assertFalse(Pupil.objects.filter(iin="123456789012").exists())
@@ -147,19 +171,30 @@ class PupilCardPage(PersonaTestCase):
         response = self.client.get(reverse("registry:family", args=[self.family.pk]))
         self.assertContains(response, self.guardian.full_name)
         self.assertContains(response, "30")  # per member
-        self.client.post(reverse("registry:income_add", args=[self.family.pk]),
-                         {"source": "alimony", "monthly_amount": 30000, "earner": ""})
+        self.client.post(
+            reverse("registry:income_add", args=[self.family.pk]),
+            {"source": "alimony", "monthly_amount": 30000, "earner": ""},
+        )
         self.assertEqual(family_figures(self.family)["income"], 120000)
-        self.client.post(reverse("registry:member_add", args=[self.family.pk]),
-                         {"full_name": "Ахметов Ерлан", "relation": "інісі", "birth_date": "2023-01-01"})
+        self.client.post(
+            reverse("registry:member_add", args=[self.family.pk]),
+            {"full_name": "Ахметов Ерлан", "relation": "інісі", "birth_date": "2023-01-01"},
+        )
         self.assertEqual(family_figures(self.family)["members"], 4)
 
     def test_guardian_iban_is_checked(self):
         self.login(self.pedagog)
         url = reverse("registry:guardian_new", args=[self.family.pk])
-        data = {"iin": ids.make_iin(dt.date(1980, 1, 1), "M", 5), "surname": "Ахметов",
-                "name": "Серік", "patronymic": "", "relation": "father", "phone": "",
-                "iban": "KZ00722000000000000001", "lives_with_family": "on"}
+        data = {
+            "iin": ids.make_iin(dt.date(1980, 1, 1), "M", 5),
+            "surname": "Ахметов",
+            "name": "Серік",
+            "patronymic": "",
+            "relation": "father",
+            "phone": "",
+            "iban": "KZ00722000000000000001",
+            "lives_with_family": "on",
+        }
         response = self.client.post(url, data)
         self.assertContains(response, 'data-testid="error-iban"')
         data["iban"] = ids.make_iban_kz("722", "1")
