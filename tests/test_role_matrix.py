@@ -1,0 +1,306 @@
+"""Every page and every API operation over the whole role matrix.
+
+The tables below name, for each URL and API operation, which personas may use it. Everyone
+else must get 404 (never 403: existence does not leak), the anonymous visitor a redirect to
+the login page (pages) or 401 (API). A page or operation missing from the tables fails the
+completeness tests, so a new one cannot skip the matrix.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import json
+
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from qamqor.api import api
+from qamqor.audit.models import AuditEvent
+from qamqor.core import ids
+from qamqor.eligibility.models import BoardDecision, CategoryAssignment, Evidence
+from qamqor.registry.models import FamilyMember, Income
+from qamqor.testing import PersonaTestCase
+
+W = {"pedagog", "admin"}  # write school A's registry and categories
+R = W | {"director", "board", "district_officer"}  # read school A (and its categories)
+CHILD = R | {"teacher", "parent"}  # the parent's child in the teacher's class
+FAMILY = R | {"parent"}
+AUDIT = {"director", "admin"}
+ALL = {
+    "pedagog",
+    "director",
+    "board",
+    "teacher",
+    "canteen",
+    "parent",
+    "district_officer",
+    "admin",
+    "outsider",
+    "nobody",
+}
+# Pages that list or create within *the user's own* schools: a pedagogue of school B uses
+# them for school B.
+OWN = W | {"outsider"}
+OWN_READ = R | {"outsider"}
+
+_serial = itertools.count(500)
+
+
+class MultipartBody(dict):
+    """A request body sent as multipart/form-data (file uploads) instead of JSON."""
+
+
+def _iin() -> str:
+    return ids.make_iin(dt.date(2015, 5, 5), "F", next(_serial))
+
+
+class RoleMatrix(PersonaTestCase):
+    @classmethod
+    def setUpTestData(cls):
+        super().setUpTestData()
+        cls.income = Income.objects.get(family=cls.family)
+        cls.member = FamilyMember.objects.create(
+            family=cls.family, full_name="Ахметов Ерлан", relation="інісі"
+        )
+        cls.decision = BoardDecision.objects.create(
+            school=cls.school,
+            number="7",
+            date=dt.date(2026, 9, 10),
+            text="Қаулы",
+            scan=ContentFile(b"%PDF-1.4\n%%EOF\n", name="decision.pdf"),
+        )
+        cls.assignment = CategoryAssignment.objects.create(
+            school=cls.school,
+            pupil=cls.pupil,
+            category="asp",
+            status="applied",
+            received_at=dt.datetime(2026, 11, 2, 10, tzinfo=dt.UTC),
+            counted_from=dt.date(2026, 11, 2),
+            due_date=dt.date(2026, 11, 23),
+        )
+        cls.evidence = Evidence.objects.create(
+            assignment=cls.assignment,
+            kind="asp_certificate",
+            file=ContentFile(b"%PDF-1.4\n%%EOF\n", name="asp.pdf"),
+            original_name="asp.pdf",
+            content_type="application/pdf",
+            size=15,
+        )
+
+    def _isolated(self, call, *args, **kwargs):
+        """Each request in its own savepoint, rolled back: one persona's delete or decision
+        must not change what the next persona finds."""
+        with transaction.atomic():
+            response = call(*args, **kwargs)
+            transaction.set_rollback(True)
+        return response
+
+    # name → (args, method, allowed personas)
+    def pages(self) -> dict[str, tuple[list, str, set[str]]]:
+        p, f = self.pupil.pk, self.family.pk
+        return {
+            "home": ([], "GET", ALL),
+            "registry:pupils": ([], "GET", OWN_READ | {"teacher"}),
+            "registry:pupil_new": ([], "GET", OWN),
+            "registry:pupil": ([p], "GET", CHILD),
+            "registry:pupil_edit": ([p], "GET", W),
+            "registry:family_new": ([], "GET", OWN),
+            "registry:family": ([f], "GET", FAMILY),
+            "registry:family_edit": ([f], "GET", W),
+            "registry:guardian_new": ([f], "GET", W),
+            "registry:guardian_edit": ([f, self.guardian.pk], "GET", W),
+            "registry:income_add": ([f], "POST", W),
+            "registry:income_delete": ([f, self.income.pk], "POST", W),
+            "registry:member_add": ([f], "POST", W),
+            "registry:member_delete": ([f, self.member.pk], "POST", W),
+            "registry:my_children": ([], "GET", {"parent"}),
+            "registry:exchange:upload": ([], "GET", OWN),
+            "registry:exchange:export": ([], "GET", OWN),
+            "registry:exchange:template": ([], "GET", OWN),
+            "eligibility:dashboard": ([], "GET", OWN_READ),
+            "eligibility:assign": ([p], "GET", W),
+            "eligibility:assignment": ([self.assignment.pk], "GET", R | {"parent"}),
+            "eligibility:confirm": ([self.assignment.pk], "POST", W),
+            "eligibility:refuse": ([self.assignment.pk], "POST", W),
+            "eligibility:add_evidence": ([self.assignment.pk], "POST", W),
+            "eligibility:evidence": ([self.evidence.pk], "GET", R | {"parent"}),
+            "eligibility:board_scan": ([self.decision.pk], "GET", R),
+            "reports:monitoring": ([], "GET", OWN_READ),
+            "reports:monitoring_xlsx": ([], "GET", OWN_READ),
+            "audit:events": ([], "GET", AUDIT),
+        }
+
+    # Pages reached only through an object another test module covers (import jobs).
+    SKIP_PAGES = {
+        "registry:exchange:job",
+        "registry:exchange:progress",
+        "registry:exchange:apply",
+        "registry:exchange:cancel",
+        "registry:exchange:errors_xlsx",
+    }
+
+    def test_every_page_over_every_role(self):
+        for name, (args, method, allowed) in self.pages().items():
+            url = reverse(name, args=args)
+            for persona in sorted(ALL):
+                self.client.force_login(getattr(self, persona))
+                response = self._isolated(self.client.generic, method, url)
+                code = response.status_code
+                if persona in allowed:
+                    self.assertNotIn(code, (403, 404, 405), f"{persona} {method} {name}: {code}")
+                    self.assertLess(code, 500, f"{persona} {method} {name}")
+                else:
+                    self.assertEqual(code, 404, f"{persona} {method} {name}: {code}")
+            self.client.logout()
+            response = self.client.generic(method, url)
+            self.assertEqual(response.status_code, 302, f"anonymous {name}")
+            self.assertIn(reverse("accounts:login"), response["Location"])
+
+    def test_the_page_table_is_complete(self):
+        names = set()
+
+        def walk(patterns, prefix=""):
+            for p in patterns:
+                if isinstance(p, URLResolver):
+                    ns = f"{prefix}{p.namespace}:" if p.namespace else prefix
+                    if p.namespace in {"admin", "api"}:
+                        continue
+                    walk(p.url_patterns, ns)
+                elif isinstance(p, URLPattern) and p.name and p.name != "set_language":
+                    names.add(prefix + p.name)
+
+        walk(get_resolver().url_patterns)
+        names -= {"accounts:login", "accounts:logout"}
+        missing = names - set(self.pages()) - self.SKIP_PAGES
+        self.assertFalse(missing, f"pages not in the role matrix: {sorted(missing)}")
+
+    # (method, path template) → (allowed personas, body)
+    def operations(self) -> dict[tuple[str, str], tuple[set[str], dict | None, dict]]:
+        p, f, a = self.pupil.pk, self.family.pk, self.assignment.pk
+        s = self.school.pk
+        return {
+            ("GET", "/api/v1/iin/{iin}"): (ALL, None, {"iin": _iin()}),
+            ("GET", "/api/v1/calendar/due-date"): (ALL, None, {}),
+            ("GET", "/api/v1/schools"): (ALL, None, {}),
+            ("GET", "/api/v1/pupils"): (ALL, None, {}),
+            ("POST", "/api/v1/pupils"): (
+                W,
+                lambda: {"school_id": s, "iin": _iin(), "surname": "А", "name": "Б"},
+                {},
+            ),
+            ("GET", "/api/v1/pupils/{pupil_id}"): (CHILD, None, {"pupil_id": p}),
+            ("PATCH", "/api/v1/pupils/{pupil_id}"): (
+                W,
+                lambda: {"name": "Аружан"},
+                {"pupil_id": p},
+            ),
+            ("GET", "/api/v1/families"): (ALL, None, {}),
+            ("POST", "/api/v1/families"): (W, lambda: {"school_id": s, "address": "x"}, {}),
+            ("GET", "/api/v1/families/{family_id}"): (FAMILY, None, {"family_id": f}),
+            ("PATCH", "/api/v1/families/{family_id}"): (
+                W,
+                lambda: {"phone": "+77010000000"},
+                {"family_id": f},
+            ),
+            ("GET", "/api/v1/reports/monitoring"): (R, None, {}),
+            ("GET", "/api/v1/pupils/{pupil_id}/categories"): (
+                CHILD - {"teacher"},
+                None,
+                {"pupil_id": p},
+            ),
+            ("POST", "/api/v1/pupils/{pupil_id}/categories"): (
+                W,
+                lambda: {
+                    "category": "orphans",
+                    "received_at": "2026-11-20T10:00:00+05:00",
+                    "granted_by": "x",
+                },
+                {"pupil_id": p},
+            ),
+            ("GET", "/api/v1/category-assignments/{assignment_id}"): (
+                R | {"parent"},
+                None,
+                {"assignment_id": a},
+            ),
+            ("POST", "/api/v1/category-assignments/{assignment_id}/confirm"): (
+                W,
+                lambda: {"valid_from": "2026-09-01", "valid_to": "2027-05-31", "granted_by": "x"},
+                {"assignment_id": a},
+            ),
+            ("POST", "/api/v1/category-assignments/{assignment_id}/evidence"): (
+                W,
+                lambda: MultipartBody(
+                    kind="asp_certificate",
+                    file=SimpleUploadedFile("a.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf"),
+                ),
+                {"assignment_id": a},
+            ),
+            ("GET", "/api/v1/families/{family_id}/income-test"): (R, None, {"family_id": f}),
+            ("POST", "/api/v1/category-assignments/{assignment_id}/refuse"): (
+                W,
+                lambda: {"reason": "x"},
+                {"assignment_id": a},
+            ),
+        }
+
+    QUERY = {
+        "/api/v1/calendar/due-date": {"received": "2026-11-20T10:00:00+05:00", "working_days": 15},
+        "/api/v1/reports/monitoring": None,  # filled with school A's id
+    }
+    PUBLIC = {"/api/v1/iin/{iin}", "/api/v1/calendar/due-date"}
+
+    def test_every_api_operation_over_every_role(self):
+        for (method, template), (allowed, body, path_args) in self.operations().items():
+            path = template.format(**path_args)
+            query = self.QUERY.get(template) or {}
+            if template == "/api/v1/reports/monitoring":
+                query = {"school": self.school.pk}
+            for persona in sorted(ALL):
+                self.client.force_login(getattr(self, persona))
+                kwargs = {"content_type": "application/json"}
+                if method == "GET":
+                    response = self._isolated(self.client.get, path, query)
+                elif isinstance(payload := body(), MultipartBody):
+                    response = self._isolated(self.client.post, path, payload)
+                else:
+                    data = json.dumps(payload)
+                    response = self._isolated(self.client.generic, method, path, data, **kwargs)
+                code = response.status_code
+                if persona in allowed:
+                    self.assertNotIn(code, (401, 403, 404), f"{persona} {method} {path}: {code}")
+                    self.assertLess(code, 500, f"{persona} {method} {path}")
+                else:
+                    self.assertEqual(
+                        code, 404, f"{persona} {method} {path}: {code} {response.content[:200]!r}"
+                    )
+            self.client.logout()
+            if template not in self.PUBLIC:
+                response = self.client.generic(method, path)
+                self.assertEqual(response.status_code, 401, f"anonymous {method} {path}")
+
+    def test_the_api_table_is_complete(self):
+        schema = api.get_openapi_schema()
+        operations = {
+            (method.upper(), path)
+            for path, item in schema["paths"].items()
+            for method in item
+            if method in {"get", "post", "patch", "put", "delete"}
+        }
+        missing = operations - set(self.operations())
+        self.assertFalse(missing, f"API operations not in the role matrix: {sorted(missing)}")
+
+    def test_the_canteen_and_teacher_never_see_a_category(self):
+        CategoryAssignment.objects.filter(pk=self.assignment.pk).update(status="confirmed")
+        label = str(CategoryAssignment(category="asp").get_category_display())
+        for persona in ("teacher", "canteen"):
+            self.client.force_login(getattr(self, persona))
+            for url in (
+                reverse("registry:pupils"),
+                reverse("registry:pupil", args=[self.pupil.pk]),
+            ):
+                response = self.client.get(url)
+                self.assertNotContains(response, label, status_code=response.status_code)
+        self.assertFalse(AuditEvent.objects.filter(action="update").exists())
