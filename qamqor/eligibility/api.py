@@ -1,0 +1,296 @@
+"""The JSON API of categories; the same services as the pages (DESIGN rule 1).
+
+Mounted under /api/v1/ by qamqor/api.py. `request.auth` is the user (token or session).
+Without access the answer is 404 `not_found`, as on the pages: existence never leaks.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.http import Http404, HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from ninja import File, Form, Router, Schema, Status
+from ninja.files import UploadedFile
+
+from qamqor.accounts.access import get_family_for_user, get_for_user, get_pupil_for_user, get_scope
+from qamqor.audit.services import record
+from qamqor.core.api import ApiError, ErrorOut
+from qamqor.core.calendar import get_calendar
+from qamqor.core.clock import today
+
+from . import services
+from .models import BoardDecision, CategoryAssignment, Evidence
+from .selectors import can_see_pupil_categories, due_of, income_test
+
+router = Router(tags=["eligibility"])
+
+# Refusals that describe the state of the record rather than the request.
+CONFLICTS = {"transition_not_allowed", "already_applied"}
+
+
+class EvidenceOut(Schema):
+    id: int
+    kind: str
+    kind_label: str
+    original_name: str
+    content_type: str
+    size: int
+    uploaded_at: dt.datetime
+    download_url: str
+
+
+class BoardDecisionOut(Schema):
+    id: int
+    number: str
+    date: dt.date
+    text: str
+    has_scan: bool
+
+
+class AssignmentOut(Schema):
+    id: int
+    pupil_id: int
+    school_id: int
+    category: str
+    category_label: str
+    status: str
+    status_label: str
+    received_at: dt.datetime
+    counted_from: dt.date
+    due_date: dt.date
+    due_state: str
+    due_working_days: int
+    valid_from: dt.date | None
+    valid_to: dt.date | None
+    granted_by: str
+    board_decision: BoardDecisionOut | None
+    refusal_reason: str
+    decided_at: dt.datetime | None
+    evidence: list[EvidenceOut]
+
+
+class ApplyIn(Schema):
+    category: str
+    received_at: dt.datetime | None = None
+    granted_by: str = ""
+    board_decision_id: int | None = None
+
+
+class ConfirmIn(Schema):
+    valid_from: dt.date
+    valid_to: dt.date
+    granted_by: str = ""
+    board_decision_id: int | None = None
+
+
+class RefuseIn(Schema):
+    reason: str
+
+
+class IncomeTestOut(Schema):
+    family_id: int
+    year: int
+    income: int
+    members: int
+    per_capita: int
+    subsistence_minimum: int | None
+    regional: bool
+    known: bool
+    below: bool
+
+
+def _not_found() -> ApiError:
+    return ApiError("not_found", _("Not found, or you have no access to it."), 404)
+
+
+def _refusal(exc: services.EligibilityError) -> ApiError:
+    extra = {"field": exc.field} if exc.field else {}
+    return ApiError(exc.code, exc.message, 409 if exc.code in CONFLICTS else 422, **extra)
+
+
+def _evidence_out(e: Evidence) -> dict[str, Any]:
+    return {
+        "id": e.pk,
+        "kind": e.kind,
+        "kind_label": str(e.get_kind_display()),
+        "original_name": e.original_name,
+        "content_type": e.content_type,
+        "size": e.size,
+        "uploaded_at": e.uploaded_at,
+        "download_url": reverse("eligibility:evidence", args=[e.pk]),
+    }
+
+
+def _out(a: CategoryAssignment, day: dt.date | None = None, cal: Any = None) -> dict[str, Any]:
+    due = due_of(a, day or today(), cal)
+    decision = a.board_decision
+    return {
+        "id": a.pk,
+        "pupil_id": a.pupil_id,
+        "school_id": a.school_id,
+        "category": a.category,
+        "category_label": str(a.get_category_display()),
+        "status": a.status,
+        "status_label": str(a.get_status_display()),
+        "received_at": a.received_at,
+        "counted_from": a.counted_from,
+        "due_date": a.due_date,
+        "due_state": due.state,
+        "due_working_days": due.days,
+        "valid_from": a.valid_from,
+        "valid_to": a.valid_to,
+        "granted_by": a.granted_by,
+        "board_decision": None
+        if decision is None
+        else {
+            "id": decision.pk,
+            "number": decision.number,
+            "date": decision.date,
+            "text": decision.text,
+            "has_scan": bool(decision.scan),
+        },
+        "refusal_reason": a.refusal_reason,
+        "decided_at": a.decided_at,
+        "evidence": [_evidence_out(e) for e in a.evidence.order_by("uploaded_at", "id")],
+    }
+
+
+def _pupil(request: HttpRequest, pupil_id: int, write: bool = False) -> Any:
+    try:
+        pupil = get_pupil_for_user(request.auth, pupil_id, write=write)
+    except Http404 as exc:
+        raise _not_found() from exc
+    if not can_see_pupil_categories(request.auth, pupil):
+        raise _not_found()
+    return pupil
+
+
+def _assignment(request: HttpRequest, pk: int, write: bool = False) -> CategoryAssignment:
+    try:
+        return get_for_user(request.auth, CategoryAssignment, pk, write=write)
+    except Http404 as exc:
+        raise _not_found() from exc
+
+
+def _decision(request: HttpRequest, school_id: int, pk: int | None) -> BoardDecision | None:
+    if pk is None:
+        return None
+    decision = BoardDecision.objects.filter(pk=pk, school_id=school_id).first()
+    if decision is None:
+        raise ApiError(
+            "board_decision_not_found", _("No such board decision in the pupil's school."), 422
+        )
+    return decision
+
+
+@router.get("/pupils/{pupil_id}/categories", response={200: list[AssignmentOut], 404: ErrorOut})
+def list_pupil_categories(request: HttpRequest, pupil_id: int):
+    """The pupil's category applications and decisions, newest first."""
+    pupil = _pupil(request, pupil_id)
+    day, cal = today(), get_calendar()
+    qs = pupil.categories.select_related("board_decision").order_by("-received_at", "-id")
+    return [_out(a, day, cal) for a in qs]
+
+
+@router.post(
+    "/pupils/{pupil_id}/categories",
+    response={201: AssignmentOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+)
+def apply_pupil_category(request: HttpRequest, pupil_id: int, payload: ApplyIn):
+    """Register an application for a category; the decision is due in 15 working days."""
+    pupil = _pupil(request, pupil_id, write=True)
+    try:
+        assignment = services.apply_category(
+            request.auth,
+            pupil,
+            payload.category,
+            payload.received_at,
+            payload.granted_by,
+            board_decision=_decision(request, pupil.school_id, payload.board_decision_id),
+        )
+    except services.EligibilityError as exc:
+        raise _refusal(exc) from exc
+    return Status(201, _out(assignment))
+
+
+@router.get("/category-assignments/{assignment_id}", response={200: AssignmentOut, 404: ErrorOut})
+def get_assignment(request: HttpRequest, assignment_id: int):
+    assignment = _assignment(request, assignment_id)
+    record(request.auth, "view", assignment)
+    return _out(assignment)
+
+
+@router.post(
+    "/category-assignments/{assignment_id}/confirm",
+    response={200: AssignmentOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+)
+def confirm_assignment(request: HttpRequest, assignment_id: int, payload: ConfirmIn):
+    """Confirm: evidence present, board decision for categories 4-5, income test for 2."""
+    assignment = _assignment(request, assignment_id, write=True)
+    try:
+        services.confirm_category(
+            request.auth,
+            assignment,
+            payload.valid_from,
+            payload.valid_to,
+            payload.granted_by,
+            _decision(request, assignment.school_id, payload.board_decision_id),
+        )
+    except services.EligibilityError as exc:
+        raise _refusal(exc) from exc
+    return _out(assignment)
+
+
+@router.post(
+    "/category-assignments/{assignment_id}/refuse",
+    response={200: AssignmentOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+)
+def refuse_assignment(request: HttpRequest, assignment_id: int, payload: RefuseIn):
+    assignment = _assignment(request, assignment_id, write=True)
+    try:
+        services.refuse_category(request.auth, assignment, payload.reason)
+    except services.EligibilityError as exc:
+        raise _refusal(exc) from exc
+    return _out(assignment)
+
+
+@router.post(
+    "/category-assignments/{assignment_id}/evidence",
+    response={201: EvidenceOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+)
+def upload_evidence(
+    request: HttpRequest, assignment_id: int, kind: Form[str], file: File[UploadedFile]
+):
+    """Add a document (multipart: `kind`, `file`); PDF, JPEG or PNG, checked by content."""
+    assignment = _assignment(request, assignment_id, write=True)
+    try:
+        evidence = services.add_evidence(request.auth, assignment, kind, file)
+    except services.EligibilityError as exc:
+        raise _refusal(exc) from exc
+    return Status(201, _evidence_out(evidence))
+
+
+@router.get("/families/{family_id}/income-test", response={200: IncomeTestOut, 404: ErrorOut})
+def family_income_test(request: HttpRequest, family_id: int, year: int | None = None):
+    """Per-capita income against the subsistence minimum (the region's own value wins)."""
+    try:
+        family = get_family_for_user(request.auth, family_id)
+    except Http404 as exc:
+        raise _not_found() from exc
+    if not get_scope(request.auth).can_see_categories(family.school_id):
+        raise _not_found()
+    test = income_test(family, year or today().year)
+    return {
+        "family_id": family.pk,
+        "year": test.year,
+        "income": test.income,
+        "members": test.members,
+        "per_capita": test.per_capita,
+        "subsistence_minimum": test.minimum,
+        "regional": test.regional,
+        "known": test.known,
+        "below": test.below,
+    }

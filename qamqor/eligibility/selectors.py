@@ -1,0 +1,170 @@
+"""Read-side of the eligibility app: the income test, deadlines and the dashboard's figures."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+
+from qamqor.accounts.access import get_scope
+from qamqor.accounts.models import CATEGORY_READERS
+from qamqor.core.calendar import get_calendar
+from qamqor.core.workcal import WorkCalendar
+from qamqor.registry.models import Family, Pupil
+from qamqor.registry.services import family_income, family_size
+
+from .models import Category, CategoryAssignment, SubsistenceMinimum
+
+
+def subsistence_minimum(year: int, region_id: int | None) -> SubsistenceMinimum | None:
+    """The minimum of `year`: the region's own row wins over the national one."""
+    rows = SubsistenceMinimum.objects.filter(year=year).filter(
+        Q(region__isnull=True) | Q(region_id=region_id)
+    )
+    best = None
+    for row in rows:
+        if row.region_id is not None:
+            return row
+        best = row
+    return best
+
+
+@dataclass(frozen=True)
+class IncomeTest:
+    """Seed 000/DOMAIN: category 2 when per-capita income is below the subsistence minimum."""
+
+    year: int
+    income: int
+    members: int
+    minimum: int | None
+    regional: bool = False
+
+    @property
+    def per_capita(self) -> int:
+        return Family.per_capita(self.income, self.members)
+
+    @property
+    def known(self) -> bool:
+        """A test needs members to divide by and a minimum to compare with."""
+        return self.members > 0 and self.minimum is not None
+
+    @property
+    def below(self) -> bool:
+        return self.known and self.per_capita < (self.minimum or 0)
+
+    @property
+    def gap(self) -> int:
+        """How far below (positive) or above (negative) the minimum per member."""
+        return (self.minimum or 0) - self.per_capita
+
+
+def region_of(family: Family) -> int | None:
+    return (
+        Family.objects.filter(pk=family.pk)
+        .values_list("school__district__region_id", flat=True)
+        .first()
+    )
+
+
+def income_test(family: Family | None, year: int) -> IncomeTest:
+    if family is None:
+        return IncomeTest(year=year, income=0, members=0, minimum=None)
+    row = subsistence_minimum(year, region_of(family))
+    return IncomeTest(
+        year=year,
+        income=family_income(family),
+        members=family_size(family),
+        minimum=row.amount if row else None,
+        regional=bool(row and row.region_id),
+    )
+
+
+@dataclass(frozen=True)
+class Due:
+    """Where an applied assignment stands against its 15-working-day term."""
+
+    state: str  # "overdue", "today", "upcoming", or "" once decided
+    days: int  # working days overdue (state overdue) or left (state upcoming)
+    date: dt.date
+
+    @property
+    def overdue(self) -> bool:
+        return self.state == "overdue"
+
+
+def due_of(
+    assignment: CategoryAssignment, today: dt.date, calendar: WorkCalendar | None = None
+) -> Due:
+    if assignment.status != CategoryAssignment.Status.APPLIED:
+        return Due("", 0, assignment.due_date)
+    cal = calendar or get_calendar()
+    if assignment.is_overdue(today):
+        # Overdue on a weekend right after the due day counts 0 working days; the
+        # template then names the due date instead of a number.
+        return Due(
+            "overdue", cal.working_days_between(assignment.due_date, today), assignment.due_date
+        )
+    if today == assignment.due_date:
+        return Due("today", 0, assignment.due_date)
+    return Due(
+        "upcoming", cal.working_days_between(today, assignment.due_date), assignment.due_date
+    )
+
+
+def with_due(assignments: Any, today: dt.date) -> list[CategoryAssignment]:
+    """The assignments, each with `.due` set (one calendar for all)."""
+    cal = get_calendar()
+    result = list(assignments)
+    for a in result:
+        a.due = due_of(a, today, cal)
+    return result
+
+
+def reader_school_ids(user: Any) -> set[int]:
+    return get_scope(user).school_ids(roles=CATEGORY_READERS)
+
+
+def can_see_pupil_categories(user: Any, pupil: Pupil) -> bool:
+    """Category readers of the school, and a parent for their own child; never others."""
+    scope = get_scope(user)
+    if not scope.authenticated:
+        return False
+    return scope.can_see_categories(pupil.school_id) or pupil.pk in scope.child_ids
+
+
+def dashboard_assignments(school_ids: set[int]) -> QuerySet[CategoryAssignment]:
+    return CategoryAssignment.objects.filter(school_id__in=school_ids).select_related(
+        "pupil", "pupil__school_class", "school"
+    )
+
+
+def category_counts(school_ids: set[int], today: dt.date) -> list[dict[str, Any]]:
+    """Per category: applied, overdue, confirmed and valid today, refused."""
+    applied = Q(status=CategoryAssignment.Status.APPLIED)
+    valid = (
+        Q(status=CategoryAssignment.Status.CONFIRMED)
+        & (Q(valid_from__isnull=True) | Q(valid_from__lte=today))
+        & (Q(valid_to__isnull=True) | Q(valid_to__gte=today))
+    )
+    rows = (
+        CategoryAssignment.objects.filter(school_id__in=school_ids)
+        .values("category")
+        .annotate(
+            applied=Count("id", filter=applied),
+            overdue=Count("id", filter=applied & Q(due_date__lt=today)),
+            confirmed=Count("pupil", filter=valid, distinct=True),
+            refused=Count("id", filter=Q(status=CategoryAssignment.Status.REFUSED)),
+        )
+    )
+    by_category = {r["category"]: r for r in rows}
+    empty = {"applied": 0, "overdue": 0, "confirmed": 0, "refused": 0}
+    return [
+        {
+            "category": c.value,
+            "label": c.label,
+            **{k: by_category.get(c.value, empty)[k] for k in empty},
+        }
+        for c in Category
+    ]

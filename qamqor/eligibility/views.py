@@ -1,0 +1,389 @@
+"""Pages of the eligibility app: the dashboard, assigning a category, deciding, downloads.
+
+Every protected object comes through `accounts.access`; without access the answer is 404.
+Evidence and board scans are streamed by access-checked views, never served as media.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.formats import date_format
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from qamqor.accounts.access import get_for_user, get_pupil_for_user, get_scope, visible
+from qamqor.audit.services import record
+from qamqor.core import uploads
+from qamqor.core.clock import today
+
+from . import services
+from .forms import (
+    AssignForm,
+    BoardDecisionFields,
+    ConfirmForm,
+    DashboardFilterForm,
+    EvidenceForm,
+    EvidenceFormSet,
+    RefuseForm,
+    evidence_initial,
+)
+from .models import (
+    BOARD_CATEGORIES,
+    EXPECTED_EVIDENCE,
+    BoardDecision,
+    Category,
+    CategoryAssignment,
+    Evidence,
+    EvidenceKind,
+)
+from .selectors import (
+    category_counts,
+    dashboard_assignments,
+    due_of,
+    income_test,
+    reader_school_ids,
+    with_due,
+)
+
+Status = CategoryAssignment.Status
+RECENT = 20
+
+
+def _explain(form: Any, exc: services.EligibilityError) -> None:
+    """Put a service's refusal next to the field it concerns, or above the form."""
+    field = exc.field if exc.field in getattr(form, "fields", {}) else None
+    form.add_error(field, exc.message)
+
+
+def _board_decision(user: Any, school: Any, form: BoardDecisionFields) -> BoardDecision | None:
+    chosen = form.cleaned_data.get("board_decision")
+    if chosen:
+        return chosen
+    new = form.new_board_decision
+    return services.record_board_decision(user, school, **new) if new else None
+
+
+@login_required
+@require_GET
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """Applications waiting for a decision, by due date; recent decisions; counts."""
+    school_ids = reader_school_ids(request.user)
+    if not school_ids:
+        raise Http404
+    form = DashboardFilterForm(request.GET or None, school_ids=school_ids)
+    day = today()
+    chosen = school_ids
+    category = overdue_only = None
+    if form.is_bound and form.is_valid():
+        if form.cleaned_data["school"]:
+            chosen = {form.cleaned_data["school"].pk}
+        category = form.cleaned_data["category"] or None
+        overdue_only = form.cleaned_data["overdue"]
+    base = dashboard_assignments(chosen)
+    applied = base.filter(status=Status.APPLIED).order_by("due_date", "received_at", "id")
+    decided = base.exclude(status=Status.APPLIED).order_by("-decided_at", "-id")
+    if category:
+        applied = applied.filter(category=category)
+        decided = decided.filter(category=category)
+    if overdue_only:
+        applied = applied.filter(due_date__lt=day)
+    page = Paginator(applied, 50).get_page(request.GET.get("page"))
+    page.object_list = with_due(page.object_list, day)
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "form": form,
+        "page": page,
+        "query": query.urlencode(),
+        "recent": list(decided[:RECENT]),
+        "counts": category_counts(chosen, day),
+        "overdue_total": base.filter(status=Status.APPLIED, due_date__lt=day).count(),
+        "applied_total": base.filter(status=Status.APPLIED).count(),
+        "many_schools": len(school_ids) > 1,
+        "today": day,
+    }
+    return render(request, "eligibility/dashboard.html", context)
+
+
+def _assign_context(pupil: Any, form: AssignForm, formset: Any) -> dict[str, Any]:
+    category = form.chosen_category
+    # Choosing a category redraws the board fields and the expected documents (htmx).
+    form.fields["category"].widget.attrs.update(
+        {
+            "hx-get": reverse("eligibility:assign", args=[pupil.pk]),
+            "hx-target": "#category-extra",
+            "hx-trigger": "change",
+            "hx-swap": "outerHTML",
+        }
+    )
+    return {
+        "pupil": pupil,
+        "form": form,
+        "formset": formset,
+        "category": category,
+        "board_category": category in BOARD_CATEGORIES,
+        "expected": [EvidenceKind(k).label for k in EXPECTED_EVIDENCE.get(category, [])]
+        if category
+        else [],
+        "income": income_test(pupil.family, today().year),
+        "income_category": category == Category.BELOW_SUBSISTENCE,
+        "max_upload": uploads.max_bytes(),
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def assign(request: HttpRequest, pk: int) -> HttpResponse:
+    pupil = get_pupil_for_user(request.user, pk, write=True)
+    if request.method == "GET":
+        form = AssignForm(
+            initial={"category": request.GET.get("category", "")}, school=pupil.school
+        )
+        formset = EvidenceFormSet(prefix="evidence", initial=evidence_initial(form.chosen_category))
+        context = _assign_context(pupil, form, formset)
+        if request.htmx and request.htmx.target == "category-extra":
+            # The category changed: redraw what depends on it (board fields, documents).
+            return render(request, "eligibility/_assign_extra.html", context)
+        return render(request, "eligibility/assign.html", context)
+
+    form = AssignForm(request.POST, request.FILES, school=pupil.school)
+    formset = EvidenceFormSet(request.POST, request.FILES, prefix="evidence")
+    if form.is_valid() and formset.is_valid():
+        data = form.cleaned_data
+        files = [
+            (f.cleaned_data["kind"], f.cleaned_data["file"])
+            for f in formset
+            if f.cleaned_data.get("file")
+        ]
+        try:
+            # The decision, the application and its files are one act: all or nothing.
+            with transaction.atomic():
+                decision = _board_decision(request.user, pupil.school, form)
+                assignment = services.apply_category(
+                    request.user,
+                    pupil,
+                    data["category"],
+                    data["received_at"],
+                    data["granted_by"],
+                    evidence=files,
+                    board_decision=decision,
+                )
+        except services.EligibilityError as exc:
+            _explain(form, exc)
+        else:
+            messages.success(
+                request,
+                _("The application is registered; the decision is due by %(due)s.")
+                % {"due": date_format(assignment.due_date)},
+            )
+            return redirect("eligibility:assignment", assignment.pk)
+    return render(
+        request, "eligibility/assign.html", _assign_context(pupil, form, formset), status=422
+    )
+
+
+def _assignment_context(
+    request: HttpRequest, assignment: CategoryAssignment, **forms: Any
+) -> dict[str, Any]:
+    day = today()
+    can_write = get_scope(request.user).can_write(assignment.school_id)
+    open_ = assignment.status == Status.APPLIED
+    context: dict[str, Any] = {
+        "a": assignment,
+        "pupil": assignment.pupil,
+        "due": due_of(assignment, day),
+        "evidence": list(assignment.evidence.order_by("uploaded_at", "id")),
+        "missing": [
+            EvidenceKind(k).label
+            for k in assignment.missing_evidence(services.kinds_present(assignment))
+        ],
+        "can_write": can_write,
+        "can_decide": can_write and open_,
+        "staff_view": get_scope(request.user).can_see_categories(assignment.school_id),
+        "max_upload": uploads.max_bytes(),
+    }
+    if assignment.category == Category.BELOW_SUBSISTENCE:
+        year = (assignment.decided_at.date() if assignment.decided_at else day).year
+        context["income"] = income_test(assignment.pupil.family, year)
+    if context["can_decide"]:
+        context["confirm_form"] = forms.get("confirm_form") or ConfirmForm(assignment=assignment)
+        context["refuse_form"] = forms.get("refuse_form") or RefuseForm()
+        context["evidence_form"] = forms.get("evidence_form") or EvidenceForm(
+            prefix="add", require_file=True, initial={"kind": _first_missing(assignment)}
+        )
+    return context
+
+
+def _first_missing(assignment: CategoryAssignment) -> str:
+    missing = assignment.missing_evidence(services.kinds_present(assignment))
+    return missing[0] if missing else ""
+
+
+def _get_assignment(request: HttpRequest, pk: int, write: bool = False) -> CategoryAssignment:
+    qs = visible(request.user, CategoryAssignment, write=write).select_related(
+        "pupil",
+        "pupil__family",
+        "pupil__school_class",
+        "school",
+        "board_decision",
+        "decided_by",
+        "created_by",
+    )
+    try:
+        return qs.get(pk=pk)
+    except CategoryAssignment.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+@login_required
+@require_GET
+def assignment_page(request: HttpRequest, pk: int) -> HttpResponse:
+    assignment = _get_assignment(request, pk)
+    record(request.user, "view", assignment)
+    return render(request, "eligibility/assignment.html", _assignment_context(request, assignment))
+
+
+@login_required
+@require_POST
+def confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    assignment = _get_assignment(request, pk, write=True)
+    form = ConfirmForm(request.POST, request.FILES, assignment=assignment)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            with transaction.atomic():
+                decision = (
+                    _board_decision(request.user, assignment.school, form)
+                    if form.board_wanted()
+                    else None
+                )
+                services.confirm_category(
+                    request.user,
+                    assignment,
+                    data["valid_from"],
+                    data["valid_to"],
+                    data["granted_by"],
+                    decision,
+                )
+        except services.EligibilityError as exc:
+            assignment.refresh_from_db()
+            _explain(form, exc)
+        else:
+            messages.success(request, _("The category is confirmed."))
+            return redirect("eligibility:assignment", assignment.pk)
+    return render(
+        request,
+        "eligibility/assignment.html",
+        _assignment_context(request, assignment, confirm_form=form),
+        status=422,
+    )
+
+
+@login_required
+@require_POST
+def refuse(request: HttpRequest, pk: int) -> HttpResponse:
+    assignment = _get_assignment(request, pk, write=True)
+    form = RefuseForm(request.POST)
+    if form.is_valid():
+        try:
+            services.refuse_category(request.user, assignment, form.cleaned_data["reason"])
+        except services.EligibilityError as exc:
+            assignment.refresh_from_db()
+            _explain(form, exc)
+        else:
+            messages.success(request, _("The application is refused."))
+            return redirect("eligibility:assignment", assignment.pk)
+    return render(
+        request,
+        "eligibility/assignment.html",
+        _assignment_context(request, assignment, refuse_form=form),
+        status=422,
+    )
+
+
+@login_required
+@require_POST
+def add_evidence(request: HttpRequest, pk: int) -> HttpResponse:
+    assignment = _get_assignment(request, pk, write=True)
+    form = EvidenceForm(request.POST, request.FILES, prefix="add", require_file=True)
+    if form.is_valid():
+        try:
+            services.add_evidence(
+                request.user, assignment, form.cleaned_data["kind"], form.cleaned_data["file"]
+            )
+        except services.EligibilityError as exc:
+            assignment.refresh_from_db()
+            _explain(form, exc)
+        else:
+            messages.success(request, _("The document is added."))
+            return redirect("eligibility:assignment", assignment.pk)
+    return render(
+        request,
+        "eligibility/assignment.html",
+        _assignment_context(request, assignment, evidence_form=form),
+        status=422,
+    )
+
+
+def _stream(stored: Any, filename: str, content_type: str) -> FileResponse:
+    try:
+        handle = stored.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    response = FileResponse(
+        handle, as_attachment=True, filename=filename, content_type=content_type
+    )
+    # The bytes were checked on upload, but a browser must still never run them as a page.
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+@login_required
+@require_GET
+def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
+    try:
+        evidence = Evidence.objects.get(pk=pk)
+    except (Evidence.DoesNotExist, ValueError) as exc:
+        raise Http404 from exc
+    # The document is as protected as the application it proves.
+    assignment = get_for_user(request.user, CategoryAssignment, evidence.assignment_id)
+    record(
+        request.user,
+        "view",
+        evidence,
+        school_id=assignment.school_id,
+        label=str(evidence.get_kind_display()),
+    )
+    return _stream(evidence.file, evidence.original_name, evidence.content_type)
+
+
+@login_required
+@require_GET
+def board_scan(request: HttpRequest, pk: int) -> FileResponse:
+    try:
+        decision = BoardDecision.objects.get(pk=pk)
+    except (BoardDecision.DoesNotExist, ValueError) as exc:
+        raise Http404 from exc
+    # A board decision names families: category readers of its school only.
+    if not decision.scan or not get_scope(request.user).can_see_categories(decision.school_id):
+        raise Http404
+    record(request.user, "view", decision, fields=["scan"])
+    name = decision.scan.name.rsplit(".", 1)
+    extension = name[1].lower() if len(name) == 2 else "pdf"
+    content_type = {"pdf": "application/pdf", "jpg": "image/jpeg", "png": "image/png"}.get(
+        extension, "application/octet-stream"
+    )
+    number = slugify(decision.number) or "decision"
+    filename = f"board-decision-{number}-{decision.date:%Y-%m-%d}.{extension}"
+    return _stream(decision.scan, filename, content_type)
