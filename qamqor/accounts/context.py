@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.http import HttpRequest
 
 from .access import get_scope
-from .models import AUDIT_READERS, SCHOOL_READERS
+from .models import AUDIT_READERS, CATEGORY_READERS, SCHOOL_READERS
 
 
 def navigation(request: HttpRequest) -> dict:
@@ -17,7 +17,7 @@ def navigation(request: HttpRequest) -> dict:
         "nav": {
             "registry": bool(scope.school_ids(roles=SCHOOL_READERS) or scope.class_ids),
             "children": bool(scope.child_ids),
-            "eligibility": bool(scope.school_ids(write=True)),
+            "eligibility": bool(scope.school_ids(roles=CATEGORY_READERS)),
             "reports": bool(scope.school_ids(roles=SCHOOL_READERS)),
             "audit": bool(scope.school_ids(roles=AUDIT_READERS)),
             "import": bool(scope.school_ids(write=True)),
