@@ -31,8 +31,21 @@ _serial = itertools.count(1)
 PASSWORD = "correct-horse-battery"
 
 
+_issued: set[str] = set()
+
+
 def next_serial() -> int:
     return next(_serial)
+
+
+def unique_iin(birth: dt.date, sex: str) -> str:
+    """A valid IIN not handed out before in this process (make_iin skips serials whose
+    check digit is impossible, so two neighbouring serials can give the same number)."""
+    while True:
+        iin = ids.make_iin(birth, sex, next_serial() % 10000)
+        if iin not in _issued:
+            _issued.add(iin)
+            return iin
 
 
 def make_region(**kw: Any) -> Region:
@@ -73,7 +86,7 @@ def make_pupil(
 ) -> Pupil:
     sex = kw.pop("sex", "F")
     birth = kw.pop("birth_date", dt.date(2014, 3, 15))
-    iin = kw.pop("iin", None) or ids.make_iin(birth, sex, next_serial())
+    iin = kw.pop("iin", None) or unique_iin(birth, sex)
     return Pupil.objects.create(
         school=school,
         school_class=school_class,
@@ -94,7 +107,7 @@ def make_guardian(family: Family, user: User | None = None, **kw: Any) -> Guardi
     return Guardian.objects.create(
         family=family,
         user=user,
-        iin=kw.pop("iin", None) or ids.make_iin(birth, sex, next_serial()),
+        iin=kw.pop("iin", None) or unique_iin(birth, sex),
         surname=kw.pop("surname", "Ахметова"),
         name=kw.pop("name", "Гүлнар"),
         relation=kw.pop("relation", Guardian.Relation.MOTHER),

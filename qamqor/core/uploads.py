@@ -110,8 +110,14 @@ def _check_image(f: IO[bytes], content_type: str) -> None:
                     raise UploadError("image_too_large")
                 img.verify()  # structure and checksums, without decoding every pixel
             if content_type == JPEG:
-                # verify() checks little in a JPEG: decode it at 1/8 scale (cheap) to find
-                # a truncated or corrupt stream.
+                # verify() checks little in a JPEG. A whole stream ends with the EOI marker
+                # (checked on the bytes: WeasyPrint sets Pillow's process-wide
+                # LOAD_TRUNCATED_IMAGES, which would pad a truncated image silently); then
+                # decode at 1/8 scale (cheap) to find a corrupt one.
+                f.seek(0, 2)
+                f.seek(max(0, f.tell() - 64))
+                if b"\xff\xd9" not in f.read().rstrip(b"\x00\r\n "):
+                    raise UploadError("file_damaged")
                 f.seek(0)
                 with Image.open(f) as img:
                     img.draft("RGB", (max(1, width // 8), max(1, height // 8)))

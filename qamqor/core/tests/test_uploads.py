@@ -161,3 +161,14 @@ def test_storage_name_and_original_name():
     assert uploads.original_name(upload(b"", r"C:\Users\a\справка.pdf")) == "справка.pdf"
     assert uploads.original_name(upload(b"", "../../etc/passwd")) == "passwd"
     assert len(uploads.original_name(upload(b"", "a" * 400 + ".pdf"))) == 255
+
+
+def test_truncated_jpeg_is_damaged_even_after_weasyprint_loosened_pillow(monkeypatch):
+    from PIL import ImageFile
+
+    # WeasyPrint sets this process-wide on import; the check must not depend on it.
+    monkeypatch.setattr(ImageFile, "LOAD_TRUNCATED_IMAGES", True)
+    content = image_bytes("JPEG", (256, 256))
+    with pytest.raises(UploadError) as exc:
+        check_upload(upload(content[: len(content) // 2]))
+    assert exc.value.code == "file_damaged"
