@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "qamqor.registry",
     "qamqor.accounts",
     "qamqor.eligibility",
+    "qamqor.meals",
     "qamqor.reports",
     "qamqor.sandbox",
 ]
