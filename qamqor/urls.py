@@ -12,6 +12,7 @@ urlpatterns = [
     path("registry/", include("qamqor.registry.urls")),
     path("eligibility/", include("qamqor.eligibility.urls")),
     path("reports/", include("qamqor.reports.urls")),
+    path("meals/", include("qamqor.meals.urls")),
     path("audit/", include("qamqor.audit.urls")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),

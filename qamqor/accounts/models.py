@@ -70,6 +70,9 @@ class Membership(models.Model):
     organisation = models.CharField(
         _("organisation"), max_length=300, blank=True, help_text=_("e.g. the canteen operator")
     )
+    # A canteen operator's staff act for one organisation: scans are accepted only where
+    # that organisation runs the school's meal programme.
+    organisation_bin = models.CharField(_("organisation BIN"), max_length=12, blank=True)
 
     class Meta:
         constraints = [
