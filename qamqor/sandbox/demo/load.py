@@ -310,15 +310,21 @@ class _Loader:
         self.bulk(Evidence, rows, "evidence")
 
     def memberships(self) -> None:
-        orgs = {o.key: o.name_kk for o in self.d.organisations}
+        orgs = {o.key: o for o in self.d.organisations}
+        # The meals app matches a canteen operator's scans by the organisation's BIN.
+        has_bin = any(f.name == "organisation_bin" for f in Membership._meta.get_fields())
         rows = []
         for p in self.d.personas:
-            rows.append(Membership(
+            org = orgs.get(p.organisation_key or "")
+            membership = Membership(
                 user=self.users[p.username], role=p.role,
                 school=self.schools[p.school_key] if p.school_key else None,
                 district=self.district if p.district_key and not p.school_key else None,
-                organisation=orgs.get(p.organisation_key or "", ""),
-            ))  # fmt: skip
+                organisation=org.name_kk if org else "",
+            )  # fmt: skip
+            if has_bin and org:
+                membership.organisation_bin = org.bin
+            rows.append(membership)
         existing = set(
             Membership.objects.filter(user__in=[m.user for m in rows]).values_list(
                 "user_id", "role", "school_id", "district_id"

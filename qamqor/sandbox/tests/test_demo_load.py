@@ -99,6 +99,7 @@ class DemoLoadTests(TestCase):
         canteen = Membership.objects.get(user__username="canteen")
         self.assertEqual(canteen.organisation, "«Социум пит» ЖШС")
         self.assertEqual(canteen.school, self.school)
+        self.assertEqual(canteen.organisation_bin, demo_data().organisations[0].bin)
         admin = self.users["admin"]
         self.assertTrue(admin.is_superuser and admin.is_staff)
         self.assertFalse(self.users["pedagog"].is_staff)
