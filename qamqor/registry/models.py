@@ -111,6 +111,7 @@ class Family(models.Model):
     address = models.CharField(_("address"), max_length=300, blank=True)
     phone = models.CharField(_("phone"), max_length=20, blank=True)
     notes = models.TextField(_("notes"), blank=True)
+    nobd_key = models.CharField(_("НОБД family key"), max_length=64, blank=True, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -302,3 +303,6 @@ class Income(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_source_display()}: {self.monthly_amount} ₸"
+
+
+from .exchange.models import ImportJob  # noqa: E402,F401

@@ -1,0 +1,77 @@
+"""The import job: one uploaded file on its way from upload through preview to apply."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ImportJob(models.Model):
+    class State(models.TextChoices):
+        PARSING = "parsing", _("checking the file")
+        VALIDATED = "validated", _("ready to apply")
+        FAILED = "failed", _("has errors")
+        APPLYING = "applying", _("applying")
+        APPLIED = "applied", _("applied")
+        CANCELLED = "cancelled", _("cancelled")
+
+    # The only moves services may make (DESIGN rule 4).
+    TRANSITIONS = {
+        State.PARSING: {State.VALIDATED, State.FAILED, State.CANCELLED},
+        State.VALIDATED: {State.APPLYING, State.CANCELLED},
+        State.APPLYING: {State.APPLIED, State.FAILED},
+        State.FAILED: set(),
+        State.APPLIED: set(),
+        State.CANCELLED: set(),
+    }
+    # States in which some process still has work to do.
+    WORKING = {State.PARSING, State.APPLYING}
+
+    school = models.ForeignKey(
+        "registry.School", on_delete=models.CASCADE, related_name="import_jobs"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    file = models.FileField(_("file"), upload_to="imports/", max_length=200, blank=True)
+    original_name = models.CharField(_("file name"), max_length=200)
+    state = models.CharField(
+        _("state"), max_length=12, choices=State.choices, default=State.PARSING
+    )
+    total_rows = models.PositiveIntegerField(default=0)
+    done_rows = models.PositiveIntegerField(default=0)
+    # Canonical column key -> header text as written in the file.
+    columns = models.JSONField(default=dict, blank=True)
+    # Parsed cells, kept between the steps of the check and until apply; emptied after.
+    rows = models.JSONField(null=True, blank=True)
+    # [{"row", "column", "code", "detail", "params"}]; worded when shown, in the reader's language.
+    errors = models.JSONField(default=list, blank=True)
+    summary = models.JSONField(default=dict, blank=True)
+    preview = models.JSONField(default=list, blank=True)
+    # Whoever advances the job (the worker or a polling request) holds it until then.
+    lease_until = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("import job")
+        verbose_name_plural = _("import jobs")
+
+    def __str__(self) -> str:
+        return f"{self.original_name} ({self.get_state_display()})"
+
+    def can_move_to(self, state: str) -> bool:
+        return state in self.TRANSITIONS.get(self.State(self.state), set())
+
+    @property
+    def is_working(self) -> bool:
+        return self.state in self.WORKING
+
+    @property
+    def percent(self) -> int:
+        if not self.total_rows:
+            return 0
+        return min(100, self.done_rows * 100 // self.total_rows)
