@@ -35,7 +35,6 @@ from qamqor.registry.models import (
 )
 from qamqor.testing import PersonaTestCase
 
-MEDIA = tempfile.mkdtemp(prefix="qamqor-exchange-")
 UPLOAD = reverse("registry:exchange:upload")
 
 
@@ -90,12 +89,20 @@ def pupil_row(**kw) -> dict:
     return row
 
 
-@override_settings(MEDIA_ROOT=MEDIA)
 class ExchangeCase(PersonaTestCase):
+    @classmethod
+    def setUpClass(cls):
+        # Uploads go to a directory of this test class, removed afterwards.
+        cls.media = tempfile.mkdtemp(prefix="qamqor-exchange-")
+        cls.media_settings = override_settings(MEDIA_ROOT=cls.media)
+        cls.media_settings.enable()
+        super().setUpClass()
+
     @classmethod
     def tearDownClass(cls):
         super().tearDownClass()
-        shutil.rmtree(MEDIA, ignore_errors=True)
+        cls.media_settings.disable()
+        shutil.rmtree(cls.media, ignore_errors=True)
 
     def upload(self, data: bytes, name: str = "nobd.xlsx", school=None):
         self.login(self.pedagog)
