@@ -4,3 +4,6 @@ from django.apps import AppConfig
 class CoreConfig(AppConfig):
     name = "qamqor.core"
     label = "core"
+
+    def ready(self) -> None:
+        from . import collation  # noqa: F401  (registers the SQLite collation)

@@ -8,6 +8,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 
 from qamqor.accounts.access import get_scope, visible
 from qamqor.accounts.models import CATEGORY_READERS
+from qamqor.core.collation import kazakh
 
 from .forms import PupilFilterForm
 from .models import Family, Pupil
@@ -50,7 +51,17 @@ def pupil_queryset(user: Any, params: dict[str, Any]) -> QuerySet[Pupil]:
             categories__status=CONFIRMED,
         ).distinct()
     order = PupilFilterForm.SORTS.get(params.get("sort") or "name", PupilFilterForm.SORTS["name"])
-    return qs.order_by(*order)
+    return qs.order_by(*[_ordering(term) for term in order])
+
+
+TEXT_FIELDS = {"surname", "name", "patronymic", "school_class__letter"}
+
+
+def _ordering(term: str):  # noqa: ANN202
+    field = term.lstrip("-")
+    if field in TEXT_FIELDS:
+        return kazakh(field, descending=term.startswith("-"))
+    return term
 
 
 def family_figures(family: Family) -> dict[str, int]:
