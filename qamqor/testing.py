@@ -13,6 +13,7 @@ import itertools
 from typing import Any
 
 from django.test import TestCase
+from django.utils import translation
 
 from qamqor.accounts.models import Membership, Role, User
 from qamqor.core import ids
@@ -196,6 +197,14 @@ class PersonaTestCase(TestCase):
         "outsider",
         "nobody",
     )
+
+    def setUp(self) -> None:
+        super().setUp()
+        # Assertions read the English source strings unless a test asks for kk or ru (by
+        # the Accept-Language header or the language cookie).
+        self.client.defaults.setdefault("HTTP_ACCEPT_LANGUAGE", "en")
+        translation.activate("en")
+        self.addCleanup(translation.deactivate)
 
     def login(self, user: User) -> None:
         self.client.force_login(user)

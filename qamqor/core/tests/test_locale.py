@@ -6,14 +6,15 @@ class LanguageChoice(TestCase):
     def lang(self, **headers):
         return self.client.get(reverse("accounts:login"), **headers)["Content-Language"]
 
-    def test_kazakh_by_default_even_for_an_english_browser(self):
+    def test_kazakh_when_the_browser_states_nothing_we_speak(self):
         self.assertEqual(self.lang(), "kk")
-        self.assertEqual(self.lang(HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9"), "kk")
+        self.assertEqual(self.lang(HTTP_ACCEPT_LANGUAGE="de-DE,de;q=0.9"), "kk")
 
-    def test_russian_browser_gets_russian(self):
+    def test_the_browser_language_is_honoured(self):
         self.assertEqual(self.lang(HTTP_ACCEPT_LANGUAGE="ru-RU,ru;q=0.9,en;q=0.8"), "ru")
+        self.assertEqual(self.lang(HTTP_ACCEPT_LANGUAGE="kk-KZ,kk;q=0.9,ru;q=0.8"), "kk")
 
-    def test_the_switcher_wins(self):
+    def test_the_switcher_wins_and_is_remembered(self):
         self.client.post(reverse("set_language"), {"language": "en", "next": "/"})
         self.assertEqual(self.lang(HTTP_ACCEPT_LANGUAGE="ru"), "en")
         self.client.post(reverse("set_language"), {"language": "kk", "next": "/"})
