@@ -1,0 +1,21 @@
+from django.contrib import admin
+
+from .models import AuditEvent
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """The trail is read-only, here as everywhere."""
+
+    list_display = ("at", "user", "action", "object_type", "object_id", "object_label", "ip")
+    list_filter = ("action", "object_type", "channel")
+    search_fields = ("object_label", "user__username")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
