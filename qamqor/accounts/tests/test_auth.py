@@ -113,3 +113,11 @@ class TokenTests(PersonaTestCase):
             got = {s["id"] for s in self.client.get("/api/v1/schools").json()}
             self.assertEqual(got, ids, name)
             self.assertNotIn(self.far_school.pk, got)
+
+
+class ApiDocs(PersonaTestCase):
+    def test_openapi_and_docs_are_served(self):
+        schema = self.client.get("/api/openapi.json")
+        self.assertEqual(schema.status_code, 200)
+        self.assertIn("/api/v1/pupils", schema.json()["paths"])
+        self.assertEqual(self.client.get("/api/docs").status_code, 200)
