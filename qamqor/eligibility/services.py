@@ -206,8 +206,24 @@ def _money(amount: int | None) -> str:
 
 
 def _check_income(assignment: CategoryAssignment, decided_on: dt.date) -> None:
+    # Seed 000: category 2 is for families that do NOT receive АӘК (those are category 1).
+    family = assignment.pupil.family
+    has_asp = (family is not None and family.incomes.filter(source="asp").exists()) or any(
+        a.is_valid_on(decided_on)
+        for a in CategoryAssignment.objects.filter(
+            pupil_id=assignment.pupil_id, category=Category.ASP, status="confirmed"
+        )
+    )
+    if has_asp:
+        raise EligibilityError(
+            "receives_asp",
+            _(
+                "The family receives АӘК: the child belongs to the АӘК category, not to "
+                "'income below the subsistence minimum'."
+            ),
+        )
     # Seed 000: per-capita income against the minimum of the year of the decision.
-    test = income_test(assignment.pupil.family, decided_on.year)
+    test = income_test(family, decided_on.year)
     if test.members == 0:
         raise EligibilityError(
             "income_unknown",

@@ -274,6 +274,16 @@ class IncomeTestTests(EligibilityTestCase):
         a.refresh_from_db()
         self.assertEqual(a.status, S.APPLIED)
 
+    def test_a_family_receiving_asp_is_category_1_not_2(self):
+        # Seed 000: "below subsistence" is for families that do not receive АӘК.
+        Income.objects.create(family=self.family, source=Income.Source.ASP, monthly_amount=20_000)
+        a = self.apply(Category.BELOW_SUBSISTENCE)
+        with self.assertRaises(EligibilityError) as ctx:
+            self.confirm(a)
+        self.assertEqual(ctx.exception.code, "receives_asp")
+        a.refresh_from_db()
+        self.assertEqual(a.status, S.APPLIED)
+
     def test_regional_minimum_wins_over_the_national_one(self):
         SubsistenceMinimum.objects.create(year=2026, region=self.region, amount=25_000)
         with translation.override("en"), self.assertRaises(EligibilityError) as ctx:
