@@ -236,6 +236,7 @@ LOGGING = {
 
 # External state systems: sandbox implementations that ship with the project.
 QAMQOR_CIVIL_REGISTRY = "qamqor.sandbox.civil.SandboxCivilRegistry"
+QAMQOR_ELIGIBILITY_VERIFIER = "qamqor.sandbox.sdu.SandboxSdu"
 
 # Pagination of lists.
 PAGE_SIZE = 50

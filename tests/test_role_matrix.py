@@ -131,6 +131,25 @@ class RoleMatrix(PersonaTestCase):
             "reports:monitoring": ([], "GET", OWN_READ),
             "reports:monitoring_xlsx": ([], "GET", OWN_READ),
             "audit:events": ([], "GET", AUDIT),
+            # The month's meal list: readers see, the pedagogue writes, the principal decides.
+            "meals:list_index": ([], "GET", OWN_READ),
+            **{
+                f"meals:{n}": ([self.school.pk, "2026-12"], "GET", R)
+                for n in ("list_month", "list_progress", "list_vouchers", "programme_month")
+            },
+            **{
+                f"meals:{n}": ([self.school.pk, "2026-12"], "POST", W)
+                for n in (
+                    "list_form",
+                    "list_submit",
+                    "list_vouchers_issue",
+                    "programme_days",
+                    "programme_days_reset",
+                )
+            },
+            "meals:programme_edit": ([self.school.pk, "2026-12"], "GET", W),
+            "meals:list_approve": ([self.school.pk, "2026-12"], "POST", {"director", "admin"}),
+            "meals:list_return": ([self.school.pk, "2026-12"], "POST", {"director", "admin"}),
         }
 
     # Pages reached only through an object another test module covers (import jobs).
@@ -140,6 +159,9 @@ class RoleMatrix(PersonaTestCase):
         "registry:exchange:apply",
         "registry:exchange:cancel",
         "registry:exchange:errors_xlsx",
+        # Voucher actions over the whole matrix: qamqor/meals/tests/test_lists_views.py.
+        "meals:list_voucher_suspend",
+        "meals:list_voucher_reactivate",
     }
 
     def test_every_page_over_every_role(self):
@@ -244,6 +266,21 @@ class RoleMatrix(PersonaTestCase):
                 lambda: {"reason": "x"},
                 {"assignment_id": a},
             ),
+            **{
+                (method, f"/api/v1/meals/lists/{{school_id}}/{{month}}{tail}"): (
+                    allowed,
+                    dict if method == "POST" else None,
+                    {"school_id": s, "month": "2026-12"},
+                )
+                for method, tail, allowed in (
+                    ("GET", "", R),
+                    ("GET", "/verification", R),
+                    ("POST", "/form", W),
+                    ("POST", "/submit", W),
+                    ("POST", "/approve", {"director", "admin"}),
+                    ("POST", "/return", {"director", "admin"}),
+                )
+            },
         }
 
     QUERY = {
