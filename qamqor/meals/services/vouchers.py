@@ -139,7 +139,9 @@ def notify_parents(user: Any, lst: MonthlyList, gateway: SmsGateway | None = Non
     """One SMS per pupil whose vouchers wait for it; they become active once it is sent.
 
     Each pupil in a transaction of its own: one failed message does not hold back the
-    others, and a retry messages only those still waiting.
+    others, and a retry messages only those still waiting. The message is sent before the
+    vouchers are marked: should that commit fail, a retry sends it again (at least once,
+    never an active voucher the parent was not told about).
     """
     pupil_ids = sorted(
         set(waiting_for_sms(lst.school_id, lst.month).values_list("pupil_id", flat=True))

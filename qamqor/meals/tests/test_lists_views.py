@@ -245,3 +245,33 @@ class WorkflowPageTests(PageTestCase):
         response = self.as_("director").get(url("list_month", self.school), **EN)
         self.assertContains(response, 'data-reason="category_expired"')
         self.assertContains(response, "the category has ended")
+
+
+class PrivacyTests(PageTestCase):
+    def test_a_reader_who_may_not_see_categories_sees_no_basis(self):
+        from unittest import mock
+
+        from qamqor.accounts.access import Scope
+
+        self.write_registry({self.sibling.iin: {"asp_to": "2026-11-30"}})
+        self.approved()
+        from django.utils import translation
+
+        from qamqor.meals.models import Basis
+
+        with translation.override("en"):
+            label = str(Basis.ASP.label)
+        response = self.as_("director").get(url("list_month", self.school), **EN)
+        self.assertContains(response, label)
+        with mock.patch.object(Scope, "can_see_categories", return_value=False):
+            response = self.as_("director").get(url("list_month", self.school), **EN)
+            api = self.client.get(f"/api/v1/meals/lists/{self.school.pk}/2026-12")
+        self.assertNotContains(response, label)
+        self.assertNotContains(response, 'data-basis="asp"')
+        self.assertContains(response, "by a support category")
+        self.assertContains(response, 'data-failure="asp_not_valid"')
+        if api.status_code == 200:  # the API is mounted by qamqor/api.py
+            data = api.json()
+            self.assertIsNone(data["by_basis"])
+            self.assertEqual(data["by_category_total"], 1)
+            self.assertIsNone(data["verification"]["failures"][0]["basis"])

@@ -355,6 +355,13 @@ def vouchers(request: HttpRequest, school_id: str, month: str) -> HttpResponse:
     }
     if request.htmx and request.htmx.target == "voucher-results":
         return render(request, "meals/lists/_vouchers.html", context)
+    record(
+        request.user,
+        "view",
+        object_type="meals.voucher",
+        school_id=school.pk,
+        label=f"{month_key(month_)}: {page.paginator.count}",
+    )
     return render(request, "meals/lists/vouchers.html", context)
 
 
