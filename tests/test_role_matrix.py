@@ -20,7 +20,9 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from qamqor.api import api
 from qamqor.audit.models import AuditEvent
 from qamqor.core import ids
+from qamqor.core.clock import today
 from qamqor.eligibility.models import BoardDecision, CategoryAssignment, Evidence
+from qamqor.meals.models import MealType, Voucher, first_of_month
 from qamqor.registry.models import FamilyMember, Income
 from qamqor.testing import PersonaTestCase
 
@@ -89,6 +91,14 @@ class RoleMatrix(PersonaTestCase):
             content_type="application/pdf",
             size=15,
         )
+        # The parent's child's voucher of this month: the wallet pages and API.
+        cls.voucher = Voucher.objects.create(
+            school=cls.school,
+            pupil=cls.pupil,
+            month=first_of_month(today()),
+            meal_type=MealType.LUNCH,
+            status=Voucher.Status.ACTIVE,
+        )
 
     def _isolated(self, call, *args, **kwargs):
         """Each request in its own savepoint, rolled back: one persona's delete or decision
@@ -131,6 +141,13 @@ class RoleMatrix(PersonaTestCase):
             "reports:monitoring": ([], "GET", OWN_READ),
             "reports:monitoring_xlsx": ([], "GET", OWN_READ),
             "audit:events": ([], "GET", AUDIT),
+            "meals:wallet_home": ([], "GET", {"parent"}),
+            "meals:wallet_child": ([p], "GET", {"parent"}),
+            "meals:wallet_qr": ([self.voucher.pk], "GET", {"parent"}),
+            "meals:wallet_qr_fragment": ([self.voucher.pk], "GET", {"parent"}),
+            "meals:wallet_share": ([self.voucher.pk], "POST", {"parent"}),
+            "meals:wallet_rate": ([self.voucher.pk], "POST", {"parent"}),
+            "meals:wallet_ratings": ([], "GET", OWN_READ),
             # The month's meal list: readers see, the pedagogue writes, the principal decides.
             "meals:list_index": ([], "GET", OWN_READ),
             **{
@@ -159,6 +176,9 @@ class RoleMatrix(PersonaTestCase):
         "registry:exchange:apply",
         "registry:exchange:cancel",
         "registry:exchange:errors_xlsx",
+        # The QR share link needs no login (its signed token is the key): in test_wallet.py.
+        "meals:wallet_shared",
+        "meals:wallet_shared_qr",
         # Voucher actions over the whole matrix: qamqor/meals/tests/test_lists_views.py.
         "meals:list_voucher_suspend",
         "meals:list_voucher_reactivate",
@@ -228,6 +248,18 @@ class RoleMatrix(PersonaTestCase):
                 {"family_id": f},
             ),
             ("GET", "/api/v1/reports/monitoring"): (R, None, {}),
+            ("GET", "/api/v1/wallet/vouchers"): ({"parent"}, None, {}),
+            ("POST", "/api/v1/wallet/vouchers/{voucher_id}/qr"): (
+                {"parent"},
+                dict,
+                {"voucher_id": self.voucher.pk},
+            ),
+            ("POST", "/api/v1/wallet/vouchers/{voucher_id}/ratings"): (
+                {"parent"},
+                lambda: {"day": str(today()), "score": 4},
+                {"voucher_id": self.voucher.pk},
+            ),
+            ("GET", "/api/v1/canteen/keys"): (ALL, None, {}),
             ("GET", "/api/v1/pupils/{pupil_id}/categories"): (
                 CHILD - {"teacher"},
                 None,
@@ -287,7 +319,7 @@ class RoleMatrix(PersonaTestCase):
         "/api/v1/calendar/due-date": {"received": "2026-11-20T10:00:00+05:00", "working_days": 15},
         "/api/v1/reports/monitoring": None,  # filled with school A's id
     }
-    PUBLIC = {"/api/v1/iin/{iin}", "/api/v1/calendar/due-date"}
+    PUBLIC = {"/api/v1/iin/{iin}", "/api/v1/calendar/due-date", "/api/v1/canteen/keys"}
 
     def test_every_api_operation_over_every_role(self):
         for (method, template), (allowed, body, path_args) in self.operations().items():

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import DayOverride
+from .models import DayOverride, SigningKey
 
 
 @admin.register(DayOverride)
@@ -10,3 +10,32 @@ class DayOverrideAdmin(admin.ModelAdmin):
     list_display = ("date", "kind", "reason")
     list_filter = ("kind",)
     date_hierarchy = "date"
+
+
+@admin.register(SigningKey)
+class SigningKeyAdmin(admin.ModelAdmin):
+    """Signing keys, read only: they are made and retired by `qamqor rotate_keys`, and the
+    sealed private key is never shown."""
+
+    list_display = ("kid", "purpose", "school_id", "activated_at", "retired_at", "verify_until")
+    list_filter = ("purpose",)
+    search_fields = ("kid", "school_id")
+    fields = (
+        "kid",
+        "purpose",
+        "school_id",
+        "created_at",
+        "activated_at",
+        "retired_at",
+        "verify_until",
+    )
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
