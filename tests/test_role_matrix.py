@@ -167,6 +167,23 @@ class RoleMatrix(PersonaTestCase):
             "meals:programme_edit": ([self.school.pk, "2026-12"], "GET", W),
             "meals:list_approve": ([self.school.pk, "2026-12"], "POST", {"director", "admin"}),
             "meals:list_return": ([self.school.pk, "2026-12"], "POST", {"director", "admin"}),
+            # Meal reports: the табель names pupils (school readers); counts also the canteen.
+            **{
+                f"meals:{n}": ([], "GET", OWN_READ)
+                for n in ("tabel_month", "tabel_xlsx", "tabel_pdf")
+            },
+            **{
+                f"meals:{n}": ([], "GET", OWN_READ | {"canteen"})
+                for n in (
+                    "report_daily",
+                    "report_daily_xlsx",
+                    "payment_statement",
+                    "payment_xlsx",
+                    "payment_pdf",
+                )
+            },
+            "meals:tabel_submit": ([self.school.pk, 2026, 10], "POST", W),
+            "meals:tabel_amend": ([self.school.pk, 2026, 10], "POST", W),
         }
 
     # Pages reached only through an object another test module covers (import jobs).
@@ -248,6 +265,8 @@ class RoleMatrix(PersonaTestCase):
                 {"family_id": f},
             ),
             ("GET", "/api/v1/reports/monitoring"): (R, None, {}),
+            ("GET", "/api/v1/meals/tabel"): (R | {"canteen"}, None, {}),
+            ("GET", "/api/v1/meals/daily-report"): (R | {"canteen"}, None, {}),
             ("GET", "/api/v1/wallet/vouchers"): ({"parent"}, None, {}),
             ("POST", "/api/v1/wallet/vouchers/{voucher_id}/qr"): (
                 {"parent"},
@@ -318,6 +337,8 @@ class RoleMatrix(PersonaTestCase):
     QUERY = {
         "/api/v1/calendar/due-date": {"received": "2026-11-20T10:00:00+05:00", "working_days": 15},
         "/api/v1/reports/monitoring": None,  # filled with school A's id
+        "/api/v1/meals/tabel": {"month": "2026-10"},  # and school A's id
+        "/api/v1/meals/daily-report": {"date": "2026-10-01"},  # and school A's id
     }
     PUBLIC = {"/api/v1/iin/{iin}", "/api/v1/calendar/due-date", "/api/v1/canteen/keys"}
 
@@ -325,8 +346,12 @@ class RoleMatrix(PersonaTestCase):
         for (method, template), (allowed, body, path_args) in self.operations().items():
             path = template.format(**path_args)
             query = self.QUERY.get(template) or {}
-            if template == "/api/v1/reports/monitoring":
-                query = {"school": self.school.pk}
+            if template in {
+                "/api/v1/reports/monitoring",
+                "/api/v1/meals/tabel",
+                "/api/v1/meals/daily-report",
+            }:
+                query = {**query, "school": self.school.pk}
             for persona in sorted(ALL):
                 self.client.force_login(getattr(self, persona))
                 kwargs = {"content_type": "application/json"}
