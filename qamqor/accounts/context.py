@@ -19,6 +19,7 @@ def navigation(request: HttpRequest) -> dict:
             "children": bool(scope.child_ids),
             "eligibility": bool(scope.school_ids(roles=CATEGORY_READERS)),
             "reports": bool(scope.school_ids(roles=SCHOOL_READERS)),
+            "meals": bool(scope.school_ids(roles=SCHOOL_READERS)),
             "audit": bool(scope.school_ids(roles=AUDIT_READERS)),
             "import": bool(scope.school_ids(write=True)),
         }

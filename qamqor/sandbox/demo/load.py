@@ -116,7 +116,21 @@ class _Loader:
         self.registry()
         self.categories()
         self.memberships()
+        self.meals()
         return self.counts
+
+    def meals(self) -> None:
+        """Issue 3: the seed school's free meals, through the meals services."""
+        from .meals import load_meals
+
+        school_key = self.d.schools[0].key
+        org = next(o for o in self.d.organisations if school_key in o.school_keys)
+        self.counts.update(
+            load_meals(
+                self.schools[school_key], org, self.users["pedagog"], self.users["director"],
+                self.users["canteen"],
+            )
+        )  # fmt: skip
 
     def bulk(self, model: type[models.Model], objs: list[Any], key: str) -> list[Any]:
         # Both backends return the new primary keys from a bulk insert (SQLite >= 3.35).
