@@ -310,7 +310,9 @@ class RowErrors(ExchangeCase):
         job = self.upload(head, "x.csv")
         self.assertEqual([(e["code"], e["column"]) for e in job.errors],
                          [("column_missing", "pupil_iin")])  # fmt: skip
-        page = self.client.get(reverse("registry:exchange:job", args=[job.pk]))
+        page = self.client.get(
+            reverse("registry:exchange:job", args=[job.pk]), HTTP_ACCEPT_LANGUAGE="kk"
+        )
         self.assertContains(page, "Оқушының ЖСН")  # named in the reader's language (kk)
 
 
