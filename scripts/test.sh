@@ -48,7 +48,7 @@ QAMQOR_TESTING=1 $PY manage.py makemigrations --check --dry-run >/dev/null \
   || { loud "models changed without a migration: run 'qamqor makemigrations'"; exit 1; }
 
 say "tests on SQLite"
-$PY -m pytest -n 2 -p no:cacheprovider
+env -u DATABASE_URL $PY -m pytest -n 2 -p no:cacheprovider
 
 # --- PostgreSQL ---------------------------------------------------------------------------
 PG_URL="${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/qamqor}"
