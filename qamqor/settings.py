@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "qamqor.registry",
     "qamqor.accounts",
     "qamqor.eligibility",
+    "qamqor.applications",
     "qamqor.meals",
     "qamqor.canteen",
     "qamqor.reports",
