@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "qamqor.accounts",
     "qamqor.eligibility",
     "qamqor.applications",
+    "qamqor.aid",
     "qamqor.meals",
     "qamqor.canteen",
     "qamqor.reports",
