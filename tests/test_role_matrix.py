@@ -55,6 +55,11 @@ class MultipartBody(dict):
     """A request body sent as multipart/form-data (file uploads) instead of JSON."""
 
 
+class TerminalOnly(frozenset):
+    """Operations for canteen terminals' Bearer tokens only: a signed-in session gets 401,
+    whoever it is (the tokens are tested in qamqor/meals/tests/test_redeem_auth.py)."""
+
+
 def _iin() -> str:
     return ids.make_iin(dt.date(2015, 5, 5), "F", next(_serial))
 
@@ -184,6 +189,7 @@ class RoleMatrix(PersonaTestCase):
             },
             "meals:tabel_submit": ([self.school.pk, 2026, 10], "POST", W),
             "meals:tabel_amend": ([self.school.pk, 2026, 10], "POST", W),
+            "meals:canteen_conflicts": ([], "GET", {"pedagog", "canteen", "admin", "outsider"}),
         }
 
     # Pages reached only through an object another test module covers (import jobs).
@@ -332,6 +338,8 @@ class RoleMatrix(PersonaTestCase):
                     ("POST", "/return", {"director", "admin"}),
                 )
             },
+            ("POST", "/api/v1/canteen/redemptions"): (TerminalOnly({"canteen"}), dict, {}),
+            ("POST", "/api/v1/canteen/redemptions/batch"): (TerminalOnly({"canteen"}), dict, {}),
         }
 
     QUERY = {
@@ -363,7 +371,9 @@ class RoleMatrix(PersonaTestCase):
                     data = json.dumps(payload)
                     response = self._isolated(self.client.generic, method, path, data, **kwargs)
                 code = response.status_code
-                if persona in allowed:
+                if isinstance(allowed, TerminalOnly):
+                    self.assertEqual(code, 401, f"{persona} {method} {path}: {code}")
+                elif persona in allowed:
                     self.assertNotIn(code, (401, 403, 404), f"{persona} {method} {path}: {code}")
                     self.assertLess(code, 500, f"{persona} {method} {path}")
                 else:

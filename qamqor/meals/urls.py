@@ -5,4 +5,5 @@ urlpatterns = [
     path("", include("qamqor.meals.urls_lists")),
     path("wallet/", include("qamqor.meals.urls_wallet")),
     path("reports/", include("qamqor.meals.urls_reports")),
+    path("canteen/", include("qamqor.meals.urls_canteen")),
 ]

@@ -1,0 +1,71 @@
+"""The day's scan problems at a school: conflicts (a pupil served by two terminals offline)
+and refusals, for the social pedagogue and the canteen operator (issue 3)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from qamqor.accounts import access
+from qamqor.accounts.models import Role
+from qamqor.core.clock import today
+from qamqor.meals.models import Redemption
+from qamqor.meals.services.redeem import message_for
+
+# Who answers for what the canteen did: the school's pedagogue, its administrator, and the
+# operator's staff (who never see a category: the rows carry none).
+PROBLEM_READERS = {Role.PEDAGOGUE, Role.ADMIN, Role.CANTEEN}
+PROBLEMS = (Redemption.Status.CONFLICT, Redemption.Status.REFUSED)
+
+
+@login_required
+def conflicts(request: HttpRequest) -> HttpResponse:
+    schools = list(access.readable_schools(request.user, roles=PROBLEM_READERS).order_by("name_kk"))
+    if not schools:
+        raise Http404
+    school = next((s for s in schools if str(s.pk) == request.GET.get("school")), schools[0])
+    try:
+        day = dt.date.fromisoformat(request.GET.get("day") or "")
+    except ValueError:
+        day = today()
+    status = request.GET.get("status")
+    wanted = [status] if status in PROBLEMS else list(PROBLEMS)
+
+    day_rows = access.visible(request.user, Redemption).filter(school_id=school.pk, day=day)
+    counts = dict.fromkeys(Redemption.Status.values, 0)
+    for value, n in day_rows.values_list("status").annotate(n=Count("id")).order_by():
+        counts[value] = n
+    qs = (
+        day_rows.filter(status__in=wanted)
+        .select_related("voucher__pupil__school_class")
+        .order_by("-scanned_at", "-id")
+    )
+    page = Paginator(qs, settings.PAGE_SIZE).get_page(request.GET.get("page"))
+    for row in page:
+        # A pupil of another school scanned here (wrong_school) is not named on this page.
+        pupil = row.voucher.pupil if row.voucher and row.voucher.school_id == school.pk else None
+        row.pupil_label = pupil.short_name if pupil else "—"
+        row.class_label = str(pupil.school_class) if pupil and pupil.school_class_id else ""
+        row.reason = message_for(row.code) if row.code else ""
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "meals/canteen/conflicts.html",
+        {
+            "schools": schools,
+            "school": school,
+            "day": day,
+            "status": status if status in PROBLEMS else "",
+            "statuses": [(s.value, s.label) for s in PROBLEMS],
+            "counts": counts,
+            "page": page,
+            "query": query.urlencode(),
+        },
+    )
