@@ -33,7 +33,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from qamqor.accounts.models import SCHOOL_READERS, SCHOOL_WRITERS
+from qamqor.accounts.models import CATEGORY_READERS, SCHOOL_READERS, SCHOOL_WRITERS
 from qamqor.eligibility.models import Category
 
 
@@ -154,8 +154,8 @@ class Application(models.Model):
     CASH_AID_STATUSES = {S.PAID, S.REPORT_DUE, S.REPORTED, S.ACCEPTED, S.OVERDUE}
     # Still waiting for the school's decision (the legal deadline runs).
     OPEN_STATUSES = {S.SUBMITTED, S.UNDER_REVIEW, S.DOCUMENTS_REQUESTED, S.APPEALED}
-    # The parent may still add documents.
-    UPLOAD_STATUSES = {S.SUBMITTED, S.UNDER_REVIEW, S.DOCUMENTS_REQUESTED}
+    # Documents may still be added (an appeal often brings the missing paper).
+    UPLOAD_STATUSES = {S.SUBMITTED, S.UNDER_REVIEW, S.DOCUMENTS_REQUESTED, S.APPEALED}
     del S
 
     school = models.ForeignKey(
@@ -364,4 +364,181 @@ class StatusChange(models.Model):
             return Q(application__school_id__in=scope.school_ids(roles=SCHOOL_WRITERS))
         return Q(application__school_id__in=scope.school_ids(roles=SCHOOL_READERS)) | Q(
             application__pupil_id__in=scope.child_ids
+        )
+
+
+class Camp(models.Model):
+    """A camp the school sends children to (seed 001: out-of-town and school camps)."""
+
+    class Kind(models.TextChoices):
+        OUT_OF_TOWN = "out_of_town", _("out-of-town camp")
+        SCHOOL = "school", _("school camp")
+
+    school = models.ForeignKey("registry.School", on_delete=models.PROTECT, related_name="camps")
+    name = models.CharField(_("name"), max_length=300)
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["school", "name"]
+        constraints = [models.UniqueConstraint(fields=["school", "name"], name="camp_unique_name")]
+        verbose_name = _("camp")
+        verbose_name_plural = _("camps")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @classmethod
+    def access_q(cls, scope, write: bool = False) -> Q:  # noqa: ANN001
+        roles = SCHOOL_WRITERS if write else SCHOOL_READERS
+        return Q(school_id__in=scope.school_ids(roles=roles))
+
+
+class CampSession(models.Model):
+    """One session (смена) of a camp: its dates and how many vouchers the school has."""
+
+    camp = models.ForeignKey(Camp, on_delete=models.CASCADE, related_name="sessions")
+    name = models.CharField(_("session"), max_length=100)
+    starts_on = models.DateField(_("starts"))
+    ends_on = models.DateField(_("ends"))
+    places = models.PositiveIntegerField(_("places"))
+    allocated_at = models.DateTimeField(_("last allocated"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["starts_on", "camp", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=models.F("starts_on")), name="camp_session_dates"
+            )
+        ]
+        verbose_name = _("camp session")
+        verbose_name_plural = _("camp sessions")
+
+    def __str__(self) -> str:
+        return f"{self.camp} · {self.name}"
+
+    @classmethod
+    def access_q(cls, scope, write: bool = False) -> Q:  # noqa: ANN001
+        roles = SCHOOL_WRITERS if write else SCHOOL_READERS
+        return Q(camp__school_id__in=scope.school_ids(roles=roles))
+
+
+class CampPlace(models.Model):
+    """An approved applicant's voucher in a session, or their place on its waiting list.
+
+    Order (seed 001 and the school's rule, docs/applications.md): children with a category
+    confirmed in the registry on the session's first day first, then the others; within each
+    group by the time the application was received.
+    """
+
+    class Status(models.TextChoices):
+        PLACED = "placed", _("voucher issued")
+        WAITING = "waiting", _("waiting list")
+        RELEASED = "released", _("place given up")
+
+    session = models.ForeignKey(CampSession, on_delete=models.CASCADE, related_name="allocations")
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="camp_places"
+    )
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices)
+    position = models.PositiveIntegerField(_("position"))
+    priority = models.BooleanField(_("category first"), default=False)
+    priority_category = models.CharField(
+        _("confirmed category"), max_length=20, choices=Category.choices, blank=True
+    )
+    voucher_number = models.CharField(_("voucher number"), max_length=30, blank=True)
+    placed_at = models.DateTimeField(_("voucher issued at"), null=True, blank=True)
+    released_reason = models.TextField(_("why the place was given up"), blank=True)
+
+    class Meta:
+        ordering = ["session", "status", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["session", "application"], name="camp_place_unique"),
+            models.UniqueConstraint(
+                fields=["session", "voucher_number"],
+                condition=~Q(voucher_number=""),
+                name="camp_voucher_number_unique",
+            ),
+        ]
+        verbose_name = _("camp place")
+        verbose_name_plural = _("camp places")
+
+    def __str__(self) -> str:
+        return f"{self.session} · {self.get_status_display()} {self.position}"
+
+    @classmethod
+    def access_q(cls, scope, write: bool = False) -> Q:  # noqa: ANN001
+        if write:
+            return Q(session__camp__school_id__in=scope.school_ids(roles=SCHOOL_WRITERS))
+        return Q(session__camp__school_id__in=scope.school_ids(roles=SCHOOL_READERS)) | Q(
+            application__pupil_id__in=scope.child_ids
+        )
+
+
+class Consultation(models.Model):
+    """The social pedagogue's log of consultations on public services (seed 001)."""
+
+    class Topic(models.TextChoices):
+        SERVICE = "service", _("how to get a service")
+        DOCUMENTS = "documents", _("documents and certificates")
+        PORTAL = "portal", _("applying through the eGov portal")
+        CATEGORY = "category", _("support category")
+        CASH_AID = "cash_aid", _("cash aid and the purchase report")
+        APPEAL = "appeal", _("complaint or appeal")
+        RIGHTS = "rights", _("rights of the child, legal question")
+        OTHER = "other", _("other")
+
+    class Outcome(models.TextChoices):
+        INFORMED = "informed", _("informed, nothing more needed")
+        REGISTERED = "registered", _("application registered at the school")
+        PORTAL_HELPED = "portal_helped", _("helped to apply on the portal")
+        REFERRED_CON = "referred_con", _("referred to ЦОН")
+        REFERRED_OTHER = "referred_other", _("referred to another body")
+        FOLLOW_UP = "follow_up", _("to be continued")
+
+    school = models.ForeignKey(
+        "registry.School", on_delete=models.PROTECT, related_name="consultations"
+    )
+    family = models.ForeignKey(
+        "registry.Family",
+        on_delete=models.PROTECT,
+        related_name="consultations",
+        verbose_name=_("family"),
+    )
+    held_at = models.DateTimeField(_("held at"))
+    topic = models.CharField(_("topic"), max_length=12, choices=Topic.choices)
+    service = models.CharField(_("service"), max_length=20, choices=Service.choices, blank=True)
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=16, choices=Outcome.choices)
+    notes = models.TextField(_("notes"), blank=True)
+    follow_up_on = models.DateField(_("follow up on"), null=True, blank=True)
+    follow_up_done = models.BooleanField(_("followed up"), default=False)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-held_at", "-id"]
+        indexes = [
+            models.Index(fields=["school", "held_at"]),
+            models.Index(fields=["school", "follow_up_on"]),
+        ]
+        verbose_name = _("consultation")
+        verbose_name_plural = _("consultations")
+
+    def __str__(self) -> str:
+        return f"{self.get_topic_display()} · {self.held_at:%Y-%m-%d}"
+
+    @classmethod
+    def access_q(cls, scope, write: bool = False) -> Q:  # noqa: ANN001
+        # Notes about a family's situation: the school's category readers only.
+        roles = SCHOOL_WRITERS if write else CATEGORY_READERS
+        return Q(school_id__in=scope.school_ids(roles=roles))
+
+    def follow_up_due(self, today: dt.date) -> bool:
+        return (
+            self.follow_up_on is not None and not self.follow_up_done and self.follow_up_on <= today
         )
