@@ -12,6 +12,7 @@ from qamqor.accounts.api_auth import API_AUTH
 from qamqor.core.api import ApiError
 from qamqor.core.api import router as core_router
 from qamqor.eligibility.api import router as eligibility_router
+from qamqor.meals.api.canteen import router as canteen_router
 from qamqor.meals.api.lists import router as meal_lists_router
 from qamqor.meals.api.reports import router as meal_reports_router
 from qamqor.meals.api.wallet import router as wallet_router
@@ -63,6 +64,7 @@ api.add_router("/v1/", accounts_router)
 api.add_router("/v1/", registry_router)
 api.add_router("/v1/", reports_router)
 api.add_router("/v1/", eligibility_router)
+api.add_router("/v1/", canteen_router)
 api.add_router("/v1/", meal_lists_router)
 api.add_router("/v1/", meal_reports_router)
 api.add_router("/v1/", wallet_router)
