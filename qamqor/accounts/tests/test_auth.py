@@ -26,7 +26,9 @@ class LoginTests(PersonaTestCase):
     def test_lockout_after_repeated_failures_even_with_the_right_password(self):
         with time_machine.travel(dt.datetime(2026, 11, 20, 10, 0, tzinfo=dt.UTC), tick=False):
             for _ in range(3):
-                self.client.post(reverse("accounts:login"), {"username": "pedagog", "password": "x"})
+                self.client.post(
+                    reverse("accounts:login"), {"username": "pedagog", "password": "x"}
+                )
             response = self.client.post(
                 reverse("accounts:login"), {"username": "pedagog", "password": PASSWORD}
             )
