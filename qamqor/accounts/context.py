@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.http import HttpRequest
 
 from .access import get_scope
-from .models import AUDIT_READERS, CATEGORY_READERS, SCHOOL_READERS
+from .models import AUDIT_READERS, CATEGORY_READERS, SCHOOL_READERS, Role
 
 
 def navigation(request: HttpRequest) -> dict:
@@ -20,6 +20,7 @@ def navigation(request: HttpRequest) -> dict:
             "eligibility": bool(scope.school_ids(roles=CATEGORY_READERS)),
             "reports": bool(scope.school_ids(roles=SCHOOL_READERS)),
             "meals": bool(scope.school_ids(roles=SCHOOL_READERS)),
+            "canteen": bool(scope.school_ids(roles={Role.CANTEEN})),
             "audit": bool(scope.school_ids(roles=AUDIT_READERS)),
             "import": bool(scope.school_ids(write=True)),
         }

@@ -112,6 +112,7 @@ def index(request: HttpRequest) -> HttpResponse:
     rows = [
         {
             "school": s,
+            "can_write": get_scope(request.user).can_write(s.pk),
             "months": [
                 {"month": m, "key": month_key(m), "list": found.get((s.pk, m))} for m in months
             ],
