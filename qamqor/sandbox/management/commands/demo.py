@@ -6,6 +6,9 @@ static files are served and cookies work on http://127.0.0.1.
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.utils import translation
@@ -54,6 +57,9 @@ class Command(BaseCommand):
         shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104 -- only displayed
         self.stdout.write(_("Open %(url)s") % {"url": f"http://{shown}:{options['port']}/"})
         if not options["load_only"]:
+            # The background tasks and the periodic jobs (daily meal report, reminders) run
+            # beside the server; Ctrl-C stops both (same process group).
+            subprocess.Popen([sys.executable, "-m", "qamqor.cli", "worker"])  # noqa: S603
             call_command("serve", host=host, port=options["port"])
 
     def print_logins(self) -> None:
