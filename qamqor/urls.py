@@ -13,6 +13,7 @@ urlpatterns = [
     path("eligibility/", include("qamqor.eligibility.urls")),
     path("reports/", include("qamqor.reports.urls")),
     path("meals/", include("qamqor.meals.urls")),
+    path("aid/", include("qamqor.aid.urls")),
     path("canteen/", include("qamqor.canteen.urls")),
     path("audit/", include("qamqor.audit.urls")),
     path("admin/", admin.site.urls),

@@ -1,0 +1,332 @@
+"""The JSON API of the cash aid; the same services as the pages (DESIGN rule 1).
+
+Router: `qamqor.aid.api.router`, mounted under /api/v1/. `request.auth` is the user (token or
+session). Without access the answer is 404 `not_found`, as on the pages.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.http import Http404, HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from ninja import File, Form, Router, Schema, Status
+from ninja.files import UploadedFile
+
+from qamqor.accounts.access import get_for_user, get_school_for_user, get_scope, visible
+from qamqor.audit.services import record
+from qamqor.core.api import ApiError, ErrorOut
+from qamqor.core.clock import today
+
+from . import services
+from .models import AID_WRITERS, PaymentLine, PaymentRegister, PurchaseReport
+
+router = Router(tags=["aid"])
+
+# Refusals that describe the state of the record rather than the request.
+CONFLICTS = {
+    "transition_not_allowed",
+    "register_paid",
+    "report_closed",
+    "report_not_submitted",
+    "application_not_approved",
+    "export_stale",
+    "file_kept",
+}
+
+
+class LineOut(Schema):
+    id: int
+    application_id: int
+    pupil_id: int
+    recipient_name: str
+    recipient_iin: str
+    iban: str
+    amount: int
+    ready: bool
+    problem: str
+    problem_message: str
+
+
+class RegisterOut(Schema):
+    id: int
+    school_id: int
+    year: int
+    status: str
+    amount_per_child: int
+    total: int
+    exported_at: dt.datetime | None
+    paid_on: dt.date | None
+    lines: list[LineOut]
+
+
+class PaidIn(Schema):
+    paid_on: dt.date
+
+
+class PaidOut(Schema):
+    register: RegisterOut
+    paid: int
+    released: int
+
+
+class FileOut(Schema):
+    id: int
+    kind: str
+    amount: int | None
+    original_name: str
+    content_type: str
+    size: int
+    uploaded_at: dt.datetime
+    download_url: str
+
+
+class ReportOut(Schema):
+    id: int
+    application_id: int
+    pupil_id: int
+    school_id: int
+    status: str
+    status_label: str
+    aid_amount: int
+    paid_on: dt.date
+    due_date: dt.date
+    days_left: int
+    late: bool
+    receipts_total: int
+    submitted_at: dt.datetime | None
+    return_comment: str
+    files: list[FileOut]
+
+
+class SubmitIn(Schema):
+    note: str = ""
+
+
+class AskAgainIn(Schema):
+    comment: str
+
+
+def _not_found() -> ApiError:
+    return ApiError("not_found", _("Not found, or you have no access to it."), 404)
+
+
+def _refusal(exc: services.AidError) -> ApiError:
+    extra = {"field": exc.field} if exc.field else {}
+    return ApiError(exc.code, exc.message, 409 if exc.code in CONFLICTS else 422, **extra)
+
+
+def _line_out(line: PaymentLine) -> dict[str, Any]:
+    return {
+        "id": line.pk,
+        "application_id": line.application_id,
+        "pupil_id": line.pupil_id,
+        "recipient_name": line.recipient_name,
+        "recipient_iin": line.recipient_iin,
+        "iban": line.iban,
+        "amount": line.amount,
+        "ready": line.is_ready,
+        "problem": line.problem,
+        "problem_message": str(line.get_problem_display()) if line.problem else "",
+    }
+
+
+def _register_out(register: PaymentRegister) -> dict[str, Any]:
+    lines = list(register.lines.order_by("problem", "recipient_name", "id"))
+    return {
+        "id": register.pk,
+        "school_id": register.school_id,
+        "year": register.year,
+        "status": register.status,
+        "amount_per_child": register.amount_per_child,
+        "total": sum(ln.amount for ln in lines if ln.is_ready),
+        "exported_at": register.exported_at,
+        "paid_on": register.paid_on,
+        "lines": [_line_out(ln) for ln in lines],
+    }
+
+
+def _report_out(report: PurchaseReport) -> dict[str, Any]:
+    day = today()
+    files = list(report.files.order_by("kind", "uploaded_at", "id"))
+    return {
+        "id": report.pk,
+        "application_id": report.application_id,
+        "pupil_id": report.pupil_id,
+        "school_id": report.school_id,
+        "status": report.application.status,
+        "status_label": str(report.application.get_status_display()),
+        "aid_amount": report.aid_amount,
+        "paid_on": report.paid_on,
+        "due_date": report.due_date,
+        "days_left": report.days_left(day),
+        "late": report.is_late(day),
+        "receipts_total": sum(f.amount or 0 for f in files if f.kind == "receipt"),
+        "submitted_at": report.submitted_at,
+        "return_comment": report.return_comment,
+        "files": [
+            {
+                "id": f.pk,
+                "kind": f.kind,
+                "amount": f.amount,
+                "original_name": f.original_name,
+                "content_type": f.content_type,
+                "size": f.size,
+                "uploaded_at": f.uploaded_at,
+                "download_url": reverse("aid:file", args=[f.pk]),
+            }
+            for f in files
+        ],
+    }
+
+
+def _register(request: HttpRequest, pk: int, write: bool = False) -> PaymentRegister:
+    try:
+        return get_for_user(request.auth, PaymentRegister, pk, write=write)
+    except Http404 as exc:
+        raise _not_found() from exc
+
+
+def _report(request: HttpRequest, pk: int, roles: set[str] | None = None) -> PurchaseReport:
+    """A report the user reads; with `roles`, only as staff of its school holding one of them."""
+    try:
+        report = visible(request.auth, PurchaseReport).select_related("application").get(pk=pk)
+    except (PurchaseReport.DoesNotExist, ValueError) as exc:
+        raise _not_found() from exc
+    if roles is not None and not get_scope(request.auth).has_role(report.school_id, *roles):
+        raise _not_found()
+    return report
+
+
+def _uploader_report(request: HttpRequest, pk: int) -> PurchaseReport:
+    report = _report(request, pk)
+    if not services.can_upload(request.auth, report):
+        raise _not_found()
+    return report
+
+
+@router.post(
+    "/aid/schools/{school_id}/register",
+    response={200: RegisterOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+)
+def form_register(request: HttpRequest, school_id: int):
+    """The school's register in preparation (formed if none), checked against the registry."""
+    try:
+        school = get_school_for_user(request.auth, school_id, roles=AID_WRITERS)
+    except Http404 as exc:
+        raise _not_found() from exc
+    try:
+        register = services.form_register(request.auth, school)
+    except services.AidError as exc:
+        raise _refusal(exc) from exc
+    return _register_out(register)
+
+
+@router.get("/aid/registers/{register_id}/lines", response={200: RegisterOut, 404: ErrorOut})
+def register_lines(request: HttpRequest, register_id: int):
+    """The register and its lines; a blocked line says why (`problem`, `problem_message`)."""
+    register = _register(request, register_id)
+    record(request.auth, "view", register)
+    return _register_out(register)
+
+
+@router.post(
+    "/aid/registers/{register_id}/paid",
+    response={200: PaidOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+)
+def mark_paid(request: HttpRequest, register_id: int, payload: PaidIn):
+    """The bank paid the exported register: applications paid, purchase reports due."""
+    register = _register(request, register_id, write=True)
+    try:
+        result = services.mark_register_paid(request.auth, register, payload.paid_on)
+    except services.AidError as exc:
+        raise _refusal(exc) from exc
+    return {
+        "register": _register_out(result.register),
+        "paid": result.paid,
+        "released": result.released,
+    }
+
+
+@router.get("/aid/reports/{report_id}", response={200: ReportOut, 404: ErrorOut})
+def get_report(request: HttpRequest, report_id: int):
+    """The report, its deadline and files: the child's parents and the school's staff."""
+    report = _report(request, report_id)
+    record(request.auth, "view", report)
+    return _report_out(report)
+
+
+@router.post(
+    "/aid/reports/{report_id}/files",
+    response={201: FileOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+)
+def upload_file(
+    request: HttpRequest,
+    report_id: int,
+    kind: Form[str],
+    file: File[UploadedFile],
+    amount: Form[int | None] = None,
+):
+    """Add a receipt (`kind=receipt`, `amount` in whole tenge; PDF, JPEG or PNG) or a photo
+    (`kind=photo`; JPEG or PNG), multipart. Checked by content, size and pixel count."""
+    report = _uploader_report(request, report_id)
+    try:
+        item = services.add_report_file(request.auth, report, kind, file, amount)
+    except services.AidError as exc:
+        raise _refusal(exc) from exc
+    return Status(
+        201,
+        {
+            "id": item.pk,
+            "kind": item.kind,
+            "amount": item.amount,
+            "original_name": item.original_name,
+            "content_type": item.content_type,
+            "size": item.size,
+            "uploaded_at": item.uploaded_at,
+            "download_url": reverse("aid:file", args=[item.pk]),
+        },
+    )
+
+
+@router.post(
+    "/aid/reports/{report_id}/submit",
+    response={200: ReportOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+)
+def submit(request: HttpRequest, report_id: int, payload: SubmitIn):
+    """Send the report to the school (at least one receipt and one photo)."""
+    report = _uploader_report(request, report_id)
+    try:
+        services.submit_report(request.auth, report, payload.note)
+    except services.AidError as exc:
+        raise _refusal(exc) from exc
+    return _report_out(report)
+
+
+@router.post(
+    "/aid/reports/{report_id}/accept",
+    response={200: ReportOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+)
+def accept(request: HttpRequest, report_id: int):
+    report = _report(request, report_id, roles=AID_WRITERS)
+    try:
+        services.accept_report(request.auth, report)
+    except services.AidError as exc:
+        raise _refusal(exc) from exc
+    return _report_out(report)
+
+
+@router.post(
+    "/aid/reports/{report_id}/ask-again",
+    response={200: ReportOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+)
+def ask_again(request: HttpRequest, report_id: int, payload: AskAgainIn):
+    """Send the report back with a comment; the family gets at least 5 more days."""
+    report = _report(request, report_id, roles=AID_WRITERS)
+    try:
+        services.ask_again(request.auth, report, payload.comment)
+    except services.AidError as exc:
+        raise _refusal(exc) from exc
+    return _report_out(report)

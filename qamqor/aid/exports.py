@@ -1,0 +1,131 @@
+"""The payment register as files: XLSX for the school's records and a CSV register for the bank.
+
+The bank's CSV (docs/aid.md, "The bank register"): one line per payment, in this order —
+№; recipient's full name; recipient's IIN; IBAN; amount (whole tenge, digits only); purpose of
+payment (Kazakh / Russian). UTF-8 with a byte-order mark and ';' between fields: Kazakh
+letters (ә ғ қ ң ө ұ ү һ і) are not in Windows-1251, so the file must be UTF-8, and Excel on a
+Windows machine set to Kazakh or Russian opens a CSV correctly only when the BOM announces
+UTF-8 and splits fields on ';' (the list separator there, since ',' is the decimal comma).
+Only ready lines are written; blocked ones are listed on the XLSX's second sheet.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, Side
+
+from .models import PaymentLine, PaymentRegister
+
+CSV_COLUMNS_KK = ["№", "Алушының аты-жөні", "ЖСН", "IBAN", "Сомасы", "Төлем мақсаты"]
+CSV_COLUMNS_RU = ["№", "ФИО получателя", "ИИН", "IBAN", "Сумма", "Назначение платежа"]
+# A cell starting with one of these is a formula to a spreadsheet (CSV/formula injection).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _text(value: str) -> str:
+    return "'" + value if value.startswith(_FORMULA_START) else value
+
+
+def payment_purpose(register: PaymentRegister) -> str:
+    """The purpose the bank prints on the family's statement: Kazakh, then Russian."""
+    return (
+        f"Жалпыға бірдей білім беру қорынан материалдық көмек, {register.year} ж., "
+        f"тізілім № {register.pk} / "
+        f"Материальная помощь из фонда всеобуча за {register.year} г., реестр № {register.pk}"
+    )
+
+
+def ready_lines(register: PaymentRegister) -> list[PaymentLine]:
+    return list(register.lines.filter(problem="").order_by("recipient_name", "id"))
+
+
+def register_csv(register: PaymentRegister) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+    writer.writerow([f"{kk} / {ru}" for kk, ru in zip(CSV_COLUMNS_KK, CSV_COLUMNS_RU, strict=True)])
+    purpose = payment_purpose(register)
+    for n, line in enumerate(ready_lines(register), start=1):
+        writer.writerow(
+            [n, _text(line.recipient_name), line.recipient_iin, line.iban, line.amount, purpose]
+        )
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def _header(ws, row: int) -> None:  # noqa: ANN001
+    thin = Side(style="thin", color="999999")
+    for cell in ws[row]:
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
+        cell.border = Border(top=thin, bottom=thin, left=thin, right=thin)
+
+
+def register_xlsx(register: PaymentRegister) -> bytes:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = _("Register")[:31]
+    ws.append(
+        [
+            _("Payment register № %(number)s · %(school)s")
+            % {"number": register.pk, "school": register.school.name}
+        ]
+    )
+    ws["A1"].font = Font(bold=True, size=13)
+    state = (
+        _("paid on %(date)s") % {"date": date_format(register.paid_on, "d.m.Y")}
+        if register.paid_on
+        else _("not paid yet")
+    )
+    ws.append(
+        [
+            _("Universal education fund aid, %(year)s: %(amount)s ₸ per child; %(state)s")
+            % {"year": register.year, "amount": register.amount_per_child, "state": state}
+        ]
+    )
+    ws.append([])
+    ws.append([_("№"), _("Recipient"), _("IIN"), _("IBAN"), _("Amount, ₸"), _("Pupil"), _("Class")])
+    _header(ws, 4)
+    lines = ready_lines(register)
+    for n, line in enumerate(lines, start=1):
+        ws.append(
+            [
+                n,
+                _text(line.recipient_name),
+                line.recipient_iin,
+                line.iban,
+                line.amount,
+                _text(line.pupil.full_name),
+                str(line.pupil.school_class or ""),
+            ]
+        )
+    ws.append([None, _("Total"), None, None, sum(ln.amount for ln in lines)])
+    for cell in ws[ws.max_row]:
+        cell.font = Font(bold=True)
+    for letter, width in zip("ABCDEFG", (6, 40, 15, 26, 12, 36, 8), strict=True):
+        ws.column_dimensions[letter].width = width
+    blocked = list(register.lines.exclude(problem="").select_related("pupil"))
+    if blocked:
+        wb_blocked = wb.create_sheet(_("Not paid")[:31])
+        wb_blocked.append([_("Pupil"), _("Recipient"), _("Why it cannot be paid")])
+        _header(wb_blocked, 1)
+        for line in blocked:
+            wb_blocked.append(
+                [
+                    _text(line.pupil.full_name),
+                    _text(line.recipient_name),
+                    str(line.get_problem_display()),
+                ]
+            )
+        for letter, width in zip("ABC", (36, 36, 60), strict=True):
+            wb_blocked.column_dimensions[letter].width = width
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
+def filename(register: PaymentRegister, extension: str) -> str:
+    return f"aid-register-{register.pk}-{register.school.bin}.{extension}"

@@ -1,0 +1,41 @@
+"""`qamqor aid_reminders [--date YYYY-MM-DD]`: flag overdue purchase reports, send reminders.
+
+Seed 000: the family reports its purchases within 15 days of the payment. Reports past their
+date become overdue; a report due in 3 days, due today, or overdue gets an SMS (overdue
+ones again each week). Idempotent: at most one reminder per report per day (a unique row
+written before the message goes), so cron may run it as often as it likes.
+
+Production: cron, e.g. `0 10 * * * qamqor aid_reminders` (a daytime hour: it texts parents).
+The output counts messages; it never names a family, a phone or a text.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.management.base import BaseCommand, CommandError
+
+from qamqor.aid.services import send_reminders
+from qamqor.core.clock import today
+
+
+class Command(BaseCommand):
+    help = "Flag overdue purchase reports and send the reminders due today (idempotent)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--date", help="the day (YYYY-MM-DD); default today")
+
+    def handle(self, *args, **options):
+        if options["date"]:
+            try:
+                day = dt.date.fromisoformat(options["date"])
+            except ValueError as exc:
+                raise CommandError(f"not a date: {options['date']!r}") from exc
+        else:
+            day = today()
+        run = send_reminders(day)
+        if options["verbosity"] >= 1:
+            self.stdout.write(
+                f"{day.isoformat()}: {run.overdue} newly overdue, {run.sent} reminders sent, "
+                f"{run.no_phone} without a phone, {run.failed} refused, {run.skipped} already sent"
+            )

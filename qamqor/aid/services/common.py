@@ -1,0 +1,48 @@
+"""What every aid service shares: the refusal, the aid amount, moving an application."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from qamqor.applications.models import Application
+from qamqor.applications.services import ApplicationError, transition_application
+
+from ..models import AidAmount
+
+AppStatus = Application.Status
+
+
+class AidError(Exception):
+    """A refusal: a stable `code`, a message in the active language, the form field concerned."""
+
+    def __init__(self, code: str, message: str, field: str | None = None):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.field = field
+
+
+def aid_amount(year: int) -> AidAmount:
+    amount = AidAmount.objects.filter(year=year).first()
+    if amount is None:
+        raise AidError(
+            "aid_amount_missing",
+            _("No aid amount is entered for %(year)s; an administrator adds it first.")
+            % {"year": year},
+        )
+    return amount
+
+
+def user_or_none(user: Any) -> Any:
+    return user if getattr(user, "is_authenticated", False) else None
+
+
+def move_application(user: Any, application: Application, status: str, comment: str = "") -> None:
+    """Move a cash-aid application through the applications app's one door for a status
+    change (its transition table, a `StatusChange`, the audit). The caller holds the lock."""
+    try:
+        transition_application(user, application, status, comment=comment)
+    except ApplicationError as exc:
+        raise AidError(exc.code, exc.message) from exc

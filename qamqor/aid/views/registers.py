@@ -1,0 +1,194 @@
+"""The pedagogue's payment registers: form, check, export (XLSX, the bank's CSV), mark paid."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Count, Q, Sum
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET, require_POST
+
+from qamqor.accounts.access import get_school_for_user, get_scope
+from qamqor.audit.services import record
+from qamqor.registry.models import School
+
+from .. import exports, services
+from ..forms import PaidForm
+from ..models import AID_WRITERS, AidAmount, LineProblem, PaymentRegister
+from .common import explain, get_register, reader_school_ids, writer_school_ids
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@login_required
+@require_GET
+def registers(request: HttpRequest) -> HttpResponse:
+    """Registers of the user's schools; where they write, what waits to be put in one."""
+    school_ids = reader_school_ids(request.user)
+    if not school_ids:
+        raise Http404
+    writable = writer_school_ids(request.user)
+    qs = (
+        PaymentRegister.objects.filter(school_id__in=school_ids)
+        .select_related("school")
+        .annotate(
+            lines_ready=Count("lines", filter=Q(lines__problem="")),
+            lines_blocked=Count("lines", filter=~Q(lines__problem="")),
+            total=Sum("lines__amount", filter=Q(lines__problem="")),
+        )
+        .order_by("-created_at", "-id")
+    )
+    page = Paginator(qs, 25).get_page(request.GET.get("page"))
+    waiting = []
+    for school in School.objects.filter(pk__in=writable).order_by("name_kk"):
+        approved = services.approved_applications(school.pk)
+        waiting.append(
+            {
+                "school": school,
+                "approved": approved.filter(payment_line__isnull=True).count(),
+                "draft": PaymentRegister.objects.filter(
+                    school=school, status=PaymentRegister.Status.DRAFT
+                ).first(),
+            }
+        )
+    amount = AidAmount.objects.order_by("-year").first()
+    return render(
+        request,
+        "aid/registers.html",
+        {"page": page, "waiting": waiting, "amount": amount, "many": len(school_ids) > 1},
+    )
+
+
+@login_required
+@require_POST
+def register_form(request: HttpRequest, school_pk: int) -> HttpResponse:
+    school = get_school_for_user(request.user, school_pk, roles=AID_WRITERS)
+    try:
+        register = services.form_register(request.user, school)
+    except services.AidError as exc:
+        messages.error(request, exc.message)
+        return redirect("aid:registers")
+    return redirect("aid:register", register.pk)
+
+
+def _register_context(request: HttpRequest, register: PaymentRegister, **forms) -> dict:  # noqa: ANN003
+    lines = list(
+        register.lines.select_related("pupil", "pupil__school_class", "guardian").order_by(
+            "problem", "recipient_name", "id"
+        )
+    )
+    ready = [ln for ln in lines if ln.is_ready]
+    can_write = get_scope(request.user).has_role(register.school_id, *AID_WRITERS)
+    return {
+        "register": register,
+        "ready": ready,
+        "blocked": [ln for ln in lines if not ln.is_ready],
+        "total": sum(ln.amount for ln in ready),
+        "can_write": can_write and register.is_draft,
+        "paid_form": forms.get("paid_form") or PaidForm(),
+        "iban_problems": {LineProblem.IBAN_MISSING, LineProblem.IBAN_INVALID},
+    }
+
+
+@login_required
+@require_GET
+def register_page(request: HttpRequest, pk: int) -> HttpResponse:
+    register = get_register(request, pk)
+    record(request.user, "view", register)
+    return render(request, "aid/register.html", _register_context(request, register))
+
+
+@login_required
+@require_POST
+def register_check(request: HttpRequest, pk: int) -> HttpResponse:
+    register = get_register(request, pk, write=True)
+    try:
+        services.check_register(request.user, register)
+    except services.AidError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The register is checked against the registry again."))
+    return redirect("aid:register", register.pk)
+
+
+@login_required
+@require_POST
+def register_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    register = get_register(request, pk, write=True)
+    try:
+        services.delete_register(request.user, register)
+    except services.AidError as exc:
+        messages.error(request, exc.message)
+        return redirect("aid:register", register.pk)
+    messages.success(request, _("The register is deleted; its applications stay approved."))
+    return redirect("aid:registers")
+
+
+def _export(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+    register = get_register(request, pk)
+    try:
+        services.record_export(request.user, register, kind)
+    except services.AidError as exc:
+        messages.error(request, exc.message)
+        return redirect("aid:register", register.pk)
+    if kind == "csv":
+        body, content_type = exports.register_csv(register), "text/csv; charset=utf-8"
+    else:
+        body, content_type = exports.register_xlsx(register), XLSX
+    response = HttpResponse(body, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{exports.filename(register, kind)}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@require_POST
+def register_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
+    return _export(request, pk, "xlsx")
+
+
+@login_required
+@require_POST
+def register_csv(request: HttpRequest, pk: int) -> HttpResponse:
+    return _export(request, pk, "csv")
+
+
+@login_required
+@require_POST
+def register_paid(request: HttpRequest, pk: int) -> HttpResponse:
+    register = get_register(request, pk, write=True)
+    form = PaidForm(request.POST)
+    if form.is_valid():
+        try:
+            result = services.mark_register_paid(
+                request.user, register, form.cleaned_data["paid_on"]
+            )
+        except services.AidError as exc:
+            register.refresh_from_db()
+            explain(form, exc)
+        else:
+            text = ngettext(
+                "Marked paid on %(date)s: %(n)s payment; its purchase report is due.",
+                "Marked paid on %(date)s: %(n)s payments; their purchase reports are due.",
+                result.paid,
+            ) % {"date": date_format(register.paid_on, "SHORT_DATE_FORMAT"), "n": result.paid}
+            messages.success(request, text)
+            if result.released:
+                messages.warning(
+                    request,
+                    ngettext(
+                        "%(n)s line could not be paid; it will join the next register.",
+                        "%(n)s lines could not be paid; they will join the next register.",
+                        result.released,
+                    )
+                    % {"n": result.released},
+                )
+            return redirect(reverse("aid:register", args=[register.pk]))
+    context = _register_context(request, register, paid_form=form)
+    return render(request, "aid/register.html", context, status=422)

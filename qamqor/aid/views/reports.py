@@ -1,0 +1,265 @@
+"""Purchase reports: the pedagogue's list and check (accept, ask again), the files, and the
+uploads shared by the parent's page and the school's (a report brought on paper)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
+
+from qamqor.accounts.access import get_scope, visible
+from qamqor.audit.services import record
+from qamqor.core import uploads
+from qamqor.core.clock import today
+
+from .. import services
+from ..forms import AskAgainForm, ReportFileForm, SubmitForm
+from ..models import AID_WRITERS, PurchaseReport, ReportFile
+from .common import explain, get_staff_report, reader_school_ids, stream
+
+FILTERS = {
+    "check": (gettext_lazy("To check"), Q(application__status="reported")),
+    "awaited": (gettext_lazy("Awaited"), Q(application__status="report_due")),
+    "overdue": (
+        gettext_lazy("Overdue"),
+        Q(application__status="overdue"),  # and report_due past its date: see below
+    ),
+    "accepted": (gettext_lazy("Accepted"), Q(application__status="accepted")),
+}
+
+
+def report_files_context(report: PurchaseReport, user: Any, **forms: Any) -> dict[str, Any]:
+    """The files, the receipts' total against the aid, and the upload forms if allowed."""
+    files = list(report.files.order_by("kind", "uploaded_at", "id"))
+    total = sum(f.amount or 0 for f in files if f.kind == ReportFile.Kind.RECEIPT)
+    day = today()
+    uploadable = report.open_for_upload and services.can_upload(user, report)
+    context: dict[str, Any] = {
+        "report": report,
+        "files": [(f, uploadable and services.file_removable(f, report)) for f in files],
+        "receipts": sum(1 for f in files if f.kind == ReportFile.Kind.RECEIPT),
+        "photos": sum(1 for f in files if f.kind == ReportFile.Kind.PHOTO),
+        "receipts_total": total,
+        "uncovered": max(0, report.aid_amount - total),
+        "over": max(0, total - report.aid_amount),
+        "days_left": report.days_left(day),
+        "late": report.is_late(day),
+        "uploadable": uploadable,
+        "max_upload": uploads.max_bytes(),
+    }
+    if uploadable:
+        context["file_form"] = forms.get("file_form") or ReportFileForm(
+            initial={"kind": ReportFile.Kind.RECEIPT}
+        )
+        context["submit_form"] = forms.get("submit_form") or SubmitForm()
+    return context
+
+
+@login_required
+@require_GET
+def reports(request: HttpRequest) -> HttpResponse:
+    school_ids = reader_school_ids(request.user)
+    if not school_ids:
+        raise Http404
+    day = today()
+    qs = PurchaseReport.objects.filter(school_id__in=school_ids).select_related(
+        "application", "pupil", "pupil__school_class", "school"
+    )
+    counts = {
+        key: qs.filter(q).count() if key != "overdue" else qs.filter(_overdue_q(day)).count()
+        for key, (_label, q) in FILTERS.items()
+    }
+    state = request.GET.get("state") or "check"
+    if state not in FILTERS:
+        state = "check"
+    chosen = qs.filter(_overdue_q(day) if state == "overdue" else FILTERS[state][1])
+    ordering = ("-decided_at", "-id") if state == "accepted" else ("due_date", "id")
+    page = Paginator(chosen.order_by(*ordering), 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "aid/reports.html",
+        {
+            "page": page,
+            "state": state,
+            "tabs": [(key, label, counts[key]) for key, (label, _q) in FILTERS.items()],
+            "today": day,
+            "many": len(school_ids) > 1,
+        },
+    )
+
+
+def _overdue_q(day) -> Q:  # noqa: ANN001
+    # Flagged before the nightly command runs: a report still due past its date is late.
+    return Q(application__status="overdue") | Q(application__status="report_due", due_date__lt=day)
+
+
+def _report_context(request: HttpRequest, report: PurchaseReport, **forms: Any) -> dict:
+    can_decide = (
+        get_scope(request.user).has_role(report.school_id, *AID_WRITERS)
+        and report.application.status == "reported"
+    )
+    context = report_files_context(report, request.user, **forms)
+    context.update(
+        {
+            "pupil": report.pupil,
+            "history": list(report.application.history.select_related("by")),
+            "can_decide": can_decide,
+            "ask_form": forms.get("ask_form") or AskAgainForm(),
+            "reminders": list(report.reminders.all()[:10]),
+        }
+    )
+    return context
+
+
+@login_required
+@require_GET
+def report_page(request: HttpRequest, pk: int) -> HttpResponse:
+    report = get_staff_report(request, pk)
+    record(request.user, "view", report)
+    return render(request, "aid/report.html", _report_context(request, report))
+
+
+@login_required
+@require_POST
+def report_accept(request: HttpRequest, pk: int) -> HttpResponse:
+    report = get_staff_report(request, pk, write=True)
+    try:
+        services.accept_report(request.user, report)
+    except services.AidError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The purchase report is accepted."))
+    return redirect("aid:report", report.pk)
+
+
+@login_required
+@require_POST
+def report_ask_again(request: HttpRequest, pk: int) -> HttpResponse:
+    report = get_staff_report(request, pk, write=True)
+    form = AskAgainForm(request.POST)
+    if form.is_valid():
+        try:
+            services.ask_again(request.user, report, form.cleaned_data["comment"])
+        except services.AidError as exc:
+            report.refresh_from_db()
+            explain(form, exc)
+        else:
+            messages.success(request, _("The report is sent back to the family with your comment."))
+            return redirect("aid:report", report.pk)
+    context = _report_context(request, report, ask_form=form)
+    return render(request, "aid/report.html", context, status=422)
+
+
+def _uploader_report(request: HttpRequest, pk: int) -> PurchaseReport:
+    try:
+        report = (
+            visible(request.user, PurchaseReport)
+            .select_related("application", "pupil", "line")
+            .get(pk=pk)
+        )
+    except (PurchaseReport.DoesNotExist, ValueError) as exc:
+        raise Http404 from exc
+    if not services.can_upload(request.user, report):
+        raise Http404
+    return report
+
+
+def _back(request: HttpRequest, report: PurchaseReport) -> str:
+    """The parent returns to their page; school staff to the school's."""
+    if report.pupil_id in get_scope(request.user).child_ids:
+        return "aid:my_report"
+    return "aid:report"
+
+
+def _render_back(request: HttpRequest, report: PurchaseReport, **forms: Any) -> HttpResponse:
+    if _back(request, report) == "aid:my_report":
+        from .parent import parent_report_context
+
+        context = parent_report_context(request, report, **forms)
+        return render(request, "aid/my_report.html", context, status=422)
+    return render(request, "aid/report.html", _report_context(request, report, **forms), status=422)
+
+
+@login_required
+@require_POST
+def report_upload(request: HttpRequest, pk: int) -> HttpResponse:
+    report = _uploader_report(request, pk)
+    form = ReportFileForm(request.POST, request.FILES)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            item = services.add_report_file(
+                request.user, report, data["kind"], data["file"], data.get("amount")
+            )
+        except services.AidError as exc:
+            report.refresh_from_db()
+            explain(form, exc)
+        else:
+            messages.success(request, _("Added: %(what)s.") % {"what": item.get_kind_display()})
+            return redirect(_back(request, report), report.pk)
+    return _render_back(request, report, file_form=form)
+
+
+@login_required
+@require_POST
+def report_file_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        item = ReportFile.objects.select_related("report").get(pk=pk)
+    except (ReportFile.DoesNotExist, ValueError) as exc:
+        raise Http404 from exc
+    report = _uploader_report(request, item.report_id)
+    try:
+        services.remove_report_file(request.user, item)
+    except services.AidError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The file is removed."))
+    return redirect(_back(request, report), report.pk)
+
+
+@login_required
+@require_POST
+def report_submit(request: HttpRequest, pk: int) -> HttpResponse:
+    report = _uploader_report(request, pk)
+    form = SubmitForm(request.POST)
+    if form.is_valid():
+        try:
+            services.submit_report(request.user, report, form.cleaned_data["note"])
+        except services.AidError as exc:
+            report.refresh_from_db()
+            explain(form, exc)
+        else:
+            messages.success(request, _("The report is sent to the school."))
+            return redirect(_back(request, report), report.pk)
+    return _render_back(request, report, submit_form=form)
+
+
+@login_required
+@require_GET
+def report_file(request: HttpRequest, pk: int) -> FileResponse:
+    try:
+        item = ReportFile.objects.get(pk=pk)
+    except (ReportFile.DoesNotExist, ValueError) as exc:
+        raise Http404 from exc
+    # The file is as protected as the report it belongs to.
+    try:
+        report = visible(request.user, PurchaseReport).get(pk=item.report_id)
+    except PurchaseReport.DoesNotExist as exc:
+        raise Http404 from exc
+    record(
+        request.user,
+        "view",
+        item,
+        school_id=report.school_id,
+        label=str(item.get_kind_display()),
+    )
+    inline = request.GET.get("inline") == "1" and item.content_type != uploads.PDF
+    return stream(item.file, item.original_name, item.content_type, inline=inline)
