@@ -25,6 +25,7 @@ from qamqor.registry.models import Guardian, Pupil
 
 from ..faceid import crypto, engine, gallery
 from ..models import Canteen, FaceConsent, FaceTemplate
+from .canteen import canteen_of
 
 
 class FaceIdError(Exception):
@@ -41,11 +42,6 @@ def live_consent(pupil: Pupil) -> FaceConsent | None:
         .select_related("guardian")
         .first()
     )
-
-
-def canteen_of(school_id: int) -> Canteen:
-    canteen, _created = Canteen.objects.get_or_create(school_id=school_id)
-    return canteen
 
 
 def _gallery_changed(school_id: int) -> None:

@@ -1,0 +1,242 @@
+"""Face-ID consent and enrolment pages: the pedagogue's list and pupil page, and the
+parent's own page for each child.
+
+An enrolment photo is read into memory only (`MemoryFileUploadHandler`: never a temporary
+file), checked like every upload (`core.uploads`), encoded, and dropped with the request.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.files.uploadhandler import MemoryFileUploadHandler
+from django.core.paginator import Paginator
+from django.db.models import Exists, OuterRef, Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_GET, require_POST
+
+from qamqor.accounts.access import get_pupil_for_user, get_scope
+from qamqor.audit.services import record
+from qamqor.registry.models import Pupil, SchoolClass
+
+from ..faceid import engine
+from ..forms import PHOTO_MAX_BYTES, ConsentForm, PaperConsentForm, PhotoForm
+from ..models import FACE_MANAGERS, FaceConsent, FaceTemplate
+from ..services import faces as services
+from .common import schools_for
+
+
+def _managed_pupil(request: HttpRequest, pk: int) -> Pupil:
+    pupil = get_pupil_for_user(request.user, pk, write=True)
+    if not get_scope(request.user).has_role(pupil.school_id, *FACE_MANAGERS):
+        raise Http404
+    return pupil
+
+
+@login_required
+@require_GET
+def index(request: HttpRequest) -> HttpResponse:
+    """The school's pupils with their consent and enrolment, by class or name."""
+    school, schools = schools_for(request, FACE_MANAGERS)
+    classes = list(SchoolClass.objects.filter(school=school))
+    pupils = Pupil.objects.filter(school=school, status=Pupil.Status.ACTIVE).select_related(
+        "school_class"
+    )
+    chosen_class = next((c for c in classes if str(c.pk) == request.GET.get("class")), None)
+    if chosen_class:
+        pupils = pupils.filter(school_class=chosen_class)
+    query = (request.GET.get("q") or "").strip()[:100]
+    if query:
+        pupils = pupils.filter(Q(surname__icontains=query) | Q(name__icontains=query))
+    state = request.GET.get("state")
+    consented = FaceConsent.objects.filter(pupil=OuterRef("pk"), withdrawn_at__isnull=True)
+    enrolled = FaceTemplate.objects.filter(pupil=OuterRef("pk"))
+    pupils = pupils.annotate(consented=Exists(consented), enrolled=Exists(enrolled))
+    if state == "enrolled":
+        pupils = pupils.filter(enrolled=True)
+    elif state == "consent":
+        pupils = pupils.filter(consented=True, enrolled=False)
+    elif state == "none":
+        pupils = pupils.filter(consented=False)
+    page = Paginator(
+        pupils.order_by("school_class__grade", "school_class__letter", "surname", "name"),
+        settings.PAGE_SIZE,
+    ).get_page(request.GET.get("page"))
+    record(request.user, "view", object_type="canteen.faceconsent", school_id=school.pk,
+           label=_("Face-ID consents, page %(n)s") % {"n": page.number}, fields=["face_consent"])  # fmt: skip
+    params = request.GET.copy()
+    params.pop("page", None)
+    return render(
+        request,
+        "canteen/entry/faces.html",
+        {
+            "school": school,
+            "schools": schools,
+            "classes": classes,
+            "chosen_class": chosen_class,
+            "q": query,
+            "state": state or "",
+            "page": page,
+            "query": params.urlencode(),
+            "available": engine.available(),
+            "not_installed": engine.MESSAGES["not_installed"],
+        },
+    )
+
+
+def _pupil_context(pupil: Pupil, **extra: object) -> dict:
+    return {
+        "pupil": pupil,
+        "consent": services.live_consent(pupil),
+        "history": FaceConsent.objects.filter(pupil=pupil).select_related("guardian"),
+        "template": FaceTemplate.objects.filter(pupil=pupil).first(),
+        "available": engine.available(),
+        "not_installed": engine.MESSAGES["not_installed"],
+        "photo_max_mb": PHOTO_MAX_BYTES // (1024 * 1024),
+        **extra,
+    }
+
+
+@login_required
+@require_GET
+def pupil_page(request: HttpRequest, pk: int) -> HttpResponse:
+    pupil = _managed_pupil(request, pk)
+    record(request.user, "view", pupil, fields=["face_consent"])
+    context = _pupil_context(
+        pupil, paper_form=PaperConsentForm(pupil=pupil), photo_form=PhotoForm()
+    )
+    return render(request, "canteen/entry/face_pupil.html", context)
+
+
+@login_required
+@require_POST
+def consent_record(request: HttpRequest, pk: int) -> HttpResponse:
+    pupil = _managed_pupil(request, pk)
+    form = PaperConsentForm(request.POST, pupil=pupil)
+    if form.is_valid():
+        try:
+            services.record_paper_consent(
+                request.user, pupil, form.cleaned_data["guardian"], form.cleaned_data["signed_on"]
+            )
+        except services.FaceIdError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(request, _("The consent is recorded."))
+            return redirect("canteen:face_pupil", pupil.pk)
+    context = _pupil_context(pupil, paper_form=form, photo_form=PhotoForm())
+    return render(request, "canteen/entry/face_pupil.html", context, status=422)
+
+
+@login_required
+@csrf_exempt
+@require_POST
+def enrol(request: HttpRequest, pk: int) -> HttpResponse:
+    # The photo must stay in memory: no temporary file on disk, even for a large one. The
+    # handlers can only be swapped before the body is read, so CSRF is checked just after.
+    request.upload_handlers = [MemoryFileUploadHandler(request)]
+    return _enrol(request, pk)
+
+
+@csrf_protect
+def _enrol(request: HttpRequest, pk: int) -> HttpResponse:
+    pupil = _managed_pupil(request, pk)
+    try:
+        too_large = int(request.META.get("CONTENT_LENGTH") or 0) > PHOTO_MAX_BYTES + 64 * 1024
+    except ValueError:
+        too_large = True
+    form = PhotoForm(data=request.POST, files={} if too_large else request.FILES)
+    if too_large:
+        form.is_valid()
+        limit = PHOTO_MAX_BYTES // 2**20
+        message = _("The photo is too large: at most %(n)s MB.") % {"n": limit}
+        form.errors["photo"] = form.error_class([message])
+    elif form.is_valid():
+        photo = form.cleaned_data["photo"]
+        try:
+            services.enrol_face(request.user, pupil, photo.read())
+        except services.FaceIdError as exc:
+            form.add_error("photo" if exc.field == "photo" else None, exc.message)
+        else:
+            messages.success(request, _("The face is enrolled. The photo was not kept."))
+            return redirect("canteen:face_pupil", pupil.pk)
+        finally:
+            photo.close()
+    context = _pupil_context(pupil, paper_form=PaperConsentForm(pupil=pupil), photo_form=form)
+    return render(request, "canteen/entry/face_pupil.html", context, status=422)
+
+
+@login_required
+@require_POST
+def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    """The pedagogue records a withdrawal the parent made on paper or in person."""
+    pupil = _managed_pupil(request, pk)
+    try:
+        services.withdraw_consent(request.user, pupil)
+    except services.FaceIdError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The consent is withdrawn and the face template erased."))
+    return redirect("canteen:face_pupil", pupil.pk)
+
+
+# --- the parent ------------------------------------------------------------------------------
+
+
+def _own_child(request: HttpRequest, pk: int) -> Pupil:
+    pupil = get_pupil_for_user(request.user, pk)
+    if pupil.pk not in get_scope(request.user).child_ids:
+        raise Http404
+    return pupil
+
+
+def _parent_context(pupil: Pupil, form: ConsentForm) -> dict:
+    return {
+        "pupil": pupil,
+        "consent": services.live_consent(pupil),
+        "enrolled": FaceTemplate.objects.filter(pupil=pupil).exists(),
+        "form": form,
+    }
+
+
+@login_required
+@require_GET
+def parent_page(request: HttpRequest, pk: int) -> HttpResponse:
+    pupil = _own_child(request, pk)
+    return render(request, "canteen/entry/parent_face.html", _parent_context(pupil, ConsentForm()))
+
+
+@login_required
+@require_POST
+def parent_give(request: HttpRequest, pk: int) -> HttpResponse:
+    pupil = _own_child(request, pk)
+    form = ConsentForm(request.POST)
+    if form.is_valid():
+        try:
+            services.give_consent(request.user, pupil)
+        except services.FaceIdError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(
+                request,
+                _("Thank you. The school will take a photo of the child to enrol the face."),
+            )
+            return redirect("canteen:parent_face", pupil.pk)
+    context = _parent_context(pupil, form)
+    return render(request, "canteen/entry/parent_face.html", context, status=422)
+
+
+@login_required
+@require_POST
+def parent_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    pupil = _own_child(request, pk)
+    try:
+        services.withdraw_consent(request.user, pupil)
+    except services.FaceIdError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The consent is withdrawn and the face template erased."))
+    return redirect("canteen:parent_face", pupil.pk)
