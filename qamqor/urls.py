@@ -11,6 +11,7 @@ urlpatterns = [
     path("accounts/", include("qamqor.accounts.urls")),
     path("registry/", include("qamqor.registry.urls")),
     path("eligibility/", include("qamqor.eligibility.urls")),
+    path("services/", include("qamqor.applications.urls")),
     path("reports/", include("qamqor.reports.urls")),
     path("meals/", include("qamqor.meals.urls")),
     path("aid/", include("qamqor.aid.urls")),

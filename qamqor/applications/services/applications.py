@@ -329,7 +329,13 @@ def add_document(
 
 @transaction.atomic
 def start_review(user: Any, application: Application) -> Application:
+    """Take a new application (or one waiting for documents) into review."""
     _locked(application)
+    if application.status == Status.APPEALED:
+        # Back to review from an appeal only by deciding it (`decide_appeal`).
+        raise ApplicationError(
+            "transition_not_allowed", _("Decide the appeal first: it is the principal's.")
+        )
     return transition_application(user, application, Status.UNDER_REVIEW)
 
 
@@ -445,9 +451,15 @@ def file_appeal(user: Any, application: Application, text: str) -> Application:
 def decide_appeal(user: Any, application: Application, upheld: bool, decision: str) -> Application:
     """Upheld: the review starts again with a new term; dismissed: the refusal stands."""
     _locked(application)
+    if application.status != Status.APPEALED:
+        raise ApplicationError(
+            "transition_not_allowed",
+            _("The application is %(status)s: there is no appeal to decide.")
+            % {"status": application.get_status_display()},
+        )
     decision = (decision or "").strip()
     target = Status.UNDER_REVIEW if upheld else Status.REFUSED
-    if application.can_become(target) and not decision:
+    if not decision:
         raise ApplicationError(
             "appeal_decision_required", _("Write the decision on the appeal."), "decision"
         )

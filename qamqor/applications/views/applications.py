@@ -1,0 +1,417 @@
+"""The application page (school and parent), the pedagogue's dashboard and registration, actions.
+
+Every protected object comes through `accounts.access`; without access the answer is 404.
+Documents are streamed by an access-checked view, never served as media.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from qamqor.accounts.access import get_for_user, get_pupil_for_user, get_scope, visible
+from qamqor.audit.services import record
+from qamqor.core import uploads
+from qamqor.core.clock import today
+from qamqor.registry.models import Pupil
+
+from .. import services
+from ..catalogue import checklist, receipt_rule
+from ..civil import certificates_needed
+from ..forms import (
+    AppealDecisionForm,
+    AppealForm,
+    ApproveForm,
+    DashboardFilterForm,
+    DocumentForm,
+    RefuseForm,
+    RegisterForm,
+    RequestDocumentsForm,
+)
+from ..models import (
+    DECISION_WORKING_DAYS,
+    Application,
+    ApplicationDocument,
+    Channel,
+    Service,
+)
+from ..selectors import (
+    application_checklist,
+    can_decide_appeal,
+    can_write,
+    dashboard_buckets,
+    due_of,
+    is_parent_of,
+    search_applications,
+    staff_school_ids,
+    with_due,
+)
+from .common import explain, paginate, stream
+
+Status = Application.Status
+
+
+def received_message(application: Application) -> str:
+    message = _("The application №%(id)s is received; the decision is due by %(due)s.") % {
+        "id": application.pk,
+        "due": date_format(application.due_date),
+    }
+    if receipt_rule(application.received_at, application.counted_from):
+        message += " " + _(
+            "It came after working hours, so it counts from the next working day, %(day)s."
+        ) % {"day": date_format(application.counted_from)}
+    return message
+
+
+# --- the pedagogue's dashboard ---------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """What is due today, this week and overdue; then every application, searched and filtered."""
+    school_ids = staff_school_ids(request.user)
+    if not school_ids:
+        raise Http404
+    day = today()
+    form = DashboardFilterForm(request.GET or None)
+    qs = Application.objects.filter(school_id__in=school_ids).select_related(
+        "pupil", "pupil__school_class", "school"
+    )
+    if form.is_valid():
+        data = form.cleaned_data
+        qs = search_applications(qs, data["q"])
+        if data["service"]:
+            qs = qs.filter(service=data["service"])
+        if data["channel"]:
+            qs = qs.filter(channel=data["channel"])
+        if data["status"] == "open":
+            qs = qs.filter(status__in=Application.OPEN_STATUSES)
+        elif data["status"]:
+            qs = qs.filter(status=data["status"])
+    page, query = paginate(request, qs.order_by("-received_at", "-id"))
+    page.object_list = with_due(page.object_list, day)
+    counts = dict(
+        Application.objects.filter(school_id__in=school_ids)
+        .values_list("status")
+        .annotate(n=Count("id"))
+    )
+    context = {
+        "form": form,
+        "page": page,
+        "query": query,
+        "buckets": dashboard_buckets(school_ids, day),
+        "counts": [
+            (s.value, s.label, counts.get(s.value, 0)) for s in Status if counts.get(s.value)
+        ],
+        "many_schools": len(school_ids) > 1,
+        "can_register": bool(get_scope(request.user).school_ids(write=True)),
+        "today": day,
+    }
+    return render(request, "applications/dashboard.html", context)
+
+
+@login_required
+@require_GET
+def register_find(request: HttpRequest) -> HttpResponse:
+    """The pupil by IIN among the pupils the user writes, then the registration form."""
+    if not get_scope(request.user).school_ids(write=True):
+        raise Http404
+    iin = (request.GET.get("iin") or "").strip()
+    pupil = visible(request.user, Pupil, write=True).filter(iin=iin).first() if iin else None
+    if pupil is None:
+        messages.error(request, _("No pupil of your school has this IIN."))
+        return redirect("applications:dashboard")
+    return redirect("applications:register", pupil.pk)
+
+
+# --- registering a paper (or portal) application for a pupil ---------------------------------
+
+
+def _register_context(pupil: Any, form: RegisterForm) -> dict[str, Any]:
+    service = form.chosen("service") or Service.FINANCIAL_AID
+    channel = form.chosen("channel") or Channel.SCHOOL
+    birth, marriage, answered = certificates_needed(pupil.iin)
+    items = checklist(
+        service if service in Service.values else Service.FINANCIAL_AID,
+        channel if channel in Channel.values else Channel.SCHOOL,
+        category=form.chosen("category"),
+        needs_birth_certificate=birth,
+        needs_marriage_certificate=marriage,
+    )
+    for name in ("service", "channel", "category"):
+        # Choosing a service, channel or category redraws the checklist (htmx).
+        form.fields[name].widget.attrs.update(
+            {
+                "hx-get": reverse("applications:register", args=[pupil.pk]),
+                "hx-target": "#checklist",
+                "hx-select": "#checklist",
+                "hx-swap": "outerHTML",
+                "hx-include": "closest form",
+                "hx-trigger": "change",
+            }
+        )
+    return {
+        "pupil": pupil,
+        "form": form,
+        "items": items,
+        "fields": [(item, form.document_field(item.kind)) for item in items],
+        "other_field": form.document_field("other"),
+        "registry_answered": answered,
+        "working_days": DECISION_WORKING_DAYS.get(service, 0),
+        "max_upload": uploads.max_bytes(),
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def register(request: HttpRequest, pupil_id: int) -> HttpResponse:
+    pupil = get_pupil_for_user(request.user, pupil_id, write=True)
+    if request.method == "GET":
+        form = RegisterForm(initial=request.GET.dict(), pupil=pupil)
+        return render(request, "applications/register.html", _register_context(pupil, form))
+    form = RegisterForm(request.POST, request.FILES, pupil=pupil)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            application = services.submit_application(
+                request.user,
+                pupil,
+                data["service"],
+                data["channel"],
+                received_at=data["received_at"],
+                signed_with=data["signed_with"] or "",
+                category=data["category"] or "",
+                applicant=data["applicant"],
+                documents=form.documents(),
+                allow_incomplete=data["allow_incomplete"],
+                notes=data["notes"],
+            )
+        except services.ApplicationError as exc:
+            explain(form, exc)
+        else:
+            messages.success(request, received_message(application))
+            return redirect("applications:detail", application.pk)
+    return render(request, "applications/register.html", _register_context(pupil, form), status=422)
+
+
+# --- the application page --------------------------------------------------------------------
+
+
+def _get(request: HttpRequest, pk: int, write: bool = False) -> Application:
+    qs = visible(request.user, Application, write=write).select_related(
+        "pupil", "pupil__school_class", "pupil__family", "school", "applicant", "decided_by"
+    )
+    try:
+        return qs.get(pk=pk)
+    except (Application.DoesNotExist, ValueError) as exc:
+        raise Http404 from exc
+
+
+def _detail_context(request: HttpRequest, a: Application, **forms: Any) -> dict[str, Any]:
+    user = request.user
+    writer, parent = can_write(user, a), is_parent_of(user, a)
+    present = services.kinds_present(a)
+    missing = a.missing_documents(present)
+    context: dict[str, Any] = {
+        "a": a,
+        "pupil": a.pupil,
+        "due": due_of(a, today()),
+        "documents": list(a.documents.order_by("uploaded_at", "id")),
+        "checklist": application_checklist(a, present),
+        "missing": missing,
+        "requested": [k for k in (a.requested_documents or [])],
+        "history": list(a.history.select_related("by").order_by("at", "id")),
+        "camp_places": list(a.camp_places.select_related("session", "session__camp")),
+        "can_write": writer,
+        "is_parent": parent,
+        "staff_view": writer or not parent,
+        "max_upload": uploads.max_bytes(),
+    }
+    allowed = a.allowed_transitions()
+    if writer and Status.UNDER_REVIEW in allowed and a.status == Status.SUBMITTED:
+        context["can_start"] = True
+    if writer and Status.DOCUMENTS_REQUESTED in allowed:
+        context["request_form"] = forms.get("request_form") or RequestDocumentsForm(
+            initial={"kinds": missing}
+        )
+    if writer and Status.APPROVED in allowed:
+        context["approve_form"] = forms.get("approve_form") or ApproveForm()
+    if writer and Status.REFUSED in allowed and a.status != Status.APPEALED:
+        context["refuse_form"] = forms.get("refuse_form") or RefuseForm()
+    if (writer or parent) and a.parent_may_upload():
+        context["document_form"] = forms.get("document_form") or DocumentForm(
+            initial={"kind": missing[0] if missing else "other"}
+        )
+    if (writer or parent) and Status.APPEALED in allowed:
+        context["appeal_form"] = forms.get("appeal_form") or AppealForm()
+    if a.status == Status.APPEALED and can_decide_appeal(user, a):
+        context["appeal_decision_form"] = forms.get("appeal_decision_form") or AppealDecisionForm()
+    return context
+
+
+@login_required
+@require_GET
+def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    application = _get(request, pk)
+    record(request.user, "view", application)
+    return render(request, "applications/detail.html", _detail_context(request, application))
+
+
+def _act(
+    request: HttpRequest,
+    application: Application,
+    form: Any,
+    form_name: str,
+    call: Any,
+    success: str,
+) -> HttpResponse:
+    if form.is_valid():
+        try:
+            call(form.cleaned_data)
+        except services.ApplicationError as exc:
+            application.refresh_from_db()
+            explain(form, exc)
+        else:
+            messages.success(request, success)
+            return redirect("applications:detail", application.pk)
+    return render(
+        request,
+        "applications/detail.html",
+        _detail_context(request, application, **{form_name: form}),
+        status=422,
+    )
+
+
+@login_required
+@require_POST
+def start(request: HttpRequest, pk: int) -> HttpResponse:
+    a = _get(request, pk, write=True)
+    try:
+        services.start_review(request.user, a)
+    except services.ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The review has started."))
+    return redirect("applications:detail", a.pk)
+
+
+@login_required
+@require_POST
+def request_docs(request: HttpRequest, pk: int) -> HttpResponse:
+    a = _get(request, pk, write=True)
+    return _act(
+        request,
+        a,
+        RequestDocumentsForm(request.POST),
+        "request_form",
+        lambda d: services.request_documents(request.user, a, d["kinds"], d["note"]),
+        _("The family is asked for the documents."),
+    )
+
+
+@login_required
+@require_POST
+def approve(request: HttpRequest, pk: int) -> HttpResponse:
+    a = _get(request, pk, write=True)
+    return _act(
+        request,
+        a,
+        ApproveForm(request.POST),
+        "approve_form",
+        lambda d: services.approve_application(request.user, a, d["comment"]),
+        _("The application is approved."),
+    )
+
+
+@login_required
+@require_POST
+def refuse(request: HttpRequest, pk: int) -> HttpResponse:
+    a = _get(request, pk, write=True)
+    return _act(
+        request,
+        a,
+        RefuseForm(request.POST),
+        "refuse_form",
+        lambda d: services.refuse_application(request.user, a, d["reason"]),
+        _("The application is refused; the family is told the reason."),
+    )
+
+
+def _writer_or_parent(request: HttpRequest, pk: int) -> Application:
+    a = _get(request, pk)
+    if not (can_write(request.user, a) or is_parent_of(request.user, a)):
+        raise Http404
+    return a
+
+
+@login_required
+@require_POST
+def upload(request: HttpRequest, pk: int) -> HttpResponse:
+    a = _writer_or_parent(request, pk)
+    return _act(
+        request,
+        a,
+        DocumentForm(request.POST, request.FILES),
+        "document_form",
+        lambda d: services.add_document(request.user, a, d["kind"], d["file"]),
+        _("The document is added."),
+    )
+
+
+@login_required
+@require_POST
+def appeal(request: HttpRequest, pk: int) -> HttpResponse:
+    a = _writer_or_parent(request, pk)
+    return _act(
+        request,
+        a,
+        AppealForm(request.POST),
+        "appeal_form",
+        lambda d: services.file_appeal(request.user, a, d["text"]),
+        _("The appeal is filed; it is decided within 5 working days."),
+    )
+
+
+@login_required
+@require_POST
+def decide_appeal(request: HttpRequest, pk: int) -> HttpResponse:
+    a = _get(request, pk)
+    if not can_decide_appeal(request.user, a):
+        raise Http404
+    return _act(
+        request,
+        a,
+        AppealDecisionForm(request.POST),
+        "appeal_decision_form",
+        lambda d: services.decide_appeal(request.user, a, d["upheld"], d["decision"]),
+        _("The appeal is decided."),
+    )
+
+
+@login_required
+@require_GET
+def document(request: HttpRequest, pk: int) -> FileResponse:
+    try:
+        doc = ApplicationDocument.objects.get(pk=pk)
+    except (ApplicationDocument.DoesNotExist, ValueError) as exc:
+        raise Http404 from exc
+    # The document is as protected as the application it belongs to.
+    application = get_for_user(request.user, Application, doc.application_id)
+    record(
+        request.user,
+        "view",
+        doc,
+        school_id=application.school_id,
+        label=str(doc.get_kind_display()),
+    )
+    return stream(doc.file, doc.original_name, doc.content_type)
