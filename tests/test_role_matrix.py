@@ -190,6 +190,14 @@ class RoleMatrix(PersonaTestCase):
             "meals:tabel_submit": ([self.school.pk, 2026, 10], "POST", W),
             "meals:tabel_amend": ([self.school.pk, 2026, 10], "POST", W),
             "meals:canteen_conflicts": ([], "GET", {"pedagog", "canteen", "admin", "outsider"}),
+            # Cash aid: registers and reports hold IINs, IBANs and receipts (pedagogue, principal,
+            # admin); monitoring is counts and amounts (category readers, the district).
+            "aid:registers": ([], "GET", {"pedagog", "director", "admin", "outsider"}),
+            "aid:register_form": ([self.school.pk], "POST", W),
+            "aid:reports": ([], "GET", {"pedagog", "director", "admin", "outsider"}),
+            "aid:my_aid": ([], "GET", {"parent"}),
+            "aid:monitoring": ([], "GET", OWN_READ),
+            "aid:monitoring_xlsx": ([], "GET", OWN_READ),
         }
 
     # Pages reached only through an object another test module covers (import jobs).
@@ -205,6 +213,27 @@ class RoleMatrix(PersonaTestCase):
         # Voucher actions over the whole matrix: qamqor/meals/tests/test_lists_views.py.
         "meals:list_voucher_suspend",
         "meals:list_voucher_reactivate",
+        # A payment register or purchase report over the whole matrix:
+        # qamqor/aid/tests/test_access.py.
+        *(
+            f"aid:{n}"
+            for n in (
+                "register",
+                "register_check",
+                "register_delete",
+                "register_xlsx",
+                "register_csv",
+                "register_paid",
+                "report",
+                "report_accept",
+                "report_ask_again",
+                "report_upload",
+                "report_submit",
+                "file",
+                "file_delete",
+                "my_report",
+            )
+        ),
     }
 
     def test_every_page_over_every_role(self):
