@@ -19,6 +19,8 @@ messages: venv
 	$(PY) scripts/compile_messages.py
 
 demo: venv messages
+	@[ -d node_modules ] && [ node_modules -nt package-lock.json ] || { npm ci --no-audit --no-fund && touch node_modules; }
+	node scripts/build_scanner.mjs
 	QAMQOR_DEMO=1 DEBUG=1 $(QAMQOR) demo --port $(PORT)
 
 test: venv messages

@@ -37,6 +37,8 @@ if [ -f package.json ]; then
     if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi
     touch node_modules
   fi
+  say "the canteen scanner's browser files (git-ignored)"
+  node scripts/build_scanner.mjs
 fi
 
 say "ruff format --check and ruff check"

@@ -1,3 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from qamqor.canteen.views import scanner
+
+urlpatterns = [
+    path("", scanner.scan, name="scan"),
+    path("sw.js", scanner.service_worker, name="scan_sw"),
+    path("manifest.webmanifest", scanner.manifest, name="scan_manifest"),
+]
