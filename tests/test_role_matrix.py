@@ -47,6 +47,8 @@ ALL = {
 # them for school B.
 OWN = W | {"outsider"}
 OWN_READ = R | {"outsider"}
+# The school's own staff (the canteen's pages: not the board, not the district).
+STAFF = W | {"director", "teacher"}
 
 _serial = itertools.count(500)
 
@@ -190,6 +192,36 @@ class RoleMatrix(PersonaTestCase):
             "meals:tabel_submit": ([self.school.pk, 2026, 10], "POST", W),
             "meals:tabel_amend": ([self.school.pk, 2026, 10], "POST", W),
             "meals:canteen_conflicts": ([], "GET", {"pedagog", "canteen", "admin", "outsider"}),
+            # Canteen entry (issue 4): the terminal is the operator's device or the pedagogue's;
+            # consents and faces are the school writers'; the parent's page is their own child's;
+            # the door TV and the sittings are for school staff and the operator, not the board
+            # or the district; a class by name for its teacher and the school's leaders.
+            **{
+                f"canteen:{n}": ([], m, {"pedagog", "canteen", "admin", "outsider"})
+                for n, m in (("entry_terminal", "GET"), ("entry_frame", "POST"))
+            },
+            "canteen:faces": ([], "GET", OWN),
+            **{
+                f"canteen:{n}": ([p], m, W)
+                for n, m in (
+                    ("face_pupil", "GET"),
+                    ("face_consent", "POST"),
+                    ("face_enrol", "POST"),
+                    ("face_withdraw", "POST"),
+                )
+            },
+            "canteen:parent_face": ([p], "GET", {"parent"}),
+            "canteen:parent_face_give": ([p], "POST", {"parent"}),
+            "canteen:parent_face_withdraw": ([p], "POST", {"parent"}),
+            **{
+                f"canteen:{n}": ([], "GET", STAFF | {"canteen", "outsider"})
+                for n in ("tv", "tv_board", "sittings", "sittings_print", "sittings_pdf")
+            },
+            "canteen:class_view": ([self.klass.pk], "GET", {"teacher", "director"} | W),
+            "canteen:class_mark": ([self.klass.pk], "POST", {"teacher"} | W),
+            "canteen:settings": ([], "GET", {"director", "outsider"} | W),
+            "canteen:crosscheck": ([], "GET", {"director", "outsider"} | W),
+            "canteen:crosscheck_run": ([], "POST", OWN),
             # Cash aid: registers and reports hold IINs, IBANs and receipts (pedagogue, principal,
             # admin); monitoring is counts and amounts (category readers, the district).
             "aid:registers": ([], "GET", {"pedagog", "director", "admin", "outsider"}),

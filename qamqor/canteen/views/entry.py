@@ -50,14 +50,14 @@ def _error(code: str, message: str, status: int) -> JsonResponse:
 def frame(request: HttpRequest) -> HttpResponse:
     """One camera frame (`Content-Type: image/jpeg` body) → what the terminal shows."""
     school, _schools = schools_for(request, ENTRY_RECORDERS)
-    if not engine.available():
-        return _error("not_installed", str(engine.MESSAGES["not_installed"]), 503)
     try:
         length = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
         length = 0
     if length <= 0 or length > FRAME_MAX_BYTES:
         return _error("frame_size", _("Send one JPEG frame of at most 1.5 MB."), 422)
+    if not engine.available():
+        return _error("not_installed", str(engine.MESSAGES["not_installed"]), 503)
     name = (request.GET.get("terminal") or "")[:TERMINAL_NAME_MAX]
     try:
         results = entries.recognise_frame(school.pk, request.body, name, request.user)

@@ -96,7 +96,10 @@ def class_mark(request: HttpRequest, pk: int) -> HttpResponse:
     scope = get_scope(request.user)
     if klass.pk not in scope.class_ids and not scope.has_role(klass.school_id, *ENTRY_RECORDERS):
         raise Http404
-    pupil = get_pupil_for_user(request.user, request.POST.get("pupil"))
+    if not (request.POST.get("pupil") or "").isdigit():
+        messages.error(request, _("Choose a pupil."))
+        return redirect("canteen:class_view", klass.pk)
+    pupil = get_pupil_for_user(request.user, request.POST["pupil"])
     if pupil.school_class_id != klass.pk:
         raise Http404
     try:
