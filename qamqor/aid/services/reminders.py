@@ -3,7 +3,7 @@
 The interface fits as it is (one message to one phone, a purpose tag), so the aid app reuses
 it and its settings switch (`QAMQOR_SMS_GATEWAY`; the sandbox outbox by default) instead of a
 second one. `send_reminders` is what `qamqor aid_reminders` runs: the overdue reports are
-flagged first, then each report that today calls for a reminder gets one. An `AidReminder` row
+flagged first, then each report that today calls for a reminder gets one (in the daytime). An `AidReminder` row
 (unique per report and day) is written before the message goes, so a second run the same day,
 or two runs at once, send nothing twice. Nothing here logs a phone number, a name or a text.
 """
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
@@ -29,6 +29,9 @@ from .common import AppStatus
 from .reports import mark_overdue
 
 log = logging.getLogger(__name__)
+# Parents are texted in the daytime only (Almaty time); a run at night flags overdue reports
+# and leaves the messages to the next daytime run.
+SEND_FROM_HOUR, SEND_UNTIL_HOUR = 9, 21
 Stage = AidReminder.Stage
 Outcome = AidReminder.Outcome
 
@@ -40,6 +43,7 @@ class ReminderRun:
     no_phone: int = 0
     failed: int = 0
     skipped: int = 0
+    night: bool = False
 
 
 def recipient_phone(report: PurchaseReport) -> str:
@@ -88,6 +92,9 @@ def _sent(report: PurchaseReport) -> list[tuple[str, dt.date, dt.date]]:
 def send_reminders(day: dt.date | None = None, gateway: SmsGateway | None = None) -> ReminderRun:
     day = day or today()
     run = ReminderRun(overdue=mark_overdue(day))
+    if not SEND_FROM_HOUR <= timezone.localtime(now()).hour < SEND_UNTIL_HOUR:
+        run.night = True
+        return run
     waiting = (
         PurchaseReport.objects.filter(
             application__status__in=[AppStatus.REPORT_DUE, AppStatus.OVERDUE]

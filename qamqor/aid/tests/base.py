@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import os
 import shutil
 import struct
 import tempfile
@@ -133,6 +134,9 @@ class AidTestCase(PersonaTestCase):
         family = cls.stranger.family.__class__.objects.create(school=cls.school)
         pupil = make_pupil(cls.school, cls.other_class, family, **kw)
         return pupil, make_guardian(family)
+
+    def stored_files(self) -> int:
+        return sum(len(files) for _root, _dirs, files in os.walk(self._media))
 
     def setUp(self) -> None:
         super().setUp()

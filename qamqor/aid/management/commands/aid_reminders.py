@@ -2,7 +2,7 @@
 
 Seed 000: the family reports its purchases within 15 days of the payment. Reports past their
 date become overdue; a report due in 3 days, due today, or overdue gets an SMS (overdue
-ones again each week). Idempotent: at most one reminder per report per day (a unique row
+ones again each week), sent between 09:00 and 21:00 only. Idempotent: at most one reminder per report per day (a unique row
 written before the message goes), so cron may run it as often as it likes.
 
 Production: cron, e.g. `0 10 * * * qamqor aid_reminders` (a daytime hour: it texts parents).
@@ -34,7 +34,12 @@ class Command(BaseCommand):
         else:
             day = today()
         run = send_reminders(day)
-        if options["verbosity"] >= 1:
+        if options["verbosity"] >= 1 and run.night:
+            self.stdout.write(
+                f"{day.isoformat()}: {run.overdue} newly overdue; no message at night "
+                "(the next daytime run sends them)"
+            )
+        elif options["verbosity"] >= 1:
             self.stdout.write(
                 f"{day.isoformat()}: {run.overdue} newly overdue, {run.sent} reminders sent, "
                 f"{run.no_phone} without a phone, {run.failed} refused, {run.skipped} already sent"
