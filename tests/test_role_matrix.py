@@ -222,6 +222,8 @@ class RoleMatrix(PersonaTestCase):
             "canteen:settings": ([], "GET", {"director", "outsider"} | W),
             "canteen:crosscheck": ([], "GET", {"director", "outsider"} | W),
             "canteen:crosscheck_run": ([], "POST", OWN),
+            # The offline scanner: the canteen operator's own app.
+            "canteen:scan": ([], "GET", {"canteen"}),
             # Cash aid: registers and reports hold IINs, IBANs and receipts (pedagogue, principal,
             # admin); monitoring is counts and amounts (category readers, the district).
             "aid:registers": ([], "GET", {"pedagog", "director", "admin", "outsider"}),
@@ -242,6 +244,10 @@ class RoleMatrix(PersonaTestCase):
         # The QR share link needs no login (its signed token is the key): in test_wallet.py.
         "meals:wallet_shared",
         "meals:wallet_shared_qr",
+        # The scanner's service worker and manifest are public (browsers fetch a manifest
+        # without cookies) and name nobody: qamqor/canteen/tests/test_scanner_views.py.
+        "canteen:scan_sw",
+        "canteen:scan_manifest",
         # Voucher actions over the whole matrix: qamqor/meals/tests/test_lists_views.py.
         "meals:list_voucher_suspend",
         "meals:list_voucher_reactivate",
@@ -401,6 +407,8 @@ class RoleMatrix(PersonaTestCase):
             },
             ("POST", "/api/v1/canteen/redemptions"): (TerminalOnly({"canteen"}), dict, {}),
             ("POST", "/api/v1/canteen/redemptions/batch"): (TerminalOnly({"canteen"}), dict, {}),
+            ("GET", "/api/v1/canteen/roster"): ({"canteen"}, None, {}),
+            ("POST", "/api/v1/canteen/terminals"): ({"canteen"}, dict, {}),
         }
 
     QUERY = {
@@ -408,6 +416,7 @@ class RoleMatrix(PersonaTestCase):
         "/api/v1/reports/monitoring": None,  # filled with school A's id
         "/api/v1/meals/tabel": {"month": "2026-10"},  # and school A's id
         "/api/v1/meals/daily-report": {"date": "2026-10-01"},  # and school A's id
+        "/api/v1/canteen/roster": {"date": str(today())},  # and school A's id
     }
     PUBLIC = {"/api/v1/iin/{iin}", "/api/v1/calendar/due-date", "/api/v1/canteen/keys"}
 
@@ -419,6 +428,7 @@ class RoleMatrix(PersonaTestCase):
                 "/api/v1/reports/monitoring",
                 "/api/v1/meals/tabel",
                 "/api/v1/meals/daily-report",
+                "/api/v1/canteen/roster",
             }:
                 query = {**query, "school": self.school.pk}
             for persona in sorted(ALL):
