@@ -124,7 +124,7 @@ def issue_terminal(request: HttpRequest, payload: TerminalIn):
     school_ids = scanner.operator_schools(user)
     if not school_ids:
         raise _not_found()
-    name = payload.terminal.strip() or _("Scanner")
+    name = " ".join(payload.terminal.split()) or _("Scanner")
     token = scanner.issue_terminal_token(user, name)
     schools = School.objects.filter(pk__in=school_ids).order_by("pk")
     return 201, {
