@@ -6,8 +6,6 @@ API registers applications for the school (paper or portal); a parent's own elec
 application needs the one-time password of the parent pages.
 """
 
-from __future__ import annotations
-
 import datetime as dt
 from typing import Any
 

@@ -76,13 +76,11 @@ class ApplicationsTestCase(PersonaTestCase):
             QAMQOR_SANDBOX_CIVIL_REGISTRY=str(cls.civil_path),
         )
         cls._settings.enable()
+        # Class cleanups run last-in first-out, after every tearDownClass: a subclass's own
+        # @override_settings (enabled later, in super().setUpClass) is undone before this one.
+        cls.addClassCleanup(shutil.rmtree, cls._tmp, ignore_errors=True)
+        cls.addClassCleanup(cls._settings.disable)
         super().setUpClass()
-
-    @classmethod
-    def tearDownClass(cls) -> None:
-        super().tearDownClass()
-        cls._settings.disable()
-        shutil.rmtree(cls._tmp, ignore_errors=True)
 
     @classmethod
     def setUpTestData(cls) -> None:
