@@ -32,6 +32,7 @@ lint: venv
 
 bench: venv messages
 	$(PY) bench/registry.py
+	$(PY) bench/canteen.py
 
 clean:
 	rm -rf $(VENV) var node_modules

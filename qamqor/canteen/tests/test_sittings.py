@@ -177,7 +177,7 @@ class SittingPagesTests(PersonaTestCase):
         with time_machine.travel("2026-11-23 09:40 +05:00", tick=False):
             self.client.force_login(self.teacher)
             page = self.client.get(reverse("canteen:sittings"))
-        self.assertContains(page, "1,200 seats")
+        self.assertContains(page, "the canteen seats 1,200 at a sitting")
         self.assertContains(page, "3А")
         self.assertContains(page, 'class="badge confirmed">now<')
         self.assertNotContains(page, "Seats and breaks")  # the teacher does not edit
