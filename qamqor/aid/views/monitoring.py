@@ -14,7 +14,7 @@ from qamqor.audit.services import record
 from qamqor.core.clock import today
 
 from ..forms import YearForm
-from ..models import AidAmount
+from ..models import AID_READERS, AidAmount
 from ..monitoring import (
     aid_monitoring,
     by_district,
@@ -73,6 +73,7 @@ def monitoring_page(request: HttpRequest) -> HttpResponse:
             "school": request.GET.get("school", ""),
             "amount": AidAmount.objects.filter(year=year).first(),
             "years": list(AidAmount.objects.values_list("year", flat=True)),
+            "aid_staff": bool(access.get_scope(request.user).school_ids(roles=AID_READERS)),
         },
     )
 
