@@ -232,6 +232,22 @@ class RoleMatrix(PersonaTestCase):
             "aid:my_aid": ([], "GET", {"parent"}),
             "aid:monitoring": ([], "GET", OWN_READ),
             "aid:monitoring_xlsx": ([], "GET", OWN_READ),
+            # Public services: passports for everyone signed in; the parent applies; the
+            # school's dashboard, camps and consultation log (category readers, the district).
+            "applications:catalogue": ([], "GET", ALL),
+            "applications:passport": (["financial_aid"], "GET", ALL),
+            "applications:apply": ([], "GET", {"parent"}),
+            "applications:send_code": ([], "POST", {"parent"}),
+            "applications:mine": ([], "GET", {"parent"}),
+            "applications:dashboard": ([], "GET", OWN_READ),
+            "applications:register_find": ([], "GET", OWN),
+            "applications:register": ([self.pupil.pk], "GET", W),
+            "applications:camps": ([], "GET", OWN_READ),
+            "applications:camp_new": ([], "POST", OWN),
+            "applications:consultations": ([], "GET", OWN_READ),
+            "applications:consultation_new": ([], "GET", OWN),
+            "applications:consultation_summary": ([], "GET", OWN_READ),
+            "applications:consultation_xlsx": ([], "GET", OWN_READ),
         }
 
     # Pages reached only through an object another test module covers (import jobs).
@@ -270,6 +286,27 @@ class RoleMatrix(PersonaTestCase):
                 "file",
                 "file_delete",
                 "my_report",
+            )
+        ),
+        # An application, its document, a camp session or place, a consultation over the
+        # whole matrix: qamqor/applications/tests/test_access.py.
+        *(
+            f"applications:{n}"
+            for n in (
+                "detail",
+                "start_review",
+                "request_documents",
+                "approve",
+                "refuse",
+                "upload",
+                "appeal",
+                "decide_appeal",
+                "document",
+                "session_new",
+                "session",
+                "allocate",
+                "release",
+                "follow_up_done",
             )
         ),
     }
