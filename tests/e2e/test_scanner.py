@@ -175,7 +175,8 @@ def test_offline_twenty_pupils_survive_a_reload_and_sync_exactly_once(page, scho
     assert Redemption.objects.count() == 0
 
     # Reloaded without a network: the service worker serves the page; IndexedDB the queue.
-    page.reload()
+    response = page.reload()
+    assert response is not None and response.from_service_worker
     expect(app).to_have_attribute("data-ready", "1")
     expect(page.locator("[data-testid=queue-count]")).to_have_text("20")
     expect(page.locator("[data-testid=served-count]")).to_have_text("20")

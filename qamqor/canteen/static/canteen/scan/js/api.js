@@ -7,7 +7,7 @@ export class NetworkError extends Error {}
 
 export class AuthError extends Error {}
 
-const SINGLE_TIMEOUT_MS = 6000;
+const SINGLE_TIMEOUT_MS = 5000;
 const BATCH_TIMEOUT_MS = 60000;
 const READ_TIMEOUT_MS = 15000;
 

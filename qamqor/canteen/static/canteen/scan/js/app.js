@@ -285,7 +285,9 @@ async function handleCode(text) {
     server: null,
   };
   await store.addScan(scan);
-  if (navigator.onLine && state.terminal && !state.authLost) await sendOne(scan);
+  // Straight to the server when it answered last time; after a failure the terminal decides
+  // alone until the queue gets through again, rather than make every child wait a timeout.
+  if (online() && state.terminal && !state.authLost) await sendOne(scan);
   if (outcome(scan).status !== "refused" || outcome(scan).code === "already_served_today") {
     if (scan.voucher) state.served.add(mealKey(scan.voucher, scan.meal_type));
   }
@@ -402,7 +404,8 @@ async function tick() {
 function wireInput() {
   ui.form.addEventListener("submit", (event) => {
     event.preventDefault();
-    const text = ui.input.value;
+    // Base45 is upper case: a hardware scanner typing with Caps Lock on is still read.
+    const text = ui.input.value.toUpperCase();
     ui.input.value = "";
     ui.input.focus();
     if (text.trim()) submit(text);
