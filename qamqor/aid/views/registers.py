@@ -79,9 +79,9 @@ def register_form(request: HttpRequest, school_pk: int) -> HttpResponse:
 
 def _register_context(request: HttpRequest, register: PaymentRegister, **forms) -> dict:  # noqa: ANN003
     lines = list(
-        register.lines.select_related("pupil", "pupil__school_class", "guardian").order_by(
-            "problem", "recipient_name", "id"
-        )
+        register.lines.select_related(
+            "pupil", "pupil__school_class", "guardian", "report"
+        ).order_by("problem", "recipient_name", "id")
     )
     ready = [ln for ln in lines if ln.is_ready]
     can_write = get_scope(request.user).has_role(register.school_id, *AID_WRITERS)
