@@ -252,3 +252,34 @@ def test_two_terminals_offline_serve_one_pupil_once_and_record_one_conflict(
     finally:
         for page in terminals:
             page.context.close()
+
+
+def test_a_failed_sync_is_retried_after_a_backoff(page, school, shot):
+    app = open_scanner(page)
+    page.context.set_offline(True)
+    expect(app).to_have_attribute("data-net", "offline")
+    for voucher in school.class_vouchers[:2]:
+        scan(page, qr(voucher))
+    expect(page.locator("[data-testid=queue-count]")).to_have_text("2")
+
+    # The network is back but the server fails once (a deploy, an overloaded proxy).
+    failures = []
+
+    def fail_once(route):  # noqa: ANN001
+        if not failures:
+            failures.append(route.request.url)
+            route.fulfill(status=503, body="")
+        else:
+            route.continue_()
+
+    page.route("**/api/v1/canteen/redemptions/batch", fail_once)
+    page.context.set_offline(False)
+    expect(page.locator("[data-testid=sync-info]")).to_contain_text("қайталанады")
+    expect(page.locator("[data-testid=queue-count]")).to_have_text("2")
+    shot(page, "scanner-10-retry")
+    assert Redemption.objects.count() == 0
+    # The timer tries again after 4–6 s (5 s with jitter) and the queue goes through.
+    expect(page.locator("[data-testid=queue-count]")).to_have_text("0", timeout=15_000)
+    assert len(failures) == 1
+    assert served() == 2
+    assert page.problems == []
