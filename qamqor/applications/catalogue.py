@@ -93,9 +93,9 @@ RESULTS = {
     ),
 }
 REFUSAL = Text(
-    "немесе бас тартудың себебі көрсетілген дәлелді жауап",
-    "либо мотивированный ответ об отказе с указанием причины",
-    "or a reasoned refusal that states the reason",
+    "Немесе бас тартудың себебі көрсетілген дәлелді жауап.",
+    "Либо мотивированный ответ об отказе с указанием причины.",
+    "Or a reasoned refusal that states the reason.",
 )
 
 # Document wording of seed 001 (the "main requirements" lists), per kind.

@@ -158,6 +158,8 @@ def _register_context(pupil: Any, form: RegisterForm) -> dict[str, Any]:
                 "hx-swap": "outerHTML",
                 "hx-include": "closest form",
                 "hx-trigger": "change",
+                # A quick second choice cancels the first redraw: answers must not cross.
+                "hx-sync": "closest form:replace",
             }
         )
     return {

@@ -63,6 +63,8 @@ def _apply_context(request: HttpRequest, form: ParentApplyForm, children: Any) -
                 "hx-swap": "outerHTML",
                 "hx-include": "closest form",
                 "hx-trigger": "change",
+                # A quick second choice cancels the first redraw: answers must not cross.
+                "hx-sync": "closest form:replace",
             }
         )
     guardian = my_guardian(request.user, pupil)
