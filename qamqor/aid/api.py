@@ -66,8 +66,9 @@ class PaidIn(Schema):
     paid_on: dt.date
 
 
-class PaidOut(Schema):
-    register: RegisterOut
+class PaidOut(RegisterOut):
+    """The register after payment, with how many lines were paid and how many left out."""
+
     paid: int
     released: int
 
@@ -243,11 +244,7 @@ def mark_paid(request: HttpRequest, register_id: int, payload: PaidIn):
         result = services.mark_register_paid(request.auth, register, payload.paid_on)
     except services.AidError as exc:
         raise _refusal(exc) from exc
-    return {
-        "register": _register_out(result.register),
-        "paid": result.paid,
-        "released": result.released,
-    }
+    return {**_register_out(result.register), "paid": result.paid, "released": result.released}
 
 
 @router.get("/aid/reports/{report_id}", response={200: ReportOut, 404: ErrorOut})

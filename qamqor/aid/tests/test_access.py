@@ -148,7 +148,8 @@ class Api(AidTestCase):
         )
         response = self.post(f"/api/v1/aid/registers/{register_id}/paid", {"paid_on": str(TODAY)})
         self.assertEqual(response.status_code, 200, response.content)
-        self.assertEqual((response.json()["paid"], response.json()["released"]), (1, 1))
+        paid = response.json()
+        self.assertEqual((paid["paid"], paid["released"], paid["status"]), (1, 1, "paid"))
         self.app.refresh_from_db()
         report_id = self.app.purchase_report.pk
 
@@ -181,3 +182,11 @@ class Api(AidTestCase):
         self.assertEqual(accepted.json()["status"], "accepted")
         again = self.post(f"/api/v1/aid/reports/{report_id}/accept", {})
         self.assertEqual((again.status_code, again.json()["code"]), (409, "report_not_submitted"))
+
+    def test_the_openapi_schema_describes_the_operations(self):
+        self.login(self.pedagog)
+        schema = self.client.get("/api/openapi.json").json()
+        paths = {p for p in schema["paths"] if p.startswith("/api/v1/aid/")}
+        self.assertEqual(len(paths), 8)
+        paid = schema["paths"]["/api/v1/aid/registers/{register_id}/paid"]["post"]
+        self.assertIn("200", paid["responses"])
