@@ -3,6 +3,7 @@ uploads shared by the parent's page and the school's (a report brought on paper)
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.contrib import messages
@@ -25,15 +26,24 @@ from ..forms import AskAgainForm, ReportFileForm, SubmitForm
 from ..models import AID_WRITERS, PurchaseReport, ReportFile
 from .common import explain, get_staff_report, reader_school_ids, stream
 
-FILTERS = {
-    "check": (gettext_lazy("To check"), Q(application__status="reported")),
-    "awaited": (gettext_lazy("Awaited"), Q(application__status="report_due")),
-    "overdue": (
-        gettext_lazy("Overdue"),
-        Q(application__status="overdue"),  # and report_due past its date: see below
-    ),
-    "accepted": (gettext_lazy("Accepted"), Q(application__status="accepted")),
+LABELS = {
+    "check": gettext_lazy("To check"),
+    "awaited": gettext_lazy("Awaited"),
+    "overdue": gettext_lazy("Overdue"),
+    "accepted": gettext_lazy("Accepted"),
 }
+
+
+def state_q(state: str, day: dt.date) -> Q:
+    """The reports of one tab. A report still due past its date is overdue at once, before
+    the nightly command flags it."""
+    late = Q(application__status="report_due", due_date__lt=day)
+    return {
+        "check": Q(application__status="reported"),
+        "awaited": Q(application__status="report_due") & ~late,
+        "overdue": Q(application__status="overdue") | late,
+        "accepted": Q(application__status="accepted"),
+    }[state]
 
 
 def report_files_context(report: PurchaseReport, user: Any, **forms: Any) -> dict[str, Any]:
@@ -73,14 +83,11 @@ def reports(request: HttpRequest) -> HttpResponse:
     qs = PurchaseReport.objects.filter(school_id__in=school_ids).select_related(
         "application", "pupil", "pupil__school_class", "school"
     )
-    counts = {
-        key: qs.filter(q).count() if key != "overdue" else qs.filter(_overdue_q(day)).count()
-        for key, (_label, q) in FILTERS.items()
-    }
+    counts = {key: qs.filter(state_q(key, day)).count() for key in LABELS}
     state = request.GET.get("state") or "check"
-    if state not in FILTERS:
+    if state not in LABELS:
         state = "check"
-    chosen = qs.filter(_overdue_q(day) if state == "overdue" else FILTERS[state][1])
+    chosen = qs.filter(state_q(state, day))
     ordering = ("-decided_at", "-id") if state == "accepted" else ("due_date", "id")
     page = Paginator(chosen.order_by(*ordering), 50).get_page(request.GET.get("page"))
     return render(
@@ -89,16 +96,11 @@ def reports(request: HttpRequest) -> HttpResponse:
         {
             "page": page,
             "state": state,
-            "tabs": [(key, label, counts[key]) for key, (label, _q) in FILTERS.items()],
+            "tabs": [(key, label, counts[key]) for key, label in LABELS.items()],
             "today": day,
             "many": len(school_ids) > 1,
         },
     )
-
-
-def _overdue_q(day) -> Q:  # noqa: ANN001
-    # Flagged before the nightly command runs: a report still due past its date is late.
-    return Q(application__status="overdue") | Q(application__status="report_due", due_date__lt=day)
 
 
 def _report_context(request: HttpRequest, report: PurchaseReport, **forms: Any) -> dict:
