@@ -78,10 +78,10 @@ class DocumentKind(models.TextChoices):
 
 
 # Working days the school has to decide, counted from the receipt day (core.calendar).
-# Our documented values (docs/applications.md): the seed gives no term; we use the
-# category-confirmation term of seed 001 (15 working days) for cash aid, which needs the
-# category checked, and 5 working days for camp vouchers and meals, as their service
-# standards set. The school may not stop the clock: a documents request pauses nothing.
+# Our documented values (docs/applications.md): the seeds give no term for these services; cash
+# aid takes seed 001's category-confirmation term (15), since it needs the category checked;
+# camps and meals 5 (our choice, to be checked against the current service standards). The
+# school may not stop the clock: a documents request pauses nothing.
 DECISION_WORKING_DAYS = {
     Service.FINANCIAL_AID: 15,
     Service.CAMP_VOUCHER: 5,
