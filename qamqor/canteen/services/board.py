@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
+from qamqor.core.collation import sort_key
 from qamqor.registry.models import Pupil, SchoolClass
 
 from ..models import Canteen, Entry
@@ -114,7 +115,7 @@ def board(canteen: Canteen, moment: dt.datetime) -> Board:
         # No plan for now (no breaks left today, or none set): every universal class.
         shown = sorted(
             (c for cid, c in loads.items() if cid in universal and c.free),
-            key=lambda c: (c.grade, c.letter),
+            key=lambda c: (c.grade, sort_key(c.letter)),
         )
     tiles = [Tile(c.class_id, c.label, entered.get(c.class_id, 0), c.free) for c in shown]
     recent_rows = (

@@ -4,7 +4,7 @@ Seed 000: 1,200 seats for 4,600 pupils. Each long break of a shift is a sitting.
 eats together (its teacher brings it and the door TV counts it), so a class is never split.
 
 The rule (`plan_sittings`, a pure function): per shift, classes youngest first (grade, then
-letter), each into the earliest sitting of its shift that still has seats for all its
+letter in Kazakh order), each into the earliest sitting of its shift that still has seats for all its
 eaters (first fit). A class bigger than what is left of a sitting goes to the next one, and
 a later, smaller class may still fill the gap it left — younger classes are never pushed
 later by older ones. A class that fits no sitting (bigger than the canteen, or every sitting
@@ -25,6 +25,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from qamqor.core.collation import sort_key
 from qamqor.registry.models import Pupil, SchoolClass
 
 from ..models import Canteen
@@ -110,7 +111,9 @@ def plan_sittings(
             by_shift.setdefault(shift, []).append(seating)
     not_placed: list[ClassLoad] = []
     not_eating: list[ClassLoad] = []
-    for load in sorted(classes, key=lambda c: (c.shift, c.grade, c.letter, c.class_id)):
+    # Letters in Kazakh alphabetical order (1А, 1Ә, 1Б, ...), as a school lists its classes.
+    order = lambda c: (c.shift, c.grade, sort_key(c.letter), c.class_id)  # noqa: E731
+    for load in sorted(classes, key=order):
         if load.eaters <= 0:
             not_eating.append(load)
             continue

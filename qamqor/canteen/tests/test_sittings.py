@@ -218,3 +218,16 @@ class SittingPagesTests(PersonaTestCase):
         self.assertEqual(canteen.breaks, {"1": ["09:35-09:55", "11:00-11:20"], "2": []})
         self.assertEqual(canteen.breaks_of(2), [])
         self.assertTrue(AuditEvent.objects.filter(object_type="canteen.canteen").exists())
+
+
+class SittingPrivacyTests(PersonaTestCase):
+    def test_only_category_readers_see_how_many_eat_in_a_category_grade(self):
+        active_voucher(self.pupil)  # 3А, universal
+        active_voucher(self.sibling)  # 7Б: a category pupil
+        url = reverse("canteen:sittings")
+        for user, shown in ((self.pedagog, True), (self.teacher, False), (self.canteen, False)):
+            self.client.force_login(user)
+            page = self.client.get(url).content.decode()
+            self.assertIn("3А <small>1</small>", page)
+            self.assertEqual("7Б <small>1</small>" in page, shown, user)
+            self.assertIn("7Б", page)

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from qamqor.accounts.access import get_pupil_for_user, get_scope
 from qamqor.audit.services import record
+from qamqor.core.collation import kazakh
 from qamqor.registry.models import Pupil, SchoolClass
 
 from ..faceid import engine
@@ -63,7 +64,13 @@ def index(request: HttpRequest) -> HttpResponse:
     elif state == "none":
         pupils = pupils.filter(consented=False)
     page = Paginator(
-        pupils.order_by("school_class__grade", "school_class__letter", "surname", "name"),
+        pupils.order_by(
+            "school_class__grade",
+            kazakh("school_class__letter"),
+            kazakh("surname"),
+            kazakh("name"),
+            "id",
+        ),
         settings.PAGE_SIZE,
     ).get_page(request.GET.get("page"))
     record(request.user, "view", object_type="canteen.faceconsent", school_id=school.pk,

@@ -18,6 +18,7 @@ from qamqor.meals.exports import render_pdf
 
 from ..forms import CanteenSettingsForm
 from ..models import SETTINGS_WRITERS, TV_VIEWERS
+from ..services.board import universal_grades
 from ..services.canteen import canteen_of, save_settings
 from ..services.sittings import plan_for
 from .common import schools_for
@@ -28,6 +29,7 @@ def _context(request: HttpRequest) -> dict:
     canteen = canteen_of(school.pk)
     day = today()
     plan = plan_for(canteen, day)
+    low, high = universal_grades(school.pk, day)
     current, is_now = plan.current(timezone.localtime(now()).time())
     shifts: dict[int, list] = {}
     for seating in plan.seatings:
@@ -42,6 +44,11 @@ def _context(request: HttpRequest) -> dict:
         "day": day,
         "month": date_format(day, "F Y"),
         "can_edit": get_scope(request.user).has_role(school.pk, *SETTINGS_WRITERS),
+        # In grades 5–11 a class's free eaters are its pupils with a category: their number
+        # per class is for those who may see categories; the others see the class only.
+        "all_counts": get_scope(request.user).can_see_categories(school.pk),
+        "low": low,
+        "high": high,
     }
 
 
