@@ -19,6 +19,7 @@ from types import SimpleNamespace
 import pytest
 from playwright.sync_api import expect
 
+from qamqor.accounts.models import ApiToken
 from qamqor.canteen.tests.scanner_setup import canteen_day, expired_qr, forged_qr, qr
 from qamqor.canteen.views.scanner import vendor_missing
 from qamqor.core import signing
@@ -282,4 +283,22 @@ def test_a_failed_sync_is_retried_after_a_backoff(page, school, shot):
     expect(page.locator("[data-testid=queue-count]")).to_have_text("0", timeout=15_000)
     assert len(failures) == 1
     assert served() == 2
+    assert page.problems == []
+
+
+def test_a_revoked_terminal_token_is_replaced_and_the_scan_kept(page, school):
+    open_scanner(page)
+    assert ApiToken.objects.filter(user=school.canteen, revoked=False).count() == 1
+    ApiToken.objects.filter(user=school.canteen).update(revoked=True)
+    canteen_auth.clear_cache()
+
+    # The server refuses the token: the terminal serves on its own word and queues the scan,
+    # then gets a new token with the operator's session and sends the queue with it.
+    scan(page, qr(school.voucher))
+    expect_result(page, "served", "Тамақ берілді", "Аружан А. · 3А")
+    expect(page.locator("[data-testid=queue-count]")).to_have_text("0")
+    assert served(school.voucher) == 1
+    fresh = ApiToken.objects.get(user=school.canteen, revoked=False)
+    assert fresh.label.startswith("scanner: scanner-")
+    assert Redemption.objects.get().operator_user_id == school.canteen.pk
     assert page.problems == []

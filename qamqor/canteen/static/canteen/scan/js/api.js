@@ -38,7 +38,10 @@ async function call(url, { method = "GET", body, token, csrf, timeout = READ_TIM
   } finally {
     clearTimeout(timer);
   }
-  if (response.status === 401) throw new AuthError("unauthorized");
+  // 401: no valid token or session; 404 with a token: it is no longer a canteen terminal's.
+  if (response.status === 401 || (token && response.status === 404)) {
+    throw new AuthError(`HTTP ${response.status}`);
+  }
   if (response.status >= 500 || response.status === 429 || response.status === 408) {
     throw new NetworkError(`HTTP ${response.status}`);
   }
@@ -71,7 +74,6 @@ export function makeApi(config) {
     async roster(token, school, day) {
       const query = `school=${encodeURIComponent(school)}&date=${encodeURIComponent(day)}`;
       const { status, data } = await call(`${api.roster}?${query}`, { token });
-      if (status === 404) throw new AuthError("not_found");
       if (status !== 200) throw new NetworkError(`roster: HTTP ${status}`);
       return data;
     },

@@ -259,7 +259,7 @@ async function handleCode(text) {
     text, keys: state.keys, roster: state.roster, school: school(), day: state.day, atMs, served: state.served,
   });
   let decision = await decide(context());
-  if (decision.code === "unknown_key" && navigator.onLine) {
+  if (decision.code === "unknown_key" && online()) {
     // A key made or rotated since the morning: ask for the set again, once.
     try {
       await refreshKeys();
