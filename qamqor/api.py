@@ -9,6 +9,8 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from qamqor.accounts.api import router as accounts_router
 from qamqor.accounts.api_auth import API_AUTH
+from qamqor.aid.api import router as aid_router
+from qamqor.canteen.api.scanner import router as scanner_router
 from qamqor.core.api import ApiError
 from qamqor.core.api import router as core_router
 from qamqor.eligibility.api import router as eligibility_router
@@ -65,6 +67,8 @@ api.add_router("/v1/", registry_router)
 api.add_router("/v1/", reports_router)
 api.add_router("/v1/", eligibility_router)
 api.add_router("/v1/", canteen_router)
+api.add_router("/v1/", scanner_router)
 api.add_router("/v1/", meal_lists_router)
 api.add_router("/v1/", meal_reports_router)
 api.add_router("/v1/", wallet_router)
+api.add_router("/v1/", aid_router)

@@ -17,7 +17,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from qamqor.aid.models import PaymentLine, PaymentRegister, PurchaseReport
 from qamqor.api import api
+from qamqor.applications.models import Application
 from qamqor.audit.models import AuditEvent
 from qamqor.core import ids
 from qamqor.core.clock import today
@@ -105,6 +107,50 @@ class RoleMatrix(PersonaTestCase):
             month=first_of_month(today()),
             meal_type=MealType.LUNCH,
             status=Voucher.Status.ACTIVE,
+        )
+
+        # A cash-aid payment of the parent's child: a paid register and its purchase report.
+        received = dt.datetime(2026, 8, 20, 10, tzinfo=dt.UTC)
+        cls.aid_application = Application.objects.create(
+            school=cls.school,
+            pupil=cls.pupil,
+            applicant=cls.guardian,
+            service="financial_aid",
+            channel="school",
+            category="asp",
+            received_at=received,
+            counted_from=dt.date(2026, 8, 20),
+            due_date=dt.date(2026, 9, 10),
+            status="report_due",
+        )
+        cls.aid_register = PaymentRegister.objects.create(
+            school=cls.school,
+            year=2026,
+            amount_per_child=50851,
+            status="paid",
+            created_at=received,
+            changed_at=received,
+            exported_at=received,
+            paid_on=dt.date(2026, 9, 1),
+        )
+        cls.aid_report = PurchaseReport.objects.create(
+            application=cls.aid_application,
+            line=PaymentLine.objects.create(
+                register=cls.aid_register,
+                application=cls.aid_application,
+                school=cls.school,
+                pupil=cls.pupil,
+                guardian=cls.guardian,
+                recipient_name=cls.guardian.full_name,
+                recipient_iin=cls.guardian.iin,
+                iban=cls.guardian.iban,
+                amount=50851,
+            ),
+            school=cls.school,
+            pupil=cls.pupil,
+            aid_amount=50851,
+            paid_on=dt.date(2026, 9, 1),
+            due_date=dt.date(2026, 9, 16),
         )
 
     def _isolated(self, call, *args, **kwargs):
@@ -441,6 +487,46 @@ class RoleMatrix(PersonaTestCase):
                     ("POST", "/approve", {"director", "admin"}),
                     ("POST", "/return", {"director", "admin"}),
                 )
+            },
+            # Cash aid: registers for the pedagogue, principal and admin; the report also for
+            # the child's parent, who uploads and sends it; the school's writers decide.
+            ("POST", "/api/v1/aid/schools/{school_id}/register"): (W, dict, {"school_id": s}),
+            ("GET", "/api/v1/aid/registers/{register_id}/lines"): (
+                W | {"director"},
+                None,
+                {"register_id": self.aid_register.pk},
+            ),
+            ("POST", "/api/v1/aid/registers/{register_id}/paid"): (
+                W,
+                lambda: {"paid_on": "2026-09-01"},
+                {"register_id": self.aid_register.pk},
+            ),
+            ("GET", "/api/v1/aid/reports/{report_id}"): (
+                W | {"director", "parent"},
+                None,
+                {"report_id": self.aid_report.pk},
+            ),
+            ("POST", "/api/v1/aid/reports/{report_id}/files"): (
+                W | {"parent"},
+                lambda: MultipartBody(
+                    kind="receipt",
+                    amount="1000",
+                    file=SimpleUploadedFile("r.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf"),
+                ),
+                {"report_id": self.aid_report.pk},
+            ),
+            ("POST", "/api/v1/aid/reports/{report_id}/submit"): (
+                W | {"parent"},
+                dict,
+                {"report_id": self.aid_report.pk},
+            ),
+            **{
+                ("POST", f"/api/v1/aid/reports/{{report_id}}/{action}"): (
+                    W,
+                    lambda: {"comment": "x"},
+                    {"report_id": self.aid_report.pk},
+                )
+                for action in ("accept", "ask-again")
             },
             ("POST", "/api/v1/canteen/redemptions"): (TerminalOnly({"canteen"}), dict, {}),
             ("POST", "/api/v1/canteen/redemptions/batch"): (TerminalOnly({"canteen"}), dict, {}),

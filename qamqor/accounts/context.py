@@ -21,6 +21,7 @@ def navigation(request: HttpRequest) -> dict:
             "reports": bool(scope.school_ids(roles=SCHOOL_READERS)),
             "meals": bool(scope.school_ids(roles=SCHOOL_READERS)),
             "canteen": bool(scope.school_ids(roles={Role.CANTEEN})),
+            "aid": bool(scope.school_ids(roles={Role.PEDAGOGUE, Role.PRINCIPAL, Role.ADMIN})),
             "audit": bool(scope.school_ids(roles=AUDIT_READERS)),
             "import": bool(scope.school_ids(write=True)),
         }
