@@ -7,10 +7,13 @@ PORT ?= 8000
 
 .PHONY: demo test venv bench lint messages clean
 
+# face_recognition declares dlib, a source build; dlib-bin (the faceid extra) is that module,
+# so face_recognition itself goes in without its declared dependencies.
 $(VENV)/.installed: pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[test,faceid]'
+	$(PY) -m pip install --quiet --no-deps 'face-recognition==1.3.0'
 	@touch $@
 
 venv: $(VENV)/.installed

@@ -10,6 +10,8 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from qamqor.accounts.api import router as accounts_router
 from qamqor.accounts.api_auth import API_AUTH
 from qamqor.aid.api import router as aid_router
+from qamqor.applications.api import router as applications_router
+from qamqor.canteen.api.entry import router as entry_router
 from qamqor.canteen.api.scanner import router as scanner_router
 from qamqor.core.api import ApiError
 from qamqor.core.api import router as core_router
@@ -66,8 +68,10 @@ api.add_router("/v1/", accounts_router)
 api.add_router("/v1/", registry_router)
 api.add_router("/v1/", reports_router)
 api.add_router("/v1/", eligibility_router)
+api.add_router("/v1/", applications_router)
 api.add_router("/v1/", canteen_router)
 api.add_router("/v1/", scanner_router)
+api.add_router("/v1/", entry_router)
 api.add_router("/v1/", meal_lists_router)
 api.add_router("/v1/", meal_reports_router)
 api.add_router("/v1/", wallet_router)

@@ -100,6 +100,17 @@ class RoleMatrix(PersonaTestCase):
             content_type="application/pdf",
             size=15,
         )
+        # An open application for cash aid of the parent's child: the applications API.
+        cls.application = Application.objects.create(
+            school=cls.school,
+            pupil=cls.pupil,
+            service="financial_aid",
+            channel="school",
+            category="asp",
+            received_at=dt.datetime(2026, 11, 2, 10, tzinfo=dt.UTC),
+            counted_from=dt.date(2026, 11, 2),
+            due_date=dt.date(2026, 11, 23),
+        )
         # The parent's child's voucher of this month: the wallet pages and API.
         cls.voucher = Voucher.objects.create(
             school=cls.school,
@@ -528,7 +539,46 @@ class RoleMatrix(PersonaTestCase):
                 )
                 for action in ("accept", "ask-again")
             },
+            # Public services: the catalogue for everyone; the school registers and decides;
+            # the parent reads, uploads and appeals for their own children.
+            ("GET", "/api/v1/services"): (ALL, None, {}),
+            ("GET", "/api/v1/pupils/{pupil_id}/service-checklist"): (
+                W | {"parent"},
+                None,
+                {"pupil_id": p},
+            ),
+            ("GET", "/api/v1/applications"): (ALL, None, {}),
+            ("POST", "/api/v1/applications"): (
+                W,
+                lambda: {
+                    "pupil_id": p,
+                    "service": "free_meals",
+                    "channel": "school",
+                    "received_at": "2026-11-20T10:00:00+05:00",
+                    "allow_incomplete": True,
+                },
+                {},
+            ),
+            ("GET", "/api/v1/applications/{application_id}"): (
+                R | {"parent"},
+                None,
+                {"application_id": self.application.pk},
+            ),
+            ("POST", "/api/v1/applications/{application_id}/transitions"): (
+                W,
+                lambda: {"to": "under_review"},
+                {"application_id": self.application.pk},
+            ),
+            ("POST", "/api/v1/applications/{application_id}/documents"): (
+                W | {"parent"},
+                lambda: MultipartBody(
+                    kind="other",
+                    file=SimpleUploadedFile("a.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf"),
+                ),
+                {"application_id": self.application.pk},
+            ),
             ("POST", "/api/v1/canteen/redemptions"): (TerminalOnly({"canteen"}), dict, {}),
+            ("POST", "/api/v1/canteen/entries"): (TerminalOnly({"canteen"}), dict, {}),
             ("POST", "/api/v1/canteen/redemptions/batch"): (TerminalOnly({"canteen"}), dict, {}),
             ("GET", "/api/v1/canteen/roster"): ({"canteen"}, None, {}),
             ("POST", "/api/v1/canteen/terminals"): ({"canteen"}, dict, {}),
@@ -536,6 +586,7 @@ class RoleMatrix(PersonaTestCase):
 
     QUERY = {
         "/api/v1/calendar/due-date": {"received": "2026-11-20T10:00:00+05:00", "working_days": 15},
+        "/api/v1/pupils/{pupil_id}/service-checklist": {"service": "free_meals", "channel": "con"},
         "/api/v1/reports/monitoring": None,  # filled with school A's id
         "/api/v1/meals/tabel": {"month": "2026-10"},  # and school A's id
         "/api/v1/meals/daily-report": {"date": "2026-10-01"},  # and school A's id

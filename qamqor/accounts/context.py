@@ -24,5 +24,7 @@ def navigation(request: HttpRequest) -> dict:
             "aid": bool(scope.school_ids(roles={Role.PEDAGOGUE, Role.PRINCIPAL, Role.ADMIN})),
             "audit": bool(scope.school_ids(roles=AUDIT_READERS)),
             "import": bool(scope.school_ids(write=True)),
+            "writer": bool(scope.school_ids(write=True)),
+            "teacher_class": min(scope.class_ids) if scope.class_ids else None,
         }
     }

@@ -96,9 +96,15 @@ def school(tmp_path, settings, monkeypatch):
     return data
 
 
+def english(page):
+    origin = "/".join(page.url.split("/")[:3])
+    page.context.add_cookies([{"name": "qamqor_language", "value": "en", "url": origin + "/"}])
+
+
 def test_the_month_list_from_programme_to_verification(page, school, shot):
     s, key = school.school.pk, school.key
     login(page, "pedagog", PASSWORD)
+    english(page)  # the assertions read the English source strings
 
     # The index leads to this month's list; without a programme the list cannot be formed.
     page.goto("/meals/lists/")
@@ -140,6 +146,7 @@ def test_the_month_list_from_programme_to_verification(page, school, shot):
     # The principal: a return needs a comment; then the approval starts the verification.
     page.context.clear_cookies()
     login(page, "director", PASSWORD)
+    english(page)
     page.goto(f"/meals/lists/{s}/{key}/")
     shot(page, "meals-04-principal-review")
     page.click("[data-testid=return-list]")

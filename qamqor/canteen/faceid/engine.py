@@ -4,8 +4,9 @@ The pipeline is face_recognition's own (`face_recognition.api`): dlib's HOG fron
 detector, the 5-point shape predictor, and the ResNet face encoder
 (`dlib_face_recognition_resnet_model_v1`), one jitter. Its encodings are 128 numbers whose
 Euclidean distance is below 0.6 for one person in dlib's LFW evaluation; we match at 0.5
-(`gallery.THRESHOLD`). It calls dlib directly because the `face_recognition` distribution
-requires `dlib` from source (pyproject.toml, the `faceid` extra).
+(`gallery.THRESHOLD`). The `face_recognition` distribution declares a dependency on `dlib`,
+which PyPI has only as a C++ source build; `dlib-bin` provides the same module prebuilt, so
+the Makefile installs face_recognition with --no-deps beside the `faceid` extra.
 
 Optional: without the extra, `available()` is False and every page says Face ID is not
 installed. The models load once per process, on first use (about 0.3 s).
@@ -67,13 +68,12 @@ class Face:
 
 
 class _Models:
-    def __init__(self) -> None:
-        import dlib
-        import face_recognition_models as frm
+    """face_recognition loads dlib's models at import: import it once, under a lock."""
 
-        self.detector = dlib.get_frontal_face_detector()
-        self.shapes = dlib.shape_predictor(frm.pose_predictor_five_point_model_location())
-        self.encoder = dlib.face_recognition_model_v1(frm.face_recognition_model_location())
+    def __init__(self) -> None:
+        import face_recognition
+
+        self.api = face_recognition
 
 
 _models: _Models | None = None
@@ -90,6 +90,7 @@ def available() -> bool:
                 # face_recognition_models imports pkg_resources, which warns that it is old.
                 warnings.simplefilter("ignore")
                 import dlib  # noqa: F401
+                import face_recognition  # noqa: F401
                 import face_recognition_models  # noqa: F401
                 import numpy  # noqa: F401
         except ImportError:
@@ -147,12 +148,12 @@ def find_faces(image: Any, upsample: int = FRAME_UPSAMPLE, limit: int = MAX_FACE
     import numpy as np
 
     m = models()
-    rects = sorted(m.detector(image, upsample), key=lambda r: -r.area())[:limit]
-    faces = []
-    for rect in rects:
-        shape = m.shapes(image, rect)
-        encoding = np.array(m.encoder.compute_face_descriptor(image, shape, 1))
-        faces.append(Face((rect.top(), rect.right(), rect.bottom(), rect.left()), encoding))
+    boxes = m.api.face_locations(image, number_of_times_to_upsample=upsample, model="hog")
+    boxes = sorted(boxes, key=lambda b: -(b[2] - b[0]) * (b[1] - b[3]))[:limit]
+    # "small": the 5-point landmark model (faster than 68 points; the same encoder).
+    encodings = m.api.face_encodings(image, known_face_locations=boxes, num_jitters=1,
+                                     model="small")  # fmt: skip
+    faces = [Face(tuple(box), np.asarray(enc)) for box, enc in zip(boxes, encodings, strict=True)]
     return faces
 
 

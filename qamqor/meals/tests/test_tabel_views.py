@@ -226,7 +226,7 @@ class TabelPages(TabelCase):
                 amend, {**data, "day": "2026-10-01", "pupil": self.pupil.pk}
             )
             self.assertEqual(response.status_code, 422)
-            self.assertContains(response, "already in the табель", status_code=422)
+            self.assertContains(response, "This meal is already in the", status_code=422)
             response = self.client.post(amend, data)
             self.assertEqual(response.status_code, 302)
         self.assertEqual(TabelAmendment.objects.get().pupil, self.stranger)
