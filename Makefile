@@ -35,6 +35,7 @@ lint: venv
 
 bench: venv messages
 	$(PY) bench/registry.py
+	$(PY) bench/redeem.py
 	$(PY) bench/canteen.py
 
 clean:
