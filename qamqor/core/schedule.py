@@ -30,6 +30,8 @@ class Job:
 JOBS = [
     Job("meals_daily_report", dt.timedelta(minutes=15)),
     Job("aid_reminders", dt.timedelta(hours=6)),
+    # Issue 4: entries at the door against meals served, per class (yesterday by default).
+    Job("canteen_crosscheck", dt.timedelta(hours=6)),
 ]
 
 
