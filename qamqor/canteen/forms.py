@@ -85,6 +85,7 @@ def _breaks(text: str) -> list[str]:
 class CanteenSettingsForm(forms.Form):
     seats = forms.IntegerField(label=_("Seats in the canteen"), min_value=1, max_value=10000)
     paying_percent = forms.IntegerField(
+        # xgettext:no-python-format
         label=_("Paying pupils, % of those without a voucher"), min_value=0, max_value=100
     )
     shift1 = forms.CharField(
