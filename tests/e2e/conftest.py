@@ -6,6 +6,7 @@ makes a missing browser a failure instead.
 
 from __future__ import annotations
 
+import importlib
 import os
 import shutil
 from pathlib import Path
@@ -21,6 +22,22 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 
 def chromium_path() -> str | None:
     return os.environ.get("QAMQOR_CHROMIUM") or shutil.which("chromium")
+
+
+# Rows the data migrations seed (reference tables). A transactional test flushes the whole
+# database when it ends, taking them along, so each browser test puts them back first.
+SEED_MIGRATIONS = (
+    "qamqor.eligibility.migrations.0002_seed_subsistence_minimum",
+    "qamqor.aid.migrations.0002_seed_amounts",
+)
+
+
+@pytest.fixture(autouse=True)
+def reference_data(transactional_db):
+    from django.apps import apps
+
+    for module in SEED_MIGRATIONS:
+        importlib.import_module(module).seed(apps, None)
 
 
 @pytest.fixture(scope="session")
