@@ -75,8 +75,16 @@ class PupilListPage(PersonaTestCase):
             make_pupil(self.school, self.other_class, surname=f"Ярова{i:02d}")
         self.login(self.pedagog)
         self.client.get(reverse("registry:pupils"))
-        with self.assertNumQueries(9) as ctx:  # noqa: F841
+        with self.assertNumQueries(10) as ctx:  # noqa: F841 (+1: the audit row)
             self.client.get(reverse("registry:pupils"))
+
+    def test_the_list_view_is_audited_per_school(self):
+        self.login(self.pedagog)
+        self.client.get(reverse("registry:pupils"))
+        event = AuditEvent.objects.get(object_type="registry.pupil_list")
+        self.assertEqual(
+            (event.user, event.school_id, event.action), (self.pedagog, self.school.pk, "view")
+        )
 
 
 class PupilCardPage(PersonaTestCase):
