@@ -86,7 +86,9 @@ class CanteenSettingsForm(forms.Form):
     seats = forms.IntegerField(label=_("Seats in the canteen"), min_value=1, max_value=10000)
     paying_percent = forms.IntegerField(
         # xgettext:no-python-format
-        label=_("Paying pupils, % of those without a voucher"), min_value=0, max_value=100
+        label=_("Paying pupils, % of those without a voucher"),
+        min_value=0,
+        max_value=100,
     )
     shift1 = forms.CharField(
         label=_("Long breaks of the first shift (one per line, 09:35-09:55)"),
