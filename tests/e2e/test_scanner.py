@@ -108,7 +108,7 @@ def served(voucher=None) -> int:  # noqa: ANN001
 
 def test_scanner_serves_a_valid_qr_and_refuses_a_forged_and_an_expired_one(page, school, shot):
     app = open_scanner(page)
-    expect(page.locator("[data-testid=roster-info]")).to_contain_text("22 талон")
+    expect(page.locator("[data-testid=roster-info]")).to_contain_text("22 ваучер")
     expect(page.locator("[data-testid=net-state]")).to_have_text("желіде")
     shot(page, "scanner-01-ready")
 
