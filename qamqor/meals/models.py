@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from qamqor.accounts.models import CATEGORY_READERS, SCHOOL_READERS, SCHOOL_WRITERS, Role
 from qamqor.core.validators import validate_bin, validate_iban
+from qamqor.eligibility.models import Category
 
 
 class MealType(models.TextChoices):
@@ -26,15 +27,15 @@ class MealType(models.TextChoices):
     SNACK = "snack", _("afternoon snack")
 
 
-class Basis(models.TextChoices):
-    """Why a pupil is on the month's list: the universal rule or a support category."""
-
-    UNIVERSAL = "universal", _("grades 1–4: universal free lunch")
-    ASP = "asp", _("АӘК — targeted social assistance")
-    BELOW_SUBSISTENCE = "below_subsistence", _("income below the subsistence minimum")
-    ORPHAN = "orphans", _("orphan or child without parental care")
-    EMERGENCY = "emergency", _("family after an emergency")
-    OTHER = "other", _("other category set by the board of trustees")
+# Why a pupil is on the month's list: the universal rule or one of the five categories
+# (their codes and labels are the eligibility app's, not a copy).
+Basis = models.TextChoices(
+    "Basis",
+    [
+        ("UNIVERSAL", ("universal", _("grades 1–4: universal free lunch"))),
+        *[(c.name, (c.value, c.label)) for c in Category],
+    ],
+)
 
 
 def first_of_month(day: dt.date) -> dt.date:
