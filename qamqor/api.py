@@ -63,13 +63,14 @@ def on_http_error(request: HttpRequest, exc: HttpError):
     )
 
 
+# The canteen router first: its scan endpoints are the hot path (DESIGN.md).
+api.add_router("/v1/", canteen_router)
 api.add_router("/v1/", core_router)
 api.add_router("/v1/", accounts_router)
 api.add_router("/v1/", registry_router)
 api.add_router("/v1/", reports_router)
 api.add_router("/v1/", eligibility_router)
 api.add_router("/v1/", applications_router)
-api.add_router("/v1/", canteen_router)
 api.add_router("/v1/", scanner_router)
 api.add_router("/v1/", entry_router)
 api.add_router("/v1/", meal_lists_router)

@@ -6,6 +6,8 @@ from qamqor.api import api
 from qamqor.reports.views import home
 
 urlpatterns = [
+    # First: the canteen scans arrive here by the thousand; no other pattern is tried first.
+    path("api/", api.urls),
     path("", home, name="home"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("qamqor.accounts.urls")),
@@ -18,7 +20,6 @@ urlpatterns = [
     path("canteen/", include("qamqor.canteen.urls")),
     path("audit/", include("qamqor.audit.urls")),
     path("admin/", admin.site.urls),
-    path("api/", api.urls),
 ]
 
 if settings.DEBUG:
