@@ -117,7 +117,15 @@ class _Loader:
         self.categories()
         self.memberships()
         self.meals()
+        self.services()
         return self.counts
+
+    def services(self) -> None:
+        """Issue 5: applications, cash aid and consultations of the seed school."""
+        from .services import load_services
+
+        school = self.schools[self.d.schools[0].key]
+        self.counts.update(load_services(school, self.users["pedagog"], self.users["director"]))
 
     def meals(self) -> None:
         """Issue 3: the seed school's free meals, through the meals services."""

@@ -192,3 +192,23 @@ class DemoLoadTests(TestCase):
         self.assertEqual({m.__name__: m.objects.count() for m in MODELS}, before)
         school = School.objects.get(bin=self.school.bin)
         self.assertEqual(monitoring(school, DEMO_TODAY), SEED_TABLE)
+
+
+class DemoServicesTests(TestCase):
+    """Issue 5 in the demo: applications in several states, paid aid, a camp, consultations."""
+
+    @classmethod
+    def setUpTestData(cls):
+        load_demo()
+
+    def test_services_are_there(self):
+        from qamqor.aid.models import PurchaseReport
+        from qamqor.applications.models import Application, CampSession, Consultation
+
+        statuses = sorted(Application.objects.values_list("service", "status"))
+        self.assertIn(("financial_aid", "report_due"), statuses)
+        self.assertIn(("free_meals", "documents_requested"), statuses)
+        self.assertIn(("camp_voucher", "submitted"), statuses)
+        self.assertEqual(PurchaseReport.objects.count(), 3)
+        self.assertTrue(CampSession.objects.exists())
+        self.assertGreaterEqual(Consultation.objects.count(), 3)
