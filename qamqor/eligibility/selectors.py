@@ -13,7 +13,7 @@ from qamqor.accounts.models import CATEGORY_READERS
 from qamqor.core.calendar import get_calendar
 from qamqor.core.workcal import WorkCalendar
 from qamqor.registry.models import Family, Pupil
-from qamqor.registry.services import family_income, family_size
+from qamqor.registry.selectors import family_figures
 
 from .models import Category, CategoryAssignment, SubsistenceMinimum
 
@@ -72,10 +72,11 @@ def income_test(family: Family | None, year: int) -> IncomeTest:
     if family is None:
         return IncomeTest(year=year, income=0, members=0, minimum=None)
     row = subsistence_minimum(year, region_of(family))
+    figures = family_figures(family)  # members and income in one pass
     return IncomeTest(
         year=year,
-        income=family_income(family),
-        members=family_size(family),
+        income=figures["income"],
+        members=figures["members"],
         minimum=row.amount if row else None,
         regional=bool(row and row.region_id),
     )

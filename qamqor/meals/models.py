@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from qamqor.accounts.models import CATEGORY_READERS, SCHOOL_READERS, SCHOOL_WRITERS, Role
 from qamqor.core.validators import validate_bin, validate_iban
 from qamqor.eligibility.models import Category
+from qamqor.registry.models import Bilingual
 
 
 class MealType(models.TextChoices):
@@ -42,11 +43,9 @@ def first_of_month(day: dt.date) -> dt.date:
     return day.replace(day=1)
 
 
-class Operator(models.Model):
+class Operator(Bilingual):
     """The canteen operator organisation (e.g. «Социум пит» ЖШС), paid per meal served."""
 
-    name_kk = models.CharField(_("name (kk)"), max_length=300)
-    name_ru = models.CharField(_("name (ru)"), max_length=300)
     bin = models.CharField(_("BIN"), max_length=12, unique=True, validators=[validate_bin])
     iban = models.CharField(_("IBAN"), max_length=20, blank=True, validators=[validate_iban])
     address = models.CharField(_("address"), max_length=300, blank=True)
@@ -54,11 +53,6 @@ class Operator(models.Model):
     class Meta:
         verbose_name = _("canteen operator")
         verbose_name_plural = _("canteen operators")
-
-    def __str__(self) -> str:
-        from django.utils.translation import get_language
-
-        return self.name_ru if (get_language() or "kk").startswith(("ru", "en")) else self.name_kk
 
 
 class Programme(models.Model):

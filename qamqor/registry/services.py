@@ -19,7 +19,6 @@ from qamqor.core import ids
 from qamqor.core.validators import message_for
 
 from .models import Family, FamilyMember, Guardian, Income, Pupil, School
-from .selectors import family_figures
 
 
 class RegistryError(Exception):
@@ -221,15 +220,6 @@ def delete_family_member(user: Any, member: FamilyMember) -> None:
     member.delete()
 
 
-def family_size(family: Family) -> int:
-    """Members for the per-capita income test: pupils, guardians living with them, others."""
-    return family_figures(family)["members"]
-
-
-def family_income(family: Family) -> int:
-    return family_figures(family)["income"]
-
-
 __all__ = [
     "RegistryError",
     "create_pupil",
@@ -242,6 +232,4 @@ __all__ = [
     "delete_income",
     "add_family_member",
     "delete_family_member",
-    "family_size",
-    "family_income",
 ]

@@ -15,7 +15,7 @@ from ninja import Field, Router, Schema
 
 from qamqor.accounts.api_auth import SessionAuth
 from qamqor.accounts.models import User
-from qamqor.core.api import ApiError
+from qamqor.core.api import ApiError, ErrorOut
 from qamqor.core.clock import today
 from qamqor.meals.canteen_auth import CanteenBearer, Terminal
 from qamqor.registry.models import School
@@ -41,11 +41,6 @@ class RosterOut(Schema):
         description="The terminal's operator runs the school's meal programme that month."
     )
     vouchers: list[RosterEntryOut]
-
-
-class ErrorOut(Schema):
-    code: str
-    message: str
 
 
 class TerminalIn(Schema):

@@ -14,7 +14,7 @@ import uuid
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Router, Schema
 
-from qamqor.core.api import ApiError
+from qamqor.core.api import ApiError, ErrorOut
 from qamqor.meals.canteen_auth import CanteenBearer
 from qamqor.meals.services import redeem
 
@@ -72,11 +72,6 @@ class BatchResultOut(Schema):
 
 class BatchOut(Schema):
     results: list[BatchResultOut]
-
-
-class ErrorOut(Schema):
-    code: str
-    message: str
 
 
 def _json(status: int, body: dict) -> HttpResponse:
