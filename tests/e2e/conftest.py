@@ -67,11 +67,24 @@ def browser():
         browser.close()
 
 
+def align_clock(context) -> None:  # noqa: ANN001
+    """Give a browser context the tests' clock when it is moved (QAMQOR_TEST_NOW, conftest.py,
+    or a test's own time_machine.travel): the pages' own scripts (token times, the scanner's
+    day) must agree with the server. Every new browser context calls this."""
+    import datetime as dt
+
+    import time_machine
+
+    if time_machine.escape_hatch.is_travelling():
+        context.clock.install(time=dt.datetime.now(tz=dt.UTC))
+
+
 @pytest.fixture
 def page(browser, live_server):
     context = browser.new_context(
         base_url=live_server.url, locale="kk-KZ", viewport={"width": 1280, "height": 900}
     )
+    align_clock(context)
     page = context.new_page()
     page.set_default_timeout(15_000)
     yield page

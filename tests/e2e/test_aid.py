@@ -14,12 +14,13 @@ import io
 from types import SimpleNamespace
 
 import pytest
+import time_machine
 from openpyxl import load_workbook
 from PIL import Image
 from playwright.sync_api import expect
 
 from qamqor.aid.models import PaymentRegister
-from qamqor.aid.tests.base import AidTestCase
+from qamqor.aid.tests.base import NOW, AidTestCase
 from qamqor.applications.models import Application
 from qamqor.core.clock import today
 from qamqor.testing import PASSWORD, PersonaTestCase, make_guardian
@@ -39,7 +40,15 @@ def picture(fmt: str, colour: tuple[int, int, int]) -> bytes:
 
 
 @pytest.fixture
-def school(settings, tmp_path):
+def clock():
+    # One clock for the data and the pages: the aid unit tests' day (an amount is entered for
+    # its year), ticking so that the live server and the browser see time pass.
+    with time_machine.travel(NOW, tick=True):
+        yield
+
+
+@pytest.fixture
+def school(clock, settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path)
     data = SimpleNamespace()
     PersonaTestCase.setUpTestData.__func__(data)

@@ -21,7 +21,7 @@ from qamqor.applications.models import Application
 from qamqor.sandbox.models import SandboxSms
 from qamqor.testing import PASSWORD, PersonaTestCase
 
-from .conftest import login
+from .conftest import align_clock, login
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -109,6 +109,7 @@ def test_parent_applies_school_asks_for_a_missing_document(
     desk = browser.new_context(
         base_url=live_server.url, locale="kk-KZ", viewport={"width": 1280, "height": 900}
     )
+    align_clock(desk)
     try:
         school_page = desk.new_page()
         school_page.set_default_timeout(15_000)

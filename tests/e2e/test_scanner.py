@@ -27,7 +27,7 @@ from qamqor.meals import canteen_auth
 from qamqor.meals.models import Redemption
 from qamqor.testing import PASSWORD, PersonaTestCase
 
-from .conftest import login
+from .conftest import align_clock, login
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -227,6 +227,7 @@ def test_two_terminals_offline_serve_one_pupil_once_and_record_one_conflict(
     terminals = []
     for username in ("canteen", "canteen2"):
         context = browser.new_context(base_url=live_server.url, locale="ru-RU", viewport=PHONE)
+        align_clock(context)
         page = context.new_page()
         page.set_default_timeout(15_000)
         open_scanner(page, username)

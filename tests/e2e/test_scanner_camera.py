@@ -22,7 +22,7 @@ from qamqor.meals import canteen_auth
 from qamqor.meals.models import Redemption
 from qamqor.testing import PASSWORD, PersonaTestCase
 
-from .conftest import chromium_path, login
+from .conftest import align_clock, chromium_path, login
 from .test_scanner import PHONE, built_vendor_files, expect_result, watch  # noqa: F401 (a fixture)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -84,6 +84,7 @@ def camera_page(browser, live_server, school, tmp_path):
     context = camera_browser.new_context(
         base_url=live_server.url, locale="kk-KZ", viewport=PHONE, permissions=["camera"]
     )
+    align_clock(context)
     page = context.new_page()
     page.set_default_timeout(15_000)
     yield page

@@ -21,7 +21,7 @@ from qamqor.canteen.tests.base import active_voucher, photo
 from qamqor.core.clock import today
 from qamqor.testing import PASSWORD, PersonaTestCase, make_pupil
 
-from .conftest import login
+from .conftest import align_clock, login
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -45,6 +45,7 @@ def school():
 
 def test_the_tv_updates_when_a_child_enters(browser, live_server, school, shot):
     tv_context = browser.new_context(base_url=live_server.url, locale="kk-KZ", viewport=TV)
+    align_clock(tv_context)
     tv = tv_context.new_page()
     tv.set_default_timeout(15_000)
     login(tv, "canteen", PASSWORD)

@@ -35,6 +35,19 @@ def aid_amount(year: int) -> AidAmount:
     return amount
 
 
+def carry_aid_amount(year: int, source: str) -> AidAmount:
+    """The demo's stand-in for the administrator: a year with no amount entered gets the latest
+    year's amount, its source saying so. Production enters each year's amount by law in the
+    admin; an amount already entered wins."""
+    latest = AidAmount.objects.filter(year__lt=year).order_by("-year").first()
+    if latest is None:
+        raise AidError("aid_amount_missing", _("No aid amount is entered for any year."))
+    amount, _created = AidAmount.objects.get_or_create(
+        year=year, defaults={"amount": latest.amount, "source": source % {"year": latest.year}}
+    )
+    return amount
+
+
 def user_or_none(user: Any) -> Any:
     return user if getattr(user, "is_authenticated", False) else None
 

@@ -16,7 +16,7 @@ from qamqor.applications.models import Application
 from qamqor.audit.models import AuditEvent
 from qamqor.testing import make_user
 
-from .base import TODAY, AidTestCase, bomb_png, jpeg, not_an_image, png
+from .base import TODAY, TZ, AidTestCase, bomb_png, jpeg, not_an_image, png
 
 S = Application.Status
 
@@ -43,6 +43,22 @@ class RegisterPages(AidTestCase):
         self.assertTrue(
             AuditEvent.objects.filter(action="view", object_id=str(register.pk)).exists()
         )
+
+    def test_a_year_without_an_amount_is_explained_and_forms_nothing(self):
+        # The amount comes from the year's budget law: a year nobody entered yet is a message
+        # on the page and a refusal of the form, never a crash.
+        self.travel(dt.datetime(2031, 2, 3, 10, 0, tzinfo=TZ))
+        self.login(self.pedagog)
+        page = self.client.get(reverse("aid:registers"))
+        self.assertEqual(page.status_code, 200)
+        self.assertContains(page, 'data-testid="amount-missing"')
+        self.assertContains(page, "No aid amount is entered for 2031")
+        response = self.client.post(
+            reverse("aid:register_form", args=[self.school.pk]), follow=True
+        )
+        self.assertEqual(response.status_code, 200)
+        self.assertContains(response, "No aid amount is entered for 2031")
+        self.assertFalse(PaymentRegister.objects.exists())
 
     def test_exports_download_and_are_stamped(self):
         register = services.form_register(self.pedagog, self.school)

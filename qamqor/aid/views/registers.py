@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from qamqor.accounts.access import get_school_for_user, get_scope
 from qamqor.audit.services import record
+from qamqor.core.clock import today
 from qamqor.registry.models import School
 
 from .. import exports, services
@@ -57,11 +58,18 @@ def registers(request: HttpRequest) -> HttpResponse:
                 ).first(),
             }
         )
-    amount = AidAmount.objects.order_by("-year").first()
+    year = today().year
+    amount = AidAmount.objects.filter(year=year).first()
     return render(
         request,
         "aid/registers.html",
-        {"page": page, "waiting": waiting, "amount": amount, "many": len(school_ids) > 1},
+        {
+            "page": page,
+            "waiting": waiting,
+            "amount": amount,
+            "year": year,
+            "many": len(school_ids) > 1,
+        },
     )
 
 

@@ -172,11 +172,14 @@ class ClassLoadsTests(PersonaTestCase):
 
 class SittingPagesTests(PersonaTestCase):
     def test_the_plan_its_print_page_and_pdf(self):
-        active_voucher(self.pupil)
-        self.login(self.teacher)
+        # One clock for the voucher and the pages: a Monday, in the first sitting of shift 1.
         with time_machine.travel("2026-11-23 09:40 +05:00", tick=False):
-            self.client.force_login(self.teacher)
-            page = self.client.get(reverse("canteen:sittings"))
+            self._plan_print_and_pdf()
+
+    def _plan_print_and_pdf(self):
+        active_voucher(self.pupil)
+        self.client.force_login(self.teacher)
+        page = self.client.get(reverse("canteen:sittings"))
         self.assertContains(page, "the canteen seats 1,200 at a sitting")
         self.assertContains(page, "3А")
         self.assertContains(page, 'class="badge confirmed">now<')

@@ -13,6 +13,7 @@ import io
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from qamqor.aid.services.common import carry_aid_amount
 from qamqor.aid.services.registers import form_register, mark_register_paid, record_export
 from qamqor.applications.models import Application
 from qamqor.applications.services.applications import (
@@ -79,6 +80,9 @@ def load_services(school: School, pedagog: Any, director: Any) -> dict[str, int]
             approved.append(application)
         counts["applications"] += 1
     if approved:
+        # The demo loads in any year: a year whose amount no budget law has given yet is
+        # paid at the latest amount, labelled as the demo's own.
+        carry_aid_amount(today().year, "Демо: %(year)s жылғы сома / демо: сумма %(year)s года")
         register = form_register(pedagog, school)
         record_export(pedagog, register, "csv")
         mark_register_paid(pedagog, register, today())
