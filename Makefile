@@ -5,15 +5,17 @@ PY := $(VENV)/bin/python
 QAMQOR := $(VENV)/bin/qamqor
 PORT ?= 8000
 
-.PHONY: demo test venv bench lint messages clean
+.PHONY: demo test test-dates venv bench lint lock messages clean
 
+# Every package at the version constraints.txt names (the lock, as package-lock.json is for
+# npm): a fresh machine installs what CI tested. `make lock` renews it on purpose.
 # face_recognition declares dlib, a source build; dlib-bin (the faceid extra) is that module,
 # so face_recognition itself goes in without its declared dependencies.
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml constraints.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test,faceid]'
-	$(PY) -m pip install --quiet --no-deps 'face-recognition==1.3.0'
+	$(PY) -m pip install --quiet --upgrade 'pip>=24,<27'
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[test,faceid]'
+	$(PY) -m pip install --quiet --no-deps -c constraints.txt 'face-recognition==1.3.0'
 	@touch $@
 
 venv: $(VENV)/.installed
@@ -28,6 +30,20 @@ demo: venv messages
 
 test: venv messages
 	bash scripts/test.sh
+
+# The suite with the clock moved to several dates (scripts/any_date.sh).
+test-dates: venv messages
+	bash scripts/any_date.sh
+
+# Renew constraints.txt: the newest versions pyproject.toml allows, in a scratch venv.
+lock:
+	rm -rf var/lock-venv && $(PYTHON) -m venv var/lock-venv
+	var/lock-venv/bin/python -m pip install --quiet --upgrade pip
+	var/lock-venv/bin/python -m pip install --quiet -e '.[test,faceid]'
+	var/lock-venv/bin/python -m pip install --quiet --no-deps 'face-recognition==1.3.0'
+	{ echo "# make lock: every package of .[test,faceid] at the version tested; make installs with -c."; \
+	  var/lock-venv/bin/python -m pip freeze --exclude-editable; } > constraints.txt
+	rm -rf var/lock-venv
 
 lint: venv
 	$(VENV)/bin/ruff format --check .
