@@ -27,6 +27,7 @@ import re
 import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from itertools import islice
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
@@ -129,8 +130,11 @@ def _xlsx_rows(data: bytes) -> tuple[Iterator[Iterable[object]], int]:
 
     def rows() -> Iterator[Iterable[object]]:
         try:
-            # max_col: a sheet claiming 16,384 columns is not padded to them row after row.
-            yield from ws.iter_rows(max_col=limit("TABLE_MAX_COLUMNS"), values_only=True)
+            # Rows are padded to the sheet's stated width: a sheet claiming 16,384 columns
+            # is padded only up to the column limit (an unsized one not at all).
+            columns = limit("TABLE_MAX_COLUMNS")
+            width = min(ws.max_column, columns) if ws.max_column else None
+            yield from ws.iter_rows(max_col=width, values_only=True)
         except TableError:
             raise
         except Exception as exc:  # damage deeper in the archive shows only when read
@@ -146,12 +150,10 @@ def _csv_rows(data: bytes) -> tuple[Iterator[Iterable[object]], int]:
     first_lines = "\n".join(text[:65536].splitlines()[:HEADER_SEARCH_ROWS])
     delimiter = max((";", ",", "\t"), key=first_lines.count)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    columns = limit("TABLE_MAX_COLUMNS")
 
     def rows() -> Iterator[Iterable[object]]:
         try:
-            for cells in reader:
-                yield cells[:columns]
+            yield from reader
         except csv.Error as exc:
             # The csv module's own cap on one field (128 KB) is far above ours: a cell.
             if "field limit" in str(exc):
@@ -185,13 +187,14 @@ def read_table(data: bytes) -> Table:
 
 def _guarded(raw: Iterator[Iterable[object]]) -> Iterator[tuple[int, list[object]]]:
     max_rows, max_cell = limit("TABLE_MAX_ROWS"), limit("TABLE_MAX_CELL_CHARS")
+    columns = limit("TABLE_MAX_COLUMNS")
     text_left = limit("TABLE_MAX_TEXT_CHARS")
     filled = 0
     for number, values in enumerate(raw, start=1):
         # A sheet formatted down to row 1,048,576 is read as blank rows: count those too.
         if number > 2 * max_rows:
             raise TableError("too_many_rows", max=max_rows)
-        cells = list(values)
+        cells = list(islice(values, columns))
         blank = True
         for index, value in enumerate(cells, start=1):
             if value is None or value == "":
