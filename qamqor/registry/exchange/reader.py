@@ -9,6 +9,7 @@ it does no harm. Row numbers are those the user sees in Excel or a text editor.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import IO
@@ -19,6 +20,7 @@ from qamqor.core.tabular import HEADER_SEARCH_ROWS, TableError, read_table
 
 from .columns import REQUIRED, match_header
 
+_BREAKS = re.compile(r"[\t\r\n]+")
 # IIN cells: Excel stores a typed-in number and drops the leading zero of 2000s births.
 ID_LENGTH = {"pupil_iin": 12, "guardian1_iin": 12, "guardian2_iin": 12}
 
@@ -58,7 +60,9 @@ def cell_text(value: object, key: str = "") -> str:
         value = int(value)
     if isinstance(value, int) and key in ID_LENGTH:
         return f"{value:0{ID_LENGTH[key]}d}"
-    return str(value).strip()
+    # Every column of the format is one line: a line break typed in a cell (Alt+Enter) is a
+    # space. Any other control character stays, for the row check to refuse.
+    return _BREAKS.sub(" ", str(value)).strip()
 
 
 Progress = Callable[[int, int], None]

@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext_lazy as _
 
 from qamqor.core import ids, tabular
-from qamqor.core.validators import message_for
+from qamqor.core.validators import MESSAGES as VALIDATOR_MESSAGES
+from qamqor.core.validators import has_control_characters, message_for
 
 from .columns import (
     BY_KEY,
@@ -58,6 +59,7 @@ MESSAGES = {
     "file_no_rows": _("The file has a header but no pupils."),
     "column_missing": _("This required column is missing."),
     "column_duplicate": _("Two columns of the file mean the same thing."),
+    "control_characters": VALIDATOR_MESSAGES["control_characters"],
     "registry_changed": _("The registry changed while the file was applied; upload it again."),
     "job_interrupted": _(
         "The work on this file stopped before it ended (the file may be too large to read), "
@@ -160,6 +162,8 @@ class _Row:
             self.fail(key, "required_missing")
         elif len(value) > max_length:
             self.fail(key, "too_long", max=max_length)
+        elif has_control_characters(value):
+            self.fail(key, "control_characters")
         return value
 
     def iin(self, key: str, required: bool = True) -> tuple[str, ids.IinResult | None]:
