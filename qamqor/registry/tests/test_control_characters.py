@@ -29,6 +29,7 @@ class Api(PersonaTestCase):
     def test_create_refuses_a_control_character_in_kazakh_and_russian(self):
         self.login(self.pedagog)
         iin = ids.make_iin(dt.date(2017, 2, 3), "F", 9090)
+        messages = set()
         for lang in ("kk", "ru", "en"):
             response = self.post(
                 "/api/v1/pupils", {"iin": iin, "surname": BAD, "name": "Айя"}, lang
@@ -39,6 +40,8 @@ class Api(PersonaTestCase):
             with translation.override(lang):
                 self.assertEqual(body["message"], str(MESSAGES["control_characters"]))
             self.assertEqual(body["detail"][0]["loc"][-1], "surname")
+            messages.add(body["message"])
+        self.assertEqual(len(messages), 3, "worded in Kazakh, Russian and English")
         self.assertFalse(Pupil.objects.filter(iin=iin).exists())
 
     def test_patch_refuses_it_and_changes_nothing(self):

@@ -58,6 +58,10 @@ class HostileFiles(ExchangeCase):
         self.assertLess(len(data), 100_000 // 4, "small on the wire")
         job = self.refused(data, "file_unpacked_too_large")
         self.assertEqual(job.errors[0]["params"], {"max_mb": 0})
+        url = reverse("registry:exchange:job", args=[job.pk])
+        for lang, words in (("ru", "В распакованном виде файл больше 0 МБ"),
+                            ("kk", "Файл ашылғанда 0 МБ-тан асады")):  # fmt: skip
+            self.assertContains(self.client.get(url, HTTP_ACCEPT_LANGUAGE=lang), words)
 
     @override_settings(TABLE_MAX_CELL_CHARS=50)
     def test_a_cell_past_the_cell_limit_names_its_row_and_column(self):
