@@ -298,7 +298,7 @@ def _fail(job: ImportJob, errors: list[dict]) -> None:
         _finish(job, expected)
 
 
-def _load(job: ImportJob) -> Sheet | None:
+def _load(job: ImportJob, show_progress: bool = True) -> Sheet | None:
     """Read the job's stored upload; fail the job (and return None) if it cannot be read."""
     try:
         with job.file.open("rb") as fh:
@@ -314,7 +314,7 @@ def _load(job: ImportJob) -> Sheet | None:
         )  # fmt: skip
 
     try:
-        return read_sheet(data, job.original_name, progress=progress)
+        return read_sheet(data, job.original_name, progress=progress if show_progress else None)
     except ReadError as exc:
         _fail(job, [_file_error(e) for e in exc.errors])
         return None
@@ -372,9 +372,10 @@ class _Moved(Exception):
 
 
 def _apply_job(job: ImportJob) -> None:
-    sheet = _load(job)  # the file as checked: the stored upload, read again
+    sheet = _load(job, show_progress=False)  # the file as checked: the stored upload again
     if sheet is None:
         return
+    _renew(job.pk)
     try:
         with transaction.atomic():
             # The registry's writes and the job's "applied" commit together: a crash in
