@@ -13,7 +13,7 @@ from qamqor.aid.api import router as aid_router
 from qamqor.applications.api import router as applications_router
 from qamqor.canteen.api.entry import router as entry_router
 from qamqor.canteen.api.scanner import router as scanner_router
-from qamqor.core.api import ApiError
+from qamqor.core.api import TEXT_ERRORS, ApiError
 from qamqor.core.api import router as core_router
 from qamqor.eligibility.api import router as eligibility_router
 from qamqor.meals.api.canteen import router as canteen_router
@@ -40,10 +40,13 @@ def on_api_error(request: HttpRequest, exc: ApiError):
 
 @api.exception_handler(ValidationError)
 def on_validation_error(request: HttpRequest, exc: ValidationError):
+    # A refusal of the text itself keeps its own code and words (the field is in `detail`).
+    ours = next((e for e in exc.errors if e.get("type") in TEXT_ERRORS), None)
+    code, message = (
+        (ours["type"], ours["msg"]) if ours else ("invalid", _("The request is not valid."))
+    )
     return api.create_response(
-        request,
-        {"code": "invalid", "message": _("The request is not valid."), "detail": exc.errors},
-        status=422,
+        request, {"code": code, "message": message, "detail": exc.errors}, status=422
     )
 
 

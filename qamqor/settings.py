@@ -196,8 +196,16 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
-# Evidence uploads: checked by type (magic bytes) and size in core.uploads.
+# Limits on every file the project reads (core.limits; docs/decisions.md, "Upload limits"):
+# the size sent, what an XLSX unpacks to, the rows, cells and text of a sheet, an image's pixels.
 UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
+UPLOAD_MAX_UNPACKED_BYTES = env_int("UPLOAD_MAX_UNPACKED_BYTES", 64 * 1024 * 1024)
+UPLOAD_MAX_ARCHIVE_MEMBERS = env_int("UPLOAD_MAX_ARCHIVE_MEMBERS", 200)
+TABLE_MAX_ROWS = env_int("TABLE_MAX_ROWS", 20_000)
+TABLE_MAX_COLUMNS = env_int("TABLE_MAX_COLUMNS", 100)
+TABLE_MAX_CELL_CHARS = env_int("TABLE_MAX_CELL_CHARS", 2_000)
+TABLE_MAX_TEXT_CHARS = env_int("TABLE_MAX_TEXT_CHARS", 16_000_000)
+IMAGE_MAX_PIXELS = env_int("IMAGE_MAX_PIXELS", 40_000_000)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 30 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

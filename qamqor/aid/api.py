@@ -17,7 +17,7 @@ from ninja.files import UploadedFile
 
 from qamqor.accounts.access import get_for_user, get_school_for_user, get_scope, visible
 from qamqor.audit.services import record
-from qamqor.core.api import ApiError, ErrorOut
+from qamqor.core.api import ApiError, ErrorOut, TextIn
 from qamqor.core.clock import today
 
 from . import services
@@ -102,11 +102,13 @@ class ReportOut(Schema):
     files: list[FileOut]
 
 
-class SubmitIn(Schema):
+class SubmitIn(TextIn):
+    MULTILINE = frozenset({"note"})
     note: str = ""
 
 
-class AskAgainIn(Schema):
+class AskAgainIn(TextIn):
+    MULTILINE = frozenset({"comment"})
     comment: str
 
 

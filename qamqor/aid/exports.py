@@ -11,24 +11,16 @@ Only ready lines are written; blocked ones are listed on the XLSX's second sheet
 
 from __future__ import annotations
 
-import csv
-import io
-
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
+
+from qamqor.core.tabular import csv_bytes, workbook, xlsx_bytes
 
 from .models import PaymentLine, PaymentRegister
 
 CSV_COLUMNS_KK = ["№", "Алушының аты-жөні", "ЖСН", "IBAN", "Сомасы", "Төлем мақсаты"]
 CSV_COLUMNS_RU = ["№", "ФИО получателя", "ИИН", "IBAN", "Сумма", "Назначение платежа"]
-# A cell starting with one of these is a formula to a spreadsheet (CSV/formula injection).
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _text(value: str) -> str:
-    return "'" + value if value.startswith(_FORMULA_START) else value
 
 
 def payment_purpose(register: PaymentRegister) -> str:
@@ -45,15 +37,13 @@ def ready_lines(register: PaymentRegister) -> list[PaymentLine]:
 
 
 def register_csv(register: PaymentRegister) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
-    writer.writerow([f"{kk} / {ru}" for kk, ru in zip(CSV_COLUMNS_KK, CSV_COLUMNS_RU, strict=True)])
     purpose = payment_purpose(register)
-    for n, line in enumerate(ready_lines(register), start=1):
-        writer.writerow(
-            [n, _text(line.recipient_name), line.recipient_iin, line.iban, line.amount, purpose]
-        )
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    head = [f"{kk} / {ru}" for kk, ru in zip(CSV_COLUMNS_KK, CSV_COLUMNS_RU, strict=True)]
+    lines = (
+        [n, line.recipient_name, line.recipient_iin, line.iban, line.amount, purpose]
+        for n, line in enumerate(ready_lines(register), start=1)
+    )
+    return csv_bytes([head, *lines])
 
 
 def _header(ws, row: int) -> None:  # noqa: ANN001
@@ -65,7 +55,7 @@ def _header(ws, row: int) -> None:  # noqa: ANN001
 
 
 def register_xlsx(register: PaymentRegister) -> bytes:
-    wb = Workbook()
+    wb = workbook()
     ws = wb.active
     ws.title = _("Register")[:31]
     ws.append(
@@ -94,11 +84,11 @@ def register_xlsx(register: PaymentRegister) -> bytes:
         ws.append(
             [
                 n,
-                _text(line.recipient_name),
+                line.recipient_name,
                 line.recipient_iin,
                 line.iban,
                 line.amount,
-                _text(line.pupil.full_name),
+                line.pupil.full_name,
                 str(line.pupil.school_class or ""),
             ]
         )
@@ -115,16 +105,14 @@ def register_xlsx(register: PaymentRegister) -> bytes:
         for line in blocked:
             wb_blocked.append(
                 [
-                    _text(line.pupil.full_name),
-                    _text(line.recipient_name),
+                    line.pupil.full_name,
+                    line.recipient_name,
                     str(line.get_problem_display()),
                 ]
             )
         for letter, width in zip("ABC", (36, 36, 60), strict=True):
             wb_blocked.column_dimensions[letter].width = width
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
+    return xlsx_bytes(wb)
 
 
 def filename(register: PaymentRegister, extension: str) -> str:

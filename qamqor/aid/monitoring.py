@@ -10,16 +10,15 @@ and the columns add up to the total.
 from __future__ import annotations
 
 import datetime as dt
-import io
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db.models import Q
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 
+from qamqor.core.tabular import workbook, xlsx_bytes
 from qamqor.eligibility.models import Category, CategoryAssignment
 from qamqor.registry.models import School
 from qamqor.reports.monitoring import COLUMNS
@@ -201,7 +200,7 @@ def monitoring_xlsx(blocks: list[DistrictBlock], total: AidRow, year: int, day: 
     rows = [r for b in blocks for r in b.rows]
     with_none = shows_none(rows)
     lead, categories = header_labels(with_none)
-    wb = Workbook()
+    wb = workbook()
     ws = wb.active
     ws.title = _("Aid monitoring")[:31]
     ws.append(
@@ -255,6 +254,4 @@ def monitoring_xlsx(blocks: list[DistrictBlock], total: AidRow, year: int, day: 
     ws.column_dimensions["A"].width = 44
     for col in range(2, len(top) + 1):
         ws.column_dimensions[get_column_letter(col)].width = 11
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
+    return xlsx_bytes(wb)

@@ -18,7 +18,7 @@ from ninja.pagination import LimitOffsetPagination, paginate
 
 from qamqor.accounts.access import get_for_user, get_pupil_for_user, get_scope, visible
 from qamqor.audit.services import record
-from qamqor.core.api import ApiError, ErrorOut
+from qamqor.core.api import ApiError, ErrorOut, TextIn
 from qamqor.core.clock import today
 from qamqor.registry.models import Guardian
 
@@ -92,7 +92,8 @@ class ApplicationOut(Schema):
     history: list[StatusChangeOut]
 
 
-class ApplicationIn(Schema):
+class ApplicationIn(TextIn):
+    MULTILINE = frozenset({"notes"})
     pupil_id: int
     service: str
     channel: str
@@ -104,7 +105,8 @@ class ApplicationIn(Schema):
     notes: str = ""
 
 
-class TransitionIn(Schema):
+class TransitionIn(TextIn):
+    MULTILINE = frozenset({"comment", "reason"})
     to: str
     comment: str = ""
     reason: str = ""

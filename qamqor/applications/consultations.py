@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-import io
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
 from openpyxl.styles import Font
+
+from qamqor.core.tabular import workbook, xlsx_bytes
 
 from .models import Channel, Consultation, Service
 from .selectors import contains
@@ -69,7 +69,7 @@ def summary(qs: QuerySet[Consultation]) -> dict[str, Any]:
 def summary_xlsx(
     rows: list[Consultation], totals: dict[str, Any], month: dt.date, school: str
 ) -> bytes:
-    wb = Workbook()
+    wb = workbook()
     ws = wb.active
     ws.title = _("Summary")[:31]
     title = _("Consultations on public services, %(month)s") % {
@@ -126,6 +126,4 @@ def summary_xlsx(
         log.cell(row=log.max_row, column=7).number_format = "yyyy-mm-dd"
     for letter, width in zip("ABCDEFGHI", (17, 10, 28, 30, 24, 30, 13, 50, 24), strict=True):
         log.column_dimensions[letter].width = width
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
+    return xlsx_bytes(wb)

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any, ClassVar
 
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
+from pydantic import ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
 
 from . import ids
 from .calendar import due_date
-from .validators import message_for
+from .validators import has_control_characters, message_for
 
 
 class ApiError(Exception):
@@ -31,6 +34,31 @@ class ApiError(Exception):
 class ErrorOut(Schema):
     code: str
     message: str
+
+
+# Refusals of request bodies that the API's validation handler answers with their own code.
+TEXT_ERRORS = frozenset({"control_characters"})
+
+
+class TextIn(Schema):
+    """A request body whose text fields refuse control characters (core.validators).
+
+    `MULTILINE` names the fields that may hold tabs and line breaks. The check runs in
+    pydantic, so the API answers 422 before any service sees the value, as the forms do
+    through the models' validators.
+    """
+
+    MULTILINE: ClassVar[frozenset[str]] = frozenset()
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_control_characters(cls, value: Any, info: ValidationInfo) -> Any:
+        texts = value if isinstance(value, list) else [value]
+        multiline = info.field_name in cls.MULTILINE
+        for text in texts:
+            if isinstance(text, str) and has_control_characters(text, multiline):
+                raise PydanticCustomError("control_characters", message_for("control_characters"))
+        return value
 
 
 router = Router(tags=["helpers"])

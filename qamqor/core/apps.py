@@ -7,3 +7,6 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         from . import collation  # noqa: F401  (registers the SQLite collation)
+        from .limits import apply_image_limit
+
+        apply_image_limit()

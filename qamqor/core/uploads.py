@@ -3,7 +3,7 @@
 The type is decided by the file's first bytes, never by its name or the browser's claimed
 content type: both are chosen by whoever uploads. Images are opened with Pillow to prove they
 decode, with a pixel limit against decompression bombs (a few kilobytes of PNG can expand to
-gigabytes). Uploaded files are never served as public media; the apps that store them stream
+gigabytes). The limits are those of `core.limits`, shared by every file the project reads. Uploaded files are never served as public media; the apps that store them stream
 them through access-checked views.
 """
 
@@ -13,11 +13,12 @@ import uuid
 import warnings
 from typing import IO, Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+
+from . import limits
 
 PDF = "application/pdf"
 JPEG = "image/jpeg"
@@ -64,7 +65,7 @@ class UploadError(Exception):
 
 
 def max_bytes() -> int:
-    return int(getattr(settings, "UPLOAD_MAX_BYTES", 10 * 1024 * 1024))
+    return limits.upload_max_bytes()
 
 
 def sniff(head: bytes) -> str | None:
@@ -105,8 +106,7 @@ def _check_image(f: IO[bytes], content_type: str) -> None:
                 width, height = img.size
                 if img.format != expected:
                     raise UploadError("file_type_not_allowed")
-                limit = Image.MAX_IMAGE_PIXELS
-                if limit and width * height > limit:
+                if width * height > limits.image_max_pixels():
                     raise UploadError("image_too_large")
                 img.verify()  # structure and checksums, without decoding every pixel
             if content_type == JPEG:

@@ -1,6 +1,9 @@
-"""Django validators over the pure identifier checks in `ids`, with translated messages."""
+"""Django validators over the pure identifier checks in `ids`, and the one check of typed text
+for control characters, with translated messages."""
 
 from __future__ import annotations
+
+import re
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -22,7 +25,35 @@ MESSAGES = {
     "class_unknown": _("There is no such class in this school."),
     "family_unknown": _("There is no such family in this school."),
     "status_unknown": _("Unknown status."),
+    "control_characters": _(
+        "The text has an invisible control character (they come with text copied from some "
+        "programs). Delete it and type the text again."
+    ),
 }
+
+# Text a person types holds no control characters: they are invisible, and a spreadsheet
+# cannot even store most of them (one surname with U+0018 once broke every export of its
+# school). Multi-line text may hold tabs and line breaks. Also refused: C1 controls, DEL,
+# lone surrogates and the non-characters U+FFFE/U+FFFF.
+_CONTROL_SINGLE_LINE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+_CONTROL_MULTILINE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
+def has_control_characters(value: str, multiline: bool = False) -> bool:
+    pattern = _CONTROL_MULTILINE if multiline else _CONTROL_SINGLE_LINE
+    return bool(value) and pattern.search(value) is not None
+
+
+def validate_single_line(value: str) -> None:
+    """For one-line text (names, addresses, phones): no control character at all."""
+    if has_control_characters(value):
+        raise ValidationError(MESSAGES["control_characters"], code="control_characters")
+
+
+def validate_multiline(value: str) -> None:
+    """For multi-line text (notes, comments): tabs and line breaks, no other control."""
+    if has_control_characters(value, multiline=True):
+        raise ValidationError(MESSAGES["control_characters"], code="control_characters")
 
 
 def message_for(code: str) -> str:

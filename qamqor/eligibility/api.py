@@ -17,7 +17,7 @@ from ninja.files import UploadedFile
 
 from qamqor.accounts.access import get_family_for_user, get_for_user, get_pupil_for_user, get_scope
 from qamqor.audit.services import record
-from qamqor.core.api import ApiError, ErrorOut
+from qamqor.core.api import ApiError, ErrorOut, TextIn
 from qamqor.core.calendar import get_calendar
 from qamqor.core.clock import today
 
@@ -72,21 +72,22 @@ class AssignmentOut(Schema):
     evidence: list[EvidenceOut]
 
 
-class ApplyIn(Schema):
+class ApplyIn(TextIn):
     category: str
     received_at: dt.datetime | None = None
     granted_by: str = ""
     board_decision_id: int | None = None
 
 
-class ConfirmIn(Schema):
+class ConfirmIn(TextIn):
     valid_from: dt.date
     valid_to: dt.date
     granted_by: str = ""
     board_decision_id: int | None = None
 
 
-class RefuseIn(Schema):
+class RefuseIn(TextIn):
+    MULTILINE = frozenset({"reason"})
     reason: str
 
 

@@ -10,7 +10,6 @@ pedagogue and the principal. PDFs are WeasyPrint renderings of HTML templates in
 
 from __future__ import annotations
 
-import io
 import logging
 from typing import Any
 
@@ -23,11 +22,13 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from qamqor.core.tabular import XLSX_TYPE, workbook, xlsx_bytes
+
 from .services.reports import DailyView
 from .services.tabel import TabelSummary, tabel_deadline
 from .services.tabel_grid import Tabel, TabelSheet
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+XLSX = XLSX_TYPE
 PDF = "application/pdf"
 
 THIN = Side(style="thin", color="808080")
@@ -44,9 +45,7 @@ def month_label(month: Any) -> str:
 
 
 def _save(wb: Workbook) -> bytes:
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
+    return xlsx_bytes(wb)
 
 
 def _print_setup(ws: Worksheet, landscape: bool, title_row: int | None = None) -> None:
@@ -93,7 +92,7 @@ def _signatures(ws: Worksheet, row: int, who: list[str]) -> None:
 
 
 def daily_xlsx(report: DailyView) -> bytes:
-    wb = Workbook()
+    wb = workbook()
     ws = wb.active
     ws.title = report.day.strftime("%Y-%m-%d")
     stamp = (
@@ -180,7 +179,7 @@ def _submission_line(s: TabelSummary) -> str:
 
 
 def tabel_xlsx(tabel: Tabel) -> bytes:
-    wb = Workbook()
+    wb = workbook()
     wb.remove(wb.active)
     days = tabel.days
     width = len(days) + 3
@@ -263,7 +262,7 @@ def _payment_head(s: TabelSummary) -> list[str]:
 
 
 def payment_xlsx(s: TabelSummary) -> bytes:
-    wb = Workbook()
+    wb = workbook()
     ws = wb.active
     ws.title = _("Statement")[:31]
     row = _lines(ws, _payment_head(s), 8)

@@ -10,7 +10,7 @@ from ninja.pagination import LimitOffsetPagination, paginate
 from qamqor.accounts import access
 from qamqor.audit.services import record
 from qamqor.core import ids
-from qamqor.core.api import ApiError, ErrorOut
+from qamqor.core.api import ApiError, ErrorOut, TextIn
 from qamqor.core.validators import message_for
 
 from . import services
@@ -44,7 +44,7 @@ class PupilOut(Schema):
         return obj.school_class.grade if obj.school_class_id else None
 
 
-class PupilIn(Schema):
+class PupilIn(TextIn):
     school_id: int | None = None
     iin: str
     surname: str = Field(..., min_length=1, max_length=100)
@@ -57,7 +57,7 @@ class PupilIn(Schema):
     status: str = Pupil.Status.ACTIVE
 
 
-class PupilPatch(Schema):
+class PupilPatch(TextIn):
     iin: str | None = None
     surname: str | None = Field(None, min_length=1, max_length=100)
     name: str | None = Field(None, min_length=1, max_length=100)
@@ -193,14 +193,16 @@ class FamilyOut(Schema):
     incomes: list[IncomeOut]
 
 
-class FamilyIn(Schema):
+class FamilyIn(TextIn):
+    MULTILINE = frozenset({"notes"})
     school_id: int | None = None
     address: str = ""
     phone: str = ""
     notes: str = ""
 
 
-class FamilyPatch(Schema):
+class FamilyPatch(TextIn):
+    MULTILINE = frozenset({"notes"})
     address: str | None = None
     phone: str | None = None
     notes: str | None = None

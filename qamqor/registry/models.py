@@ -12,7 +12,13 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from qamqor.core import ids
-from qamqor.core.validators import validate_bin, validate_iban, validate_iin
+from qamqor.core.validators import (
+    validate_bin,
+    validate_iban,
+    validate_iin,
+    validate_multiline,
+    validate_single_line,
+)
 
 
 class Bilingual(models.Model):
@@ -49,7 +55,9 @@ class District(Bilingual):
 class School(Bilingual):
     bin = models.CharField(_("BIN"), max_length=12, unique=True, validators=[validate_bin])
     district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="schools")
-    address = models.CharField(_("address"), max_length=300, blank=True)
+    address = models.CharField(
+        _("address"), max_length=300, blank=True, validators=[validate_single_line]
+    )
 
     class Meta:
         ordering = ["name_kk"]
@@ -72,7 +80,7 @@ class SchoolClass(models.Model):
 
     school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="classes")
     grade = models.PositiveSmallIntegerField(_("grade"), choices=[(g, str(g)) for g in range(12)])
-    letter = models.CharField(_("letter"), max_length=3)
+    letter = models.CharField(_("letter"), max_length=3, validators=[validate_single_line])
     shift = models.PositiveSmallIntegerField(_("shift"), choices=Shift.choices, default=1)
     language = models.CharField(
         _("language of instruction"), max_length=2, choices=Language.choices, default="kk"
@@ -108,10 +116,17 @@ class SchoolClass(models.Model):
 
 class Family(models.Model):
     school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="families")
-    address = models.CharField(_("address"), max_length=300, blank=True)
-    phone = models.CharField(_("phone"), max_length=20, blank=True)
-    notes = models.TextField(_("notes"), blank=True)
-    nobd_key = models.CharField(_("НОБД family key"), max_length=64, blank=True, db_index=True)
+    address = models.CharField(
+        _("address"), max_length=300, blank=True, validators=[validate_single_line]
+    )
+    phone = models.CharField(
+        _("phone"), max_length=20, blank=True, validators=[validate_single_line]
+    )
+    notes = models.TextField(_("notes"), blank=True, validators=[validate_multiline])
+    nobd_key = models.CharField(
+        _("НОБД family key"), max_length=64, blank=True, db_index=True,
+        validators=[validate_single_line],
+    )  # fmt: skip
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -141,9 +156,11 @@ class Family(models.Model):
 
 class Person(models.Model):
     iin = models.CharField(_("IIN"), max_length=12, validators=[validate_iin])
-    surname = models.CharField(_("surname"), max_length=100)
-    name = models.CharField(_("name"), max_length=100)
-    patronymic = models.CharField(_("patronymic"), max_length=100, blank=True)
+    surname = models.CharField(_("surname"), max_length=100, validators=[validate_single_line])
+    name = models.CharField(_("name"), max_length=100, validators=[validate_single_line])
+    patronymic = models.CharField(
+        _("patronymic"), max_length=100, blank=True, validators=[validate_single_line]
+    )
 
     class Meta:
         abstract = True
@@ -245,7 +262,9 @@ class Guardian(Person):
 
     family = models.ForeignKey(Family, on_delete=models.CASCADE, related_name="guardians")
     relation = models.CharField(_("relation"), max_length=16, choices=Relation.choices)
-    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    phone = models.CharField(
+        _("phone"), max_length=20, blank=True, validators=[validate_single_line]
+    )
     iban = models.CharField(_("IBAN"), max_length=20, blank=True, validators=[validate_iban])
     lives_with_family = models.BooleanField(_("lives with the family"), default=True)
     user = models.ForeignKey(
@@ -269,8 +288,8 @@ class FamilyMember(models.Model):
     """A member of the household who is neither a pupil of the school nor a guardian."""
 
     family = models.ForeignKey(Family, on_delete=models.CASCADE, related_name="others")
-    full_name = models.CharField(_("full name"), max_length=300)
-    relation = models.CharField(_("relation"), max_length=100)
+    full_name = models.CharField(_("full name"), max_length=300, validators=[validate_single_line])
+    relation = models.CharField(_("relation"), max_length=100, validators=[validate_single_line])
     birth_date = models.DateField(_("birth date"), null=True, blank=True)
     iin = models.CharField(_("IIN"), max_length=12, blank=True, validators=[validate_iin])
 
@@ -295,7 +314,9 @@ class Income(models.Model):
     family = models.ForeignKey(Family, on_delete=models.CASCADE, related_name="incomes")
     source = models.CharField(_("source"), max_length=16, choices=Source.choices)
     monthly_amount = models.PositiveIntegerField(_("monthly amount, ₸"))
-    earner = models.CharField(_("who earns it"), max_length=200, blank=True)
+    earner = models.CharField(
+        _("who earns it"), max_length=200, blank=True, validators=[validate_single_line]
+    )
 
     class Meta:
         verbose_name = _("income")

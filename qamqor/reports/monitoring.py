@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import io
 
 from django.db.models import Q
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
 
+from qamqor.core.tabular import workbook, xlsx_bytes
 from qamqor.eligibility.models import Category, CategoryAssignment
 from qamqor.registry.models import Pupil, School
 
@@ -63,7 +62,7 @@ def column_labels() -> list[tuple[str, str]]:
 
 
 def monitoring_xlsx(rows: list[tuple[School, dict[str, int]]], day: dt.date) -> bytes:
-    wb = Workbook()
+    wb = workbook()
     ws = wb.active
     ws.title = _("Monitoring")[:31]
     ws.append(
@@ -87,6 +86,4 @@ def monitoring_xlsx(rows: list[tuple[School, dict[str, int]]], day: dt.date) -> 
     ws.column_dimensions["A"].width = 48
     for letter in "BCDEFGH":
         ws.column_dimensions[letter].width = 14
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
+    return xlsx_bytes(wb)

@@ -15,7 +15,7 @@ from ninja import Field, Router, Schema
 
 from qamqor.accounts.api_auth import SessionAuth
 from qamqor.accounts.models import User
-from qamqor.core.api import ApiError, ErrorOut
+from qamqor.core.api import ApiError, ErrorOut, TextIn
 from qamqor.core.clock import today
 from qamqor.meals.canteen_auth import CanteenBearer, Terminal
 from qamqor.registry.models import School
@@ -43,7 +43,7 @@ class RosterOut(Schema):
     vouchers: list[RosterEntryOut]
 
 
-class TerminalIn(Schema):
+class TerminalIn(TextIn):
     terminal: str = Field("", max_length=60, description="A name for this device.")
 
 

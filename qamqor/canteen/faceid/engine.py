@@ -25,6 +25,8 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
+from qamqor.core.limits import image_max_pixels
+
 # Frames and enrolment photos are scaled down to this many pixels on the long side before
 # detection: HOG costs grow with the area, and a face at the door is large in the frame.
 MAX_SIDE = 800
@@ -34,8 +36,6 @@ PHOTO_UPSAMPLE = 1
 FRAME_UPSAMPLE = 0
 # More faces than this in one frame are not looked at (a crowd is not an entry).
 MAX_FACES = 4
-# Pillow's decompression-bomb limit for a frame or a photo (a 24-megapixel camera is fine).
-MAX_PIXELS = 40_000_000
 
 MESSAGES = {
     "not_installed": _(
@@ -124,7 +124,7 @@ def decode(data: bytes, max_side: int = MAX_SIDE) -> Any:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data)) as img:
-                if img.format not in ("JPEG", "PNG") or img.width * img.height > MAX_PIXELS:
+                if img.format not in ("JPEG", "PNG") or img.width * img.height > image_max_pixels():
                     raise FaceError("not_an_image")
                 img.draft("RGB", (max_side, max_side))  # JPEG: decode at a reduced scale
                 img = ImageOps.exif_transpose(img).convert("RGB")

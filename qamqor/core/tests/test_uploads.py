@@ -172,3 +172,20 @@ def test_truncated_jpeg_is_damaged_even_after_weasyprint_loosened_pillow(monkeyp
     with pytest.raises(UploadError) as exc:
         check_upload(upload(content[: len(content) // 2]))
     assert exc.value.code == "file_damaged"
+
+
+@pytest.mark.parametrize("fmt", ["PNG", "JPEG"])
+def test_the_pixel_limit_is_the_shared_setting(fmt):
+    content = image_bytes(fmt, (100, 100))
+    with override_settings(IMAGE_MAX_PIXELS=9_999):
+        with pytest.raises(UploadError) as exc:
+            check_upload(upload(content))
+    assert exc.value.code == "image_too_large"
+    with override_settings(IMAGE_MAX_PIXELS=10_000):
+        assert check_upload(upload(content)) in (uploads.PNG, uploads.JPEG)
+
+
+def test_pillow_guards_every_image_open_with_the_same_limit():
+    from qamqor.core.limits import limit
+
+    assert Image.MAX_IMAGE_PIXELS == limit("IMAGE_MAX_PIXELS") == 40_000_000

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from ninja import Router, Schema
 
 from qamqor.accounts.access import get_school_for_user, get_scope
-from qamqor.core.api import ApiError, ErrorOut
+from qamqor.core.api import ApiError, ErrorOut, TextIn
 
 from ..models import Basis, MonthlyList
 from ..services import lists as services
@@ -89,7 +89,8 @@ class ListOut(Schema):
     vouchers: dict[str, int] | None
 
 
-class CommentIn(Schema):
+class CommentIn(TextIn):
+    MULTILINE = frozenset({"comment"})
     comment: str = ""
 
 

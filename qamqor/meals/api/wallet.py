@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
 from qamqor.core import signing
-from qamqor.core.api import ApiError, ErrorOut
+from qamqor.core.api import ApiError, ErrorOut, TextIn
 from qamqor.core.clock import today
 from qamqor.meals.models import Voucher
 from qamqor.meals.services import wallet as services
@@ -43,7 +43,8 @@ class QrOut(Schema):
     expires_at: dt.datetime
 
 
-class RatingIn(Schema):
+class RatingIn(TextIn):
+    MULTILINE = frozenset({"comment"})
     day: dt.date
     score: int
     comment: str = ""

@@ -7,21 +7,16 @@ importing the file back changes nothing. Only pupils who study at the school now
 
 from __future__ import annotations
 
-import datetime as dt
-import io
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 from django.db.models import Count, Sum
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 
 from qamqor.audit.services import record_many
+from qamqor.core.tabular import XLSX_TYPE, write_xlsx
 from qamqor.registry.models import FamilyMember, Guardian, Income, Pupil, School
 
 from .columns import (
@@ -37,36 +32,7 @@ from .columns import (
 )
 from .validation import column_label, message
 
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-DATE_FORMAT = "DD.MM.YYYY"
-
-
-def write_xlsx(header: list[str], rows: Iterable[list[Any]], title: str = "Sheet") -> bytes:
-    """A one-sheet workbook, streamed (write-only), with a bold frozen header."""
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(title[:31])
-    ws.freeze_panes = "A2"
-    for index, text in enumerate(header, start=1):
-        ws.column_dimensions[get_column_letter(index)].width = max(12, min(40, len(text) + 4))
-    head = []
-    for text in header:
-        cell = WriteOnlyCell(ws, value=text)
-        cell.font = Font(bold=True)
-        head.append(cell)
-    ws.append(head)
-    for row in rows:
-        out = []
-        for value in row:
-            if isinstance(value, dt.date):
-                cell = WriteOnlyCell(ws, value=value)
-                cell.number_format = DATE_FORMAT
-                out.append(cell)
-            else:
-                out.append(value)
-        ws.append(out)
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
+__all__ = ["XLSX_TYPE", "error_report", "export_registry", "header", "registry_rows", "write_xlsx"]
 
 
 def header(lang: str) -> list[str]:

@@ -43,14 +43,15 @@ class ImportJob(models.Model):
     done_rows = models.PositiveIntegerField(default=0)
     # Canonical column key -> header text as written in the file.
     columns = models.JSONField(default=dict, blank=True)
-    # Parsed cells, kept between the steps of the check and until apply; emptied after.
-    rows = models.JSONField(null=True, blank=True)
     # [{"row", "column", "code", "detail", "params"}]; worded when shown, in the reader's language.
     errors = models.JSONField(default=list, blank=True)
     summary = models.JSONField(default=dict, blank=True)
     preview = models.JSONField(default=list, blank=True)
-    # Whoever advances the job (the worker or a polling request) holds it until then.
+    # The worker holds the job until then, and renews the lease as it goes on.
     lease_until = models.DateTimeField(null=True, blank=True)
+    # How often the worker started reading the file: a second start means the first one
+    # never ended (the worker died on the file), and the file is not read again.
+    reads = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -69,6 +70,11 @@ class ImportJob(models.Model):
     @property
     def is_working(self) -> bool:
         return self.state in self.WORKING
+
+    @property
+    def queued(self) -> bool:
+        """Uploaded, and the worker has not started on it yet."""
+        return self.state == self.State.PARSING and not self.reads
 
     @property
     def percent(self) -> int:

@@ -8,17 +8,19 @@ it does no harm. Row numbers are those the user sees in Excel or a text editor.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
-from collections.abc import Callable, Iterator
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import IO
 
+from openpyxl.utils import get_column_letter
+
+from qamqor.core.tabular import HEADER_SEARCH_ROWS, TableError, read_table
+
 from .columns import REQUIRED, match_header
 
-MAX_ROWS = 20_000  # a Kazakh school has at most ~6,000 pupils; more is the wrong file
-HEADER_SEARCH_ROWS = 10
+_BREAKS = re.compile(r"[\t\r\n]+")
 # IIN cells: Excel stores a typed-in number and drops the leading zero of 2000s births.
 ID_LENGTH = {"pupil_iin": 12, "guardian1_iin": 12, "guardian2_iin": 12}
 
@@ -58,57 +60,9 @@ def cell_text(value: object, key: str = "") -> str:
         value = int(value)
     if isinstance(value, int) and key in ID_LENGTH:
         return f"{value:0{ID_LENGTH[key]}d}"
-    return str(value).strip()
-
-
-def _xlsx_rows(data: bytes) -> tuple[Iterator[list[object]], int]:
-    """The rows of the first sheet, and how many it claims to have (0 if it does not say)."""
-    from openpyxl import load_workbook
-
-    try:
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        ws = wb.worksheets[0]
-        estimate = ws.max_row or 0
-    except Exception as exc:  # openpyxl raises many kinds for a damaged archive
-        raise ReadError([FileError("file_unreadable")]) from exc
-
-    def rows() -> Iterator[list[object]]:
-        try:
-            for values in ws.iter_rows(values_only=True):
-                yield list(values)
-        except Exception as exc:  # damage deeper in the archive shows only when read
-            raise ReadError([FileError("file_unreadable")]) from exc
-        finally:
-            wb.close()
-
-    return rows(), estimate
-
-
-def decode_text(data: bytes) -> str:
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="replace")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        # Not UTF-8: the other encoding Kazakh offices save CSV in.
-        return data.decode("cp1251", errors="replace")
-
-
-def _csv_rows(data: bytes) -> tuple[Iterator[list[object]], int]:
-    text = decode_text(data)
-    first_lines = "\n".join(text.splitlines()[:HEADER_SEARCH_ROWS])
-    delimiter = max((";", ",", "\t"), key=first_lines.count)
-    return csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), text.count("\n")
-
-
-def sniff_format(data: bytes, name: str = "") -> str:
-    if data.startswith(b"PK\x03\x04"):
-        return "xlsx"
-    if data.startswith(b"\xd0\xcf\x11\xe0"):
-        raise ReadError([FileError("file_xls")])
-    if b"\x00" in data[:4096]:
-        raise ReadError([FileError("file_format")])
-    return "csv"
+    # Every column of the format is one line: a line break typed in a cell (Alt+Enter) is a
+    # space. Any other control character stays, for the row check to refuse.
+    return _BREAKS.sub(" ", str(value)).strip()
 
 
 Progress = Callable[[int, int], None]
@@ -120,53 +74,61 @@ def read_sheet(
 ) -> Sheet:
     """Parse the whole file; raise ReadError for problems of the file, not of a row.
 
-    `progress(rows read, rows expected)` is called every few hundred rows of a large file.
+    The file is streamed through `core.tabular`, which refuses it at the first row past the
+    limits on its unpacked size, rows, cells and text. `progress(rows read, rows expected)`
+    is called every few hundred rows of a large file.
     """
     data = source if isinstance(source, bytes) else source.read()
-    if not data.strip():
-        raise ReadError([FileError("file_empty")])
-    kind = sniff_format(data, name)
-    raw, estimate = _xlsx_rows(data) if kind == "xlsx" else _csv_rows(data)
+    reading = _Reading()
+    try:
+        return reading.read(data, progress)
+    except TableError as exc:
+        # The cell named by the column of the file's header, else by its letter.
+        keys = {i + 1: key for key, i in (reading.header or {}).items()}
+        column = keys.get(exc.column) or (get_column_letter(exc.column) if exc.column else "")
+        raise ReadError([FileError(exc.code, column, exc.row, dict(exc.params))]) from exc
 
-    header: dict[str, int] | None = None
-    texts: dict[str, str] = {}
-    ignored: list[str] = []
-    rows: list[tuple[int, dict[str, str]]] = []
-    errors: list[FileError] = []
-    for number, cells in enumerate(raw, start=1):
-        if number > 2 * MAX_ROWS:  # a sheet of blank lines, formatted down to row 1,048,576
-            raise ReadError([FileError("too_many_rows", params={"max": MAX_ROWS})])
-        if header is None:
-            found, duplicates, unknown = match_header(cells)
-            if len(found) >= 3:
-                header = found
-                texts = {key: str(cells[i]).strip() for key, i in found.items()}
-                ignored = unknown
-                errors += [
-                    FileError("column_duplicate", column=text, row=number) for _, text in duplicates
-                ]
-                errors += [
-                    FileError("column_missing", row=number, params={"key": key})
-                    for key in REQUIRED
-                    if key not in found
-                ]
-                if errors:
-                    raise ReadError(errors)
-            elif number >= HEADER_SEARCH_ROWS:
-                break
-            continue
-        values = {
-            key: cell_text(cells[i] if i < len(cells) else None, key) for key, i in header.items()
-        }
-        if not any(values.values()):
-            continue  # blank lines between blocks are common in hand-made sheets
-        if len(rows) >= MAX_ROWS:
-            raise ReadError([FileError("too_many_rows", params={"max": MAX_ROWS})])
-        rows.append((number, values))
-        if progress is not None and len(rows) % PROGRESS_EVERY == 0:
-            progress(len(rows), max(estimate - number + len(rows), len(rows)))
-    if header is None:
-        raise ReadError([FileError("header_missing")])
-    if not rows:
-        raise ReadError([FileError("file_no_rows")])
-    return Sheet(columns=texts, rows=rows, ignored=ignored)
+
+class _Reading:
+    def __init__(self) -> None:
+        self.header: dict[str, int] | None = None
+
+    def read(self, data: bytes, progress: Progress | None) -> Sheet:
+        table = read_table(data)
+        texts: dict[str, str] = {}
+        ignored: list[str] = []
+        rows: list[tuple[int, dict[str, str]]] = []
+        for number, cells in table.rows:
+            if self.header is None:
+                found, duplicates, unknown = match_header(cells)
+                if len(found) >= 3:
+                    self.header = found
+                    texts = {key: str(cells[i]).strip() for key, i in found.items()}
+                    ignored = unknown
+                    _check_header(number, found, duplicates)
+                elif number >= HEADER_SEARCH_ROWS:
+                    break
+                continue
+            values = {key: cell_text(cells[i] if i < len(cells) else None, key)
+                      for key, i in self.header.items()}  # fmt: skip
+            if not any(values.values()):
+                continue  # blank lines between blocks are common in hand-made sheets
+            rows.append((number, values))
+            if progress is not None and len(rows) % PROGRESS_EVERY == 0:
+                progress(len(rows), max(table.estimate - number + len(rows), len(rows)))
+        if self.header is None:
+            raise ReadError([FileError("header_missing")])
+        if not rows:
+            raise ReadError([FileError("file_no_rows")])
+        return Sheet(columns=texts, rows=rows, ignored=ignored)
+
+
+def _check_header(number: int, found: dict[str, int], duplicates: list[tuple[int, str]]) -> None:
+    errors = [FileError("column_duplicate", column=text, row=number) for _, text in duplicates]
+    errors += [
+        FileError("column_missing", row=number, params={"key": key})
+        for key in REQUIRED
+        if key not in found
+    ]
+    if errors:
+        raise ReadError(errors)

@@ -5,26 +5,28 @@ registry as it is now and writes set-wise (bulk_create / bulk_update, a fixed nu
 statements per table), so a school's 4,600 pupils import in seconds. Any error and nothing
 is written.
 
-An upload becomes an `ImportJob` that is checked step by step (read the file, check the
-rows in chunks, compare with the registry) and applied when the user says so. Who does the
-steps: the `process_import` task on the worker, and — because the demo runs without a
-worker and a queued job must not wait forever — every progress poll of the page, which does
-up to about a second of work itself. A lease on the job row keeps the two from working on the
-same job at once, so the design stays correct with a worker, without one, or with both.
+An upload becomes an `ImportJob` that the `process_import` task checks on the worker (read the
+file, check the rows, compare with the registry) and applies when the user says so. Web
+requests never read an uploaded file: a file that makes a process run out of memory takes
+down a worker, not the site. Between the steps only the stored upload is kept, never its
+parsed cells: applying reads the file again. A lease on the job row, renewed as the work
+goes on, keeps two processes off one job; a job whose lease ran out while it was working
+lost its worker and is failed by `fail_stalled` (what the polling page calls), and a file
+whose reading started once is never read again, so a file that killed a worker cannot do
+it twice.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-import time
 import uuid
 from collections.abc import Sequence
 from typing import Any
 
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from qamqor.audit.services import record_many
@@ -41,13 +43,14 @@ from qamqor.registry.models import (
 
 from .models import ImportJob
 from .plan import Plan, build_plan
-from .reader import ReadError, read_sheet
+from .reader import ReadError, Sheet, read_sheet
 from .validation import error, validate_row
 
 log = logging.getLogger(__name__)
 
 CHUNK_ROWS = 500
-LEASE = dt.timedelta(seconds=60)
+# Renewed every few hundred rows; a lease this old means its worker is gone.
+LEASE = dt.timedelta(minutes=3)
 BATCH = 500
 State = ImportJob.State
 
@@ -161,13 +164,12 @@ def _move(job: ImportJob, state: str) -> None:
 
 
 def _forget(job: ImportJob) -> None:
-    """Drop the stored upload and the parsed cells: nothing personal stays behind."""
+    """Drop the stored upload and the preview: nothing personal stays behind."""
     if job.file:
         name, storage = job.file.name, job.file.storage
         # After commit: a rolled-back transaction must not lose the file it still refers to.
         transaction.on_commit(lambda: _delete_file(storage, name))
     job.file = ""
-    job.rows = None
     job.preview = []
 
 
@@ -216,12 +218,12 @@ def start_import(user: Any, school: School, name: str, data: bytes) -> ImportJob
 
 
 def enqueue(job: ImportJob) -> None:
-    """Hand the job to the worker; if the queue is down, the polling page still does it."""
+    """Hand the job to the worker (`qamqor worker`), the only process that reads files."""
     from .tasks import process_import
 
     try:
         process_import.enqueue(job.pk)
-    except Exception:  # the queue only speeds things up: never a reason to lose an upload
+    except Exception:  # the upload is kept: enqueueing again (or the admin) can still run it
         log.exception("could not enqueue import job %s", job.pk)
 
 
@@ -253,44 +255,37 @@ def _claim(job_id: int) -> bool:
     return free.update(lease_until=moment + LEASE) == 1
 
 
-def advance(job_id: int, budget: float | None = None) -> ImportJob:
-    """Do the job's next steps for about `budget` seconds (None: until it waits or ends)."""
+def _renew(job_id: int) -> None:
+    ImportJob.objects.filter(pk=job_id).update(lease_until=timezone.now() + LEASE)
+
+
+def advance(job_id: int) -> ImportJob:
+    """Do the job's work: check the file, or apply it (the worker's task)."""
     if _claim(job_id):
-        started = time.monotonic()
         try:
             job = ImportJob.objects.select_related("school", "user").get(pk=job_id)
-            while job.is_working and _step(job):
-                if budget is not None and time.monotonic() - started >= budget:
-                    break
-                ImportJob.objects.filter(pk=job_id).update(lease_until=timezone.now() + LEASE)
+            if job.state == State.PARSING:
+                _check_file(job)
+            elif job.state == State.APPLYING:
+                _apply_job(job)
         finally:
             ImportJob.objects.filter(pk=job_id).update(lease_until=None)
-    return ImportJob.objects.defer("rows").select_related("school", "user").get(pk=job_id)
+    return ImportJob.objects.select_related("school", "user").get(pk=job_id)
 
 
-def _step(job: ImportJob) -> bool:
-    """One step; returns whether there is more to do right away."""
-    if job.state == State.APPLYING:
-        _apply_job(job)
-        return False
-    if job.rows is None:
-        return _read_job(job)
-    if job.done_rows < job.total_rows:
-        # Row checks alone, in chunks, so the bar moves and the first errors show early;
-        # the complete check against the registry follows in one go at the end.
-        chunk = job.rows[job.done_rows : job.done_rows + CHUNK_ROWS]
-        day = today()
-        for number, cells in chunk:
-            job.errors += validate_row(number, cells, day)[1]
-        job.done_rows += len(chunk)
-        return (
-            ImportJob.objects.filter(pk=job.pk, state=State.PARSING).update(
-                done_rows=job.done_rows, errors=job.errors, updated_at=timezone.now()
-            )
-            == 1
-        )
-    _check_job(job)
-    return False
+def fail_stalled(job: ImportJob) -> ImportJob:
+    """Fail a job whose worker stopped renewing its lease (it was killed mid-way).
+
+    Cheap and read-free, for the polling page: the file is not read again, here or anywhere.
+    """
+    moment = timezone.now()
+    if not (job.is_working and job.lease_until is not None and job.lease_until < moment):
+        return job
+    with transaction.atomic():
+        locked = ImportJob.objects.select_for_update().get(pk=job.pk)
+        if locked.is_working and locked.lease_until is not None and locked.lease_until < moment:
+            _fail(locked, [error(0, "", "job_interrupted")])
+    return ImportJob.objects.select_related("school", "user").get(pk=job.pk)
 
 
 def _fail(job: ImportJob, errors: list[dict]) -> None:
@@ -303,35 +298,65 @@ def _fail(job: ImportJob, errors: list[dict]) -> None:
         _finish(job, expected)
 
 
-def _read_job(job: ImportJob) -> bool:
+def _load(job: ImportJob, show_progress: bool = True) -> Sheet | None:
+    """Read the job's stored upload; fail the job (and return None) if it cannot be read."""
     try:
         with job.file.open("rb") as fh:
             data = fh.read()
     except (OSError, ValueError):
         _fail(job, [error(0, "", "file_missing")])
-        return False
+        return None
 
     def progress(done: int, expected: int) -> None:
         ImportJob.objects.filter(pk=job.pk).update(
-            done_rows=done, total_rows=expected, summary={"phase": "reading"}
-        )
+            done_rows=done, total_rows=expected, summary={"phase": "reading"},
+            lease_until=timezone.now() + LEASE,
+        )  # fmt: skip
 
     try:
-        sheet = read_sheet(data, job.original_name, progress=progress)
+        return read_sheet(data, job.original_name, progress=progress if show_progress else None)
     except ReadError as exc:
         _fail(job, [_file_error(e) for e in exc.errors])
-        return False
-    job.rows = [[number, cells] for number, cells in sheet.rows]
+        return None
+
+
+def _check_file(job: ImportJob) -> None:
+    if job.reads:
+        # Its reading started once and never ended: whatever stopped the worker then (a file
+        # that unpacks past memory) would stop it again.
+        _fail(job, [error(0, "", "job_interrupted")])
+        return
+    ImportJob.objects.filter(pk=job.pk).update(reads=F("reads") + 1)
+    job.reads += 1
+    sheet = _load(job)
+    if sheet is None:
+        return
     job.columns = sheet.columns
     job.total_rows = len(sheet.rows)
     job.done_rows = 0
     job.errors = []
     job.summary = {"phase": "checking", "ignored_columns": sheet.ignored}
-    return _finish(job, State.PARSING)
+    if not _finish(job, State.PARSING):
+        return
+    # Row checks alone, in chunks, so the bar moves and the first errors show early; the
+    # complete check against the registry follows in one go at the end.
+    day = today()
+    for start in range(0, len(sheet.rows), CHUNK_ROWS):
+        chunk = sheet.rows[start : start + CHUNK_ROWS]
+        for number, cells in chunk:
+            job.errors += validate_row(number, cells, day)[1]
+        job.done_rows += len(chunk)
+        still_checking = ImportJob.objects.filter(pk=job.pk, state=State.PARSING).update(
+            done_rows=job.done_rows, errors=job.errors, updated_at=timezone.now(),
+            lease_until=timezone.now() + LEASE,
+        )  # fmt: skip
+        if not still_checking:
+            return  # cancelled meanwhile
+    _check_job(job, sheet)
 
 
-def _check_job(job: ImportJob) -> None:
-    plan = preview_import(job.school, job.rows or [])
+def _check_job(job: ImportJob, sheet: Sheet) -> None:
+    plan = preview_import(job.school, sheet.rows)
     if plan.errors:
         _fail(job, plan.errors)
         return
@@ -339,22 +364,32 @@ def _check_job(job: ImportJob) -> None:
     job.errors = []
     job.summary = {**job.summary, **plan.counts, "phase": ""}
     job.preview = plan.changes
-    # The parsed cells stay as they are until apply: no need to write megabytes again.
     _finish(job, State.PARSING, ["state", "errors", "summary", "preview", "updated_at"])
 
 
+class _Moved(Exception):
+    """The job left "applying" meanwhile: undo the registry's writes."""
+
+
 def _apply_job(job: ImportJob) -> None:
+    sheet = _load(job, show_progress=False)  # the file as checked: the stored upload again
+    if sheet is None:
+        return
+    _renew(job.pk)
     try:
         with transaction.atomic():
             # The registry's writes and the job's "applied" commit together: a crash in
             # between cannot leave a job that says "applying" over an applied file.
-            counts = apply_import(job.user, job.school, job.rows or [])
+            counts = apply_import(job.user, job.school, sheet.rows)
             _move(job, State.APPLIED)
             job.summary = {**job.summary, **counts, "applied": True}
             job.done_rows = job.total_rows
             job.finished_at = now()
             _forget(job)
-            _finish(job, State.APPLYING)
+            if not _finish(job, State.APPLYING):
+                raise _Moved
+    except _Moved:
+        log.warning("import job %s left 'applying' while it was applied", job.pk)
     except ImportInvalid as exc:
         job.state = State.APPLYING
         _fail(job, exc.errors)

@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext_lazy as _
 
-from qamqor.core import ids
-from qamqor.core.validators import message_for
+from qamqor.core import ids, tabular
+from qamqor.core.validators import MESSAGES as VALIDATOR_MESSAGES
+from qamqor.core.validators import has_control_characters, message_for
 
 from .columns import (
     BY_KEY,
@@ -51,17 +52,19 @@ MESSAGES = {
     "class_conflict": _("This class's value differs from row %(first_row)s of the file."),
     "family_key_unknown": _("No family of this school has this key."),
     "family_key_missing": _("A family key or the first guardian's IIN is needed for family data."),
-    "file_empty": _("The file is empty."),
-    "file_xls": _("Old .xls files are not read: save the file as XLSX or CSV."),
-    "file_format": _("The file is neither XLSX nor CSV."),
-    "file_unreadable": _("The XLSX file is damaged and cannot be read."),
+    # The file as a whole: read by core.tabular, which has the words for its refusals.
+    **tabular.MESSAGES,
     "file_missing": _("The uploaded file is no longer stored; upload it again."),
     "header_missing": _("No header row with the columns of the format in the first 10 rows."),
     "file_no_rows": _("The file has a header but no pupils."),
-    "too_many_rows": _("The file has more than %(max)s rows."),
     "column_missing": _("This required column is missing."),
     "column_duplicate": _("Two columns of the file mean the same thing."),
+    "control_characters": VALIDATOR_MESSAGES["control_characters"],
     "registry_changed": _("The registry changed while the file was applied; upload it again."),
+    "job_interrupted": _(
+        "The work on this file stopped before it ended (the file may be too large to read), "
+        "and it is not tried again. Nothing was imported: check the file and upload it again."
+    ),
 }
 # Codes whose wording is the precise reason in `detail` (from core.validators).
 DETAILED = {"iin_invalid", "iban_invalid", "iin_birth_date_mismatch", "iin_sex_mismatch"}
@@ -159,6 +162,8 @@ class _Row:
             self.fail(key, "required_missing")
         elif len(value) > max_length:
             self.fail(key, "too_long", max=max_length)
+        elif has_control_characters(value):
+            self.fail(key, "control_characters")
         return value
 
     def iin(self, key: str, required: bool = True) -> tuple[str, ids.IinResult | None]:

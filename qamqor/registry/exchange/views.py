@@ -28,7 +28,6 @@ from .forms import SchoolChoiceForm, UploadForm
 from .models import ImportJob
 from .validation import column_label, message
 
-POLL_BUDGET = 0.8  # seconds of work a progress poll may do when no worker runs
 SHOWN_ERRORS = 500
 
 # Counts the preview always shows (the issue names them); the others only when not zero.
@@ -71,7 +70,7 @@ def _school_from(request: HttpRequest, value: Any) -> Any:
 
 def _job_for_user(request: HttpRequest, pk: int) -> ImportJob:
     allowed = get_scope(request.user).school_ids(write=True)
-    job = ImportJob.objects.defer("rows").select_related("school", "user").filter(pk=pk).first()
+    job = ImportJob.objects.select_related("school", "user").filter(pk=pk).first()
     if job is None or job.school_id not in allowed:
         raise Http404
     return job
@@ -101,7 +100,7 @@ def upload(request: HttpRequest) -> HttpResponse:
     else:
         form = UploadForm(schools=schools, initial={"school": school.pk if school else None})
     jobs = (
-        ImportJob.objects.defer("rows", "errors", "preview")
+        ImportJob.objects.defer("errors", "preview")
         .filter(school__in=schools)
         .select_related("school", "user")[:20]
     )
@@ -162,19 +161,16 @@ def _job_context(job: ImportJob) -> dict[str, Any]:
 @login_required
 @require_GET
 def job_page(request: HttpRequest, pk: int) -> HttpResponse:
-    job = _job_for_user(request, pk)
-    if job.is_working:
-        # Without a worker or JavaScript, reloading this page moves the job on too.
-        job = services.advance(job.pk, budget=POLL_BUDGET)
+    # Only the worker reads the file; the page shows where it is (and a job whose worker
+    # died on it as failed), reading nothing itself.
+    job = services.fail_stalled(_job_for_user(request, pk))
     return render(request, "registry/exchange/job.html", _job_context(job))
 
 
 @login_required
 @require_GET
 def progress(request: HttpRequest, pk: int) -> HttpResponse:
-    job = _job_for_user(request, pk)
-    if job.is_working:
-        job = services.advance(job.pk, budget=POLL_BUDGET)
+    job = services.fail_stalled(_job_for_user(request, pk))
     if not job.is_working and request.htmx:
         return HttpResponseClientRefresh()  # the result is a different page: reload it
     return render(request, "registry/exchange/_progress.html", {"job": job})
