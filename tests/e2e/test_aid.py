@@ -39,16 +39,16 @@ def picture(fmt: str, colour: tuple[int, int, int]) -> bytes:
     return buf.getvalue()
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)
 def clock():
-    # One clock for the data and the pages: the aid unit tests' day (an amount is entered for
+    # (autouse: before the page is made, so that the browser has it too) One clock for the data and the pages: the aid unit tests' day (an amount is entered for
     # its year), ticking so that the live server and the browser see time pass.
     with time_machine.travel(NOW, tick=True):
         yield
 
 
 @pytest.fixture
-def school(clock, settings, tmp_path):
+def school(settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path)
     data = SimpleNamespace()
     PersonaTestCase.setUpTestData.__func__(data)

@@ -16,6 +16,7 @@ import datetime as dt
 from types import SimpleNamespace
 
 import pytest
+import time_machine
 from playwright.sync_api import expect
 
 from qamqor.core import ids
@@ -42,6 +43,16 @@ def confirm(pupil, category: str) -> None:
         due_date=dt.date(2026, 9, 10), valid_from=dt.date(2026, 9, 1),
         valid_to=dt.date(2027, 5, 31),
     )  # fmt: skip
+
+
+@pytest.fixture(autouse=True)
+def clock():
+    # One clock for the data, the server and the browser (autouse: before the page is made):
+    # a Monday of the school year the categories below are valid in.
+    with time_machine.travel(
+        dt.datetime(2026, 11, 16, 10, 0, tzinfo=dt.timezone(dt.timedelta(hours=5))), tick=True
+    ):
+        yield
 
 
 @pytest.fixture
