@@ -34,6 +34,11 @@ class AuditEvent(models.Model):
     fields = models.JSONField(_("fields"), default=list, blank=True)
     ip = models.GenericIPAddressField(_("from"), null=True, blank=True)
     channel = models.CharField(_("channel"), max_length=8, default="web")
+    # A read of many records (a list, a search, an API page) is one row: how many, which
+    # ids, and the query that chose them (free-text search masked: it may be an IIN).
+    count = models.PositiveIntegerField(_("records"), null=True, blank=True)
+    object_ids = models.JSONField(_("ids"), default=list, blank=True)
+    query = models.JSONField(_("query"), default=dict, blank=True)
 
     class Meta:
         ordering = ["-at", "-id"]
