@@ -11,6 +11,7 @@ from django.apps import apps
 from django.db.models import Model
 from django.http import HttpRequest
 
+from qamqor.accounts.access import get_scope
 from qamqor.core.clock import now
 
 from .middleware import current_channel, current_ip
@@ -22,6 +23,19 @@ def _school_id(obj: Model) -> int | None:
     if school_id is None and hasattr(obj, "family"):
         school_id = getattr(obj.family, "school_id", None)
     return school_id
+
+
+def actor_role(user: Any, school_id: int | None) -> str:
+    """The user's roles where the event happened (anywhere, for an event of no school)."""
+    scope = get_scope(user)  # computed once per request; the access checks made it already
+    if school_id is not None:
+        roles = scope.roles_in(school_id)
+    else:
+        roles = set().union(*scope.roles_by_school.values())
+    names = sorted(roles)
+    if getattr(user, "is_superuser", False):
+        names.insert(0, "superuser")
+    return ",".join(names)[:100]
 
 
 def record(
@@ -43,9 +57,12 @@ def record(
         object_id = obj.pk
         school_id = school_id if school_id is not None else _school_id(obj)
         label = label or str(obj)[:200]
+    actor = user if getattr(user, "is_authenticated", False) else None
     return AuditEvent.objects.create(
         at=now(),
-        user=user if getattr(user, "is_authenticated", False) else None,
+        user=actor,
+        actor_username=actor.get_username() if actor is not None else "",
+        actor_role=actor_role(actor, school_id) if actor is not None else "",
         action=action,
         object_type=object_type or "",
         object_id=str(object_id or ""),
