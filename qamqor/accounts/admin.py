@@ -22,11 +22,8 @@ class UserAdmin(BaseUserAdmin):
     must keep saying who."""
 
     inlines = [MembershipInline]
-    list_display = ("username", "full_name", "is_active", "locked_until", "last_login")
-    fieldsets = (
-        *BaseUserAdmin.fieldsets,
-        ("Qamqor", {"fields": ("full_name", "failed_logins", "locked_until")}),
-    )
+    list_display = ("username", "full_name", "is_active", "last_login")
+    fieldsets = (*BaseUserAdmin.fieldsets, ("Qamqor", {"fields": ("full_name",)}))
     actions = ["deactivate_users", "delete_users"]
 
     def get_actions(self, request):

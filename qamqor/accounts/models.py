@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 
 from django.contrib.auth.models import AbstractUser
@@ -34,8 +33,6 @@ AUDIT_READERS = {Role.PRINCIPAL, Role.ADMIN}
 
 class User(AbstractUser):
     full_name = models.CharField(_("full name"), max_length=300, blank=True)
-    failed_logins = models.PositiveSmallIntegerField(default=0)
-    locked_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("user")
@@ -43,9 +40,6 @@ class User(AbstractUser):
 
     def display_name(self) -> str:
         return self.full_name or self.get_full_name() or self.username
-
-    def is_locked(self, now: dt.datetime) -> bool:
-        return self.locked_until is not None and self.locked_until > now
 
 
 class Membership(models.Model):
@@ -112,3 +106,41 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.user})"
+
+
+class LoginFailure(models.Model):
+    """A failed or refused sign-in, kept for the throttle's window (accounts.throttle).
+
+    `address` is the client's IPv4 address or IPv6 /64; `account` a keyed hash of the
+    typed username (lower case), so that a password typed into the username field is not
+    stored, and unknown usernames are throttled exactly like real ones."""
+
+    at = models.DateTimeField(db_index=True)
+    address = models.CharField(max_length=43, blank=True)
+    account = models.CharField(max_length=64)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["account", "at"], name="loginfailure_account_at"),
+            models.Index(fields=["address", "at"], name="loginfailure_address_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.address}"
+
+
+class KnownAddress(models.Model):
+    """An address the user signed in from: exempt from the per-account backoff, so that a
+    flood of guesses from elsewhere does not keep them out."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    address = models.CharField(max_length=43)
+    last_success = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "address"], name="knownaddress_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.address}"
