@@ -174,6 +174,17 @@ LOGIN_LIMIT_PER_ADDRESS = env_int("LOGIN_LIMIT_PER_ADDRESS", 50)
 LOGIN_LIMIT_PER_ACCOUNT = env_int("LOGIN_LIMIT_PER_ACCOUNT", 20)
 LOGIN_ACCOUNT_BACKOFF_SECONDS = env_int("LOGIN_ACCOUNT_BACKOFF_SECONDS", 10)
 
+# Mail: password-reset links. With no mail server configured (the demo, development) the
+# letters, links included, are printed to the console.
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Qamqor <noreply@localhost>")
+PASSWORD_RESET_TIMEOUT = 3 * 24 * 3600
+
 LANGUAGE_CODE = "kk"
 FORMAT_MODULE_PATH = ["qamqor.formats"]
 LANGUAGES = [("kk", _("Kazakh")), ("ru", _("Russian")), ("en", _("English"))]

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+
+from qamqor.core.clock import now
 
 
 class Role(models.TextChoices):
@@ -40,6 +43,15 @@ class User(AbstractUser):
 
     def display_name(self) -> str:
         return self.full_name or self.get_full_name() or self.username
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        # Every way Django sets a password (the change and reset pages, the admin,
+        # `changepassword`) ends here with `_password` set: a new password ends the user's
+        # API tokens too, as it ends their other sessions.
+        password_changed = self._password is not None and not self._state.adding
+        super().save(*args, **kwargs)
+        if password_changed:
+            ApiToken.objects.filter(user=self, revoked=False).update(revoked=True)
 
 
 class Membership(models.Model):
@@ -85,6 +97,15 @@ class Membership(models.Model):
         return f"{self.user} · {self.get_role_display()} · {self.school or self.district}"
 
 
+# Personal tokens live 90 days, a canteen scanner's terminal token a year (issued for it).
+PERSONAL_TOKEN_DAYS = 90
+TERMINAL_TOKEN_DAYS = 365
+
+
+def default_token_expiry() -> dt.datetime:
+    return now() + dt.timedelta(days=PERSONAL_TOKEN_DAYS)
+
+
 def hash_token(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
@@ -99,6 +120,8 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked = models.BooleanField(default=False)
+    # Checked on every use; a scanner's terminal token is issued for longer (accounts.tokens).
+    expires_at = models.DateTimeField(_("expires"), default=default_token_expiry)
 
     class Meta:
         verbose_name = _("API token")
