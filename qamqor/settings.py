@@ -105,6 +105,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "qamqor.core.middleware.SecurityHeadersMiddleware",
+    "qamqor.core.middleware.NoStoreMiddleware",
     "qamqor.audit.middleware.RequestContextMiddleware",
 ]
 
