@@ -161,3 +161,24 @@ class TokenExpiry(PersonaTestCase):
         with time_machine.travel(START, tick=False):
             issue_terminal_token(self.canteen, "Door 1")
         self.assertEqual(ApiToken.objects.get().expires_at, START + dt.timedelta(days=365))
+
+    def test_the_data_migration_counts_existing_tokens_from_their_creation(self):
+        import importlib
+
+        from django.apps import apps
+
+        backfill = importlib.import_module(
+            "qamqor.accounts.migrations.0006_backfill_token_expiry"
+        ).backfill
+        issue_token(self.pedagog, label="cli")
+        issue_token(self.canteen, label="scanner: Door 1")
+        ApiToken.objects.update(created_at=START)
+        backfill(apps, None)
+        got = dict(ApiToken.objects.values_list("label", "expires_at"))
+        self.assertEqual(
+            got,
+            {
+                "cli": START + dt.timedelta(days=90),
+                "scanner: Door 1": START + dt.timedelta(days=365),
+            },
+        )
