@@ -10,6 +10,7 @@ from typing import Any
 from django.apps import apps
 from django.db.models import Model
 from django.http import HttpRequest
+from django.utils.text import capfirst
 
 from qamqor.accounts.access import get_scope
 from qamqor.core.clock import now
@@ -128,6 +129,14 @@ def _schools_of(object_type: str, ids: list[Any]) -> set[int]:
     return set(found.distinct()[:2])
 
 
+def _list_label(object_type: str) -> str:
+    """The records' plural name, in the reader's language ("pupils", "оқушылар")."""
+    try:
+        return capfirst(str(apps.get_model(object_type)._meta.verbose_name_plural))
+    except (LookupError, ValueError):
+        return object_type
+
+
 def record_read(
     user: Any,
     object_type: str | type[Model],
@@ -162,7 +171,7 @@ def record_read(
         object_type=object_type,
         school_id=school_id,
         fields=fields,
-        label=label or f"{object_type}: {n}",
+        label=label or _list_label(object_type),
         count=n,
         object_ids=ids[:MAX_IDS],
         query=request_query(request) if request is not None else None,

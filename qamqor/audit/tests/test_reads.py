@@ -88,6 +88,7 @@ class ApiListReadsAreAudited(PersonaTestCase):
         event = AuditEvent.objects.get()
         self.assertEqual(event.query["params"], {"q": "***", "limit": "10"})
         self.assertNotIn(self.pupil.iin, str(event.query))
+        self.assertEqual(event.object_label, "Pupils")
 
     def test_the_answered_page_is_recorded_not_the_whole_list(self):
         self.client.force_login(self.pedagog)
