@@ -1,50 +1,61 @@
-"""Password login with lockout after repeated failures."""
+"""Password sign-in, throttled by address and by account (accounts.throttle).
+
+Every attempt runs the password hasher once, against the user's hash or a dummy one, and
+answers the same way whether the username is unknown, the password wrong or the attempt
+throttled: neither the answer nor its time tells which usernames exist.
+"""
 
 from __future__ import annotations
 
-import datetime as dt
+import secrets
+from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
-from django.db.models import F
+from django.contrib.auth.hashers import check_password, make_password
 
 from qamqor.core.clock import now
 
+from . import throttle
 from .models import User
 
 
-class LockoutModelBackend(ModelBackend):
-    """ModelBackend that refuses a locked account and locks one after N failures in a row."""
+@lru_cache(maxsize=4)
+def _dummy_hash(hashers: tuple[str, ...]) -> str:
+    # Made with the default hasher and its current cost, like a real user's hash.
+    return make_password(secrets.token_urlsafe(24))
 
+
+def dummy_hash() -> str:
+    return _dummy_hash(tuple(settings.PASSWORD_HASHERS))
+
+
+class ThrottledModelBackend(ModelBackend):
     def authenticate(
         self, request: Any, username: str | None = None, password: str | None = None, **kwargs: Any
     ) -> Any:
         if username is None:
             username = kwargs.get(User.USERNAME_FIELD)
+        if username is None or password is None:
+            return None
+        attempt = throttle.Attempt(
+            throttle.client_address(request), throttle.account_key(username), now()
+        )
         try:
             user = User._default_manager.get_by_natural_key(username)
         except User.DoesNotExist:
-            User().set_password(password)  # same work as a real check: no timing oracle
-            return None
-        moment = now()
-        if user.is_locked(moment):
-            if request is not None:
-                request.qamqor_locked = True
-            return None
-        if user.check_password(password) and self.user_can_authenticate(user):
-            if user.failed_logins or user.locked_until:
-                User.objects.filter(pk=user.pk).update(failed_logins=0, locked_until=None)
+            user = None
+        allowed = throttle.allowed(attempt, user)
+        encoded = user.password if user is not None and user.has_usable_password() else None
+        rehash: list[str] = []
+        correct = check_password(password, encoded or dummy_hash(), setter=rehash.append)
+        if correct and encoded and allowed and self.user_can_authenticate(user):
+            if rehash:  # a stronger hasher or cost than when the password was set
+                user.set_password(password)
+                user._password = None  # not a password change: the API tokens stay
+                user.save(update_fields=["password"])
+            throttle.succeeded(attempt, user)
             return user
-        failures = user.failed_logins + 1
-        locked_until = None
-        if failures >= settings.LOGIN_MAX_FAILURES:
-            locked_until = moment + dt.timedelta(minutes=settings.LOGIN_LOCKOUT_MINUTES)
-            failures = 0
-            if request is not None:
-                request.qamqor_locked = True
-        User.objects.filter(pk=user.pk).update(
-            failed_logins=F("failed_logins") + 1 if locked_until is None else 0,
-            locked_until=locked_until,
-        )
+        throttle.failed(attempt)
         return None

@@ -10,6 +10,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from qamqor.core.clock import now
+
 
 class Role(models.TextChoices):
     PEDAGOGUE = "pedagogue", _("social pedagogue")
@@ -34,8 +36,6 @@ AUDIT_READERS = {Role.PRINCIPAL, Role.ADMIN}
 
 class User(AbstractUser):
     full_name = models.CharField(_("full name"), max_length=300, blank=True)
-    failed_logins = models.PositiveSmallIntegerField(default=0)
-    locked_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("user")
@@ -44,8 +44,14 @@ class User(AbstractUser):
     def display_name(self) -> str:
         return self.full_name or self.get_full_name() or self.username
 
-    def is_locked(self, now: dt.datetime) -> bool:
-        return self.locked_until is not None and self.locked_until > now
+    def save(self, *args: object, **kwargs: object) -> None:
+        # Every way Django sets a password (the change and reset pages, the admin,
+        # `changepassword`) ends here with `_password` set: a new password ends the user's
+        # API tokens too, as it ends their other sessions.
+        password_changed = self._password is not None and not self._state.adding
+        super().save(*args, **kwargs)
+        if password_changed:
+            ApiToken.objects.filter(user=self, revoked=False).update(revoked=True)
 
 
 class Membership(models.Model):
@@ -91,6 +97,15 @@ class Membership(models.Model):
         return f"{self.user} · {self.get_role_display()} · {self.school or self.district}"
 
 
+# Personal tokens live 90 days, a canteen scanner's terminal token a year (issued for it).
+PERSONAL_TOKEN_DAYS = 90
+TERMINAL_TOKEN_DAYS = 365
+
+
+def default_token_expiry() -> dt.datetime:
+    return now() + dt.timedelta(days=PERSONAL_TOKEN_DAYS)
+
+
 def hash_token(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
@@ -105,6 +120,8 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked = models.BooleanField(default=False)
+    # Checked on every use; a scanner's terminal token is issued for longer (accounts.tokens).
+    expires_at = models.DateTimeField(_("expires"), default=default_token_expiry)
 
     class Meta:
         verbose_name = _("API token")
@@ -112,3 +129,41 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.user})"
+
+
+class LoginFailure(models.Model):
+    """A failed or refused sign-in, kept for the throttle's window (accounts.throttle).
+
+    `address` is the client's IPv4 address or IPv6 /64; `account` a keyed hash of the
+    typed username (lower case), so that a password typed into the username field is not
+    stored, and unknown usernames are throttled exactly like real ones."""
+
+    at = models.DateTimeField(db_index=True)
+    address = models.CharField(max_length=43, blank=True)
+    account = models.CharField(max_length=64)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["account", "at"], name="loginfailure_account_at"),
+            models.Index(fields=["address", "at"], name="loginfailure_address_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.address}"
+
+
+class KnownAddress(models.Model):
+    """An address the user signed in from: exempt from the per-account backoff, so that a
+    flood of guesses from elsewhere does not keep them out."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    address = models.CharField(max_length=43)
+    last_success = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "address"], name="knownaddress_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.address}"

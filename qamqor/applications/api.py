@@ -17,7 +17,7 @@ from ninja.files import UploadedFile
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from qamqor.accounts.access import get_for_user, get_pupil_for_user, get_scope, visible
-from qamqor.audit.services import record
+from qamqor.audit.services import audit_read, record
 from qamqor.core.api import ApiError, ErrorOut, TextIn
 from qamqor.core.clock import today
 from qamqor.registry.models import Guardian
@@ -234,6 +234,7 @@ def list_services(request: HttpRequest):
     "/pupils/{pupil_id}/service-checklist",
     response={200: list[ChecklistItemOut], 404: ErrorOut, 422: ErrorOut},
 )
+@audit_read("registry.pupil", param="pupil_id")
 def pupil_checklist(
     request: HttpRequest, pupil_id: int, service: str, channel: str, category: str = ""
 ):
@@ -260,6 +261,7 @@ def pupil_checklist(
 
 
 @router.get("/applications", response=list[ApplicationOut])
+@audit_read(Application)
 @paginate(LimitOffsetPagination)
 def list_applications(request: HttpRequest, filters: Query[ApplicationFilters]):
     """Applications the caller may read (school staff: their schools; a parent: their children)."""

@@ -7,9 +7,19 @@ from .models import AuditEvent
 class AuditEventAdmin(admin.ModelAdmin):
     """The trail is read-only, here as everywhere."""
 
-    list_display = ("at", "user", "action", "object_type", "object_id", "object_label", "ip")
+    list_display = (
+        "at",
+        "actor_username",
+        "actor_role",
+        "action",
+        "object_type",
+        "object_id",
+        "object_label",
+        "count",
+        "ip",
+    )
     list_filter = ("action", "object_type", "channel")
-    search_fields = ("object_label", "user__username")
+    search_fields = ("object_label", "actor_username")
 
     def has_add_permission(self, request):
         return False

@@ -25,6 +25,10 @@ class AuditEvent(models.Model):
         related_name="+",
         verbose_name=_("who"),
     )
+    # The actor as text, written with the row: the trail still says who (and in what role)
+    # after the account is gone; users with a history are deactivated, not deleted.
+    actor_username = models.CharField(_("username"), max_length=150, blank=True)
+    actor_role = models.CharField(_("role"), max_length=100, blank=True)
     action = models.CharField(_("action"), max_length=8, choices=Action.choices)
     object_type = models.CharField(_("object type"), max_length=50)
     object_id = models.CharField(_("object id"), max_length=40, blank=True)
@@ -34,6 +38,11 @@ class AuditEvent(models.Model):
     fields = models.JSONField(_("fields"), default=list, blank=True)
     ip = models.GenericIPAddressField(_("from"), null=True, blank=True)
     channel = models.CharField(_("channel"), max_length=8, default="web")
+    # A read of many records (a list, a search, an API page) is one row: how many, which
+    # ids, and the query that chose them (free-text search masked: it may be an IIN).
+    count = models.PositiveIntegerField(_("records"), null=True, blank=True)
+    object_ids = models.JSONField(_("ids"), default=list, blank=True)
+    query = models.JSONField(_("query"), default=dict, blank=True)
 
     class Meta:
         ordering = ["-at", "-id"]
@@ -42,7 +51,8 @@ class AuditEvent(models.Model):
         verbose_name_plural = _("audit events")
 
     def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.user_id} {self.action} {self.object_type}#{self.object_id}"
+        who = self.actor_username or self.user_id
+        return f"{self.at:%Y-%m-%d %H:%M} {who} {self.action} {self.object_type}#{self.object_id}"
 
     @classmethod
     def access_q(cls, scope, write: bool = False) -> Q:  # noqa: ANN001

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import functools
+import inspect
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from django.apps import apps
 from django.db.models import Model
+from django.http import HttpRequest
+from django.utils.text import capfirst
 
+from qamqor.accounts.access import get_scope
 from qamqor.core.clock import now
 
 from .middleware import current_channel, current_ip
@@ -20,6 +26,19 @@ def _school_id(obj: Model) -> int | None:
     return school_id
 
 
+def actor_role(user: Any, school_id: int | None) -> str:
+    """The user's roles where the event happened (anywhere, for an event of no school)."""
+    scope = get_scope(user)  # computed once per request; the access checks made it already
+    if school_id is not None:
+        roles = scope.roles_in(school_id)
+    else:
+        roles = set().union(*scope.roles_by_school.values())
+    names = sorted(roles)
+    if getattr(user, "is_superuser", False):
+        names.insert(0, "superuser")
+    return ",".join(names)[:100]
+
+
 def record(
     user: Any,
     action: str,
@@ -30,15 +49,21 @@ def record(
     object_id: Any = "",
     school_id: int | None = None,
     label: str = "",
+    count: int | None = None,
+    object_ids: Iterable[Any] = (),
+    query: Mapping[str, Any] | None = None,
 ) -> AuditEvent:
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = obj.pk
         school_id = school_id if school_id is not None else _school_id(obj)
         label = label or str(obj)[:200]
+    actor = user if getattr(user, "is_authenticated", False) else None
     return AuditEvent.objects.create(
         at=now(),
-        user=user if getattr(user, "is_authenticated", False) else None,
+        user=actor,
+        actor_username=actor.get_username() if actor is not None else "",
+        actor_role=actor_role(actor, school_id) if actor is not None else "",
         action=action,
         object_type=object_type or "",
         object_id=str(object_id or ""),
@@ -47,6 +72,9 @@ def record(
         fields=sorted(set(fields)),
         ip=current_ip.get(),
         channel=current_channel.get(),
+        count=count,
+        object_ids=list(object_ids),
+        query=dict(query or {}),
     )
 
 
@@ -62,3 +90,145 @@ def record_many(
         object_id="",
         label=label or f"{count}",
     )
+
+
+# Free-text search may be an IIN or a name: the trail names the parameter, not its value.
+MASKED_PARAMS = frozenset({"q", "search", "iin", "name", "surname", "phone", "who", "object"})
+# A page is at most a few hundred rows; beyond this the row keeps the count and the query.
+MAX_IDS = 1000
+
+
+def request_query(request: HttpRequest, **extra: Any) -> dict[str, Any]:
+    """The scope of a read: the path and its parameters, free text masked."""
+    params: dict[str, Any] = {}
+    for key in sorted(request.GET):
+        values = request.GET.getlist(key)
+        value: Any = values[0] if len(values) == 1 else values
+        params[key] = "***" if key in MASKED_PARAMS and any(values) else value
+    params.update(extra)
+    return {"path": request.path, "params": params}
+
+
+def _row_value(row: Any, key: str) -> Any:
+    if isinstance(row, Mapping):
+        return row.get(key)
+    if key == "id":
+        return getattr(row, "pk", None)
+    return getattr(row, key, None)
+
+
+def _schools_of(object_type: str, ids: list[Any]) -> set[int]:
+    """The schools of the records read, when the answer did not carry them."""
+    try:
+        model = apps.get_model(object_type)
+    except (LookupError, ValueError):
+        return set()
+    if not any(f.attname == "school_id" for f in model._meta.concrete_fields):
+        return set()
+    found = model._default_manager.filter(pk__in=ids).order_by().values_list("school_id", flat=True)
+    return set(found.distinct()[:2])
+
+
+def _list_label(object_type: str) -> str:
+    """The records' plural name, in the reader's language ("pupils", "оқушылар")."""
+    try:
+        return capfirst(str(apps.get_model(object_type)._meta.verbose_name_plural))
+    except (LookupError, ValueError):
+        return object_type
+
+
+def record_read(
+    user: Any,
+    object_type: str | type[Model],
+    rows: Iterable[Any] = (),
+    *,
+    request: HttpRequest | None = None,
+    key: str = "id",
+    school_id: int | None = None,
+    fields: Iterable[str] = (),
+    label: str = "",
+    count: int | None = None,
+) -> AuditEvent:
+    """One row for one read of many records: a list page, a search, an API page.
+
+    `rows` are model instances or dicts (their `key`, default the id, is recorded). The
+    school is the rows' school when they are all of one; a read across schools has none
+    (the superuser's trail shows it, a principal's shows reads of their school).
+    """
+    if not isinstance(object_type, str):
+        object_type = object_type._meta.label_lower
+    rows = list(rows)
+    ids = [v for v in (_row_value(r, key) for r in rows) if v is not None]
+    schools = {s for s in (_row_value(r, "school_id") for r in rows) if s is not None}
+    if school_id is None and not schools and ids:
+        schools = _schools_of(object_type, ids[:MAX_IDS])
+    if school_id is None and len(schools) == 1:
+        school_id = schools.pop()
+    n = len(rows) if count is None else count
+    return record(
+        user,
+        AuditEvent.Action.VIEW,
+        object_type=object_type,
+        school_id=school_id,
+        fields=fields,
+        label=label or _list_label(object_type),
+        count=n,
+        object_ids=ids[:MAX_IDS],
+        query=request_query(request) if request is not None else None,
+    )
+
+
+def _answer_body(result: Any) -> tuple[int, Any]:
+    """(status, body) of what a ninja view returned: a value, Status(code, value) or a tuple."""
+    if hasattr(result, "status_code") and hasattr(result, "value"):  # ninja.Status
+        return result.status_code, result.value
+    if isinstance(result, tuple) and len(result) == 2 and isinstance(result[0], int):
+        return result
+    return getattr(result, "status_code", 200), result
+
+
+def audit_read(
+    object_type: str | type[Model], *, key: str = "id", param: str | None = None
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Decorate an API view that returns personal data: one audit row per successful call.
+
+    Put it between `@router.get(...)` and `@paginate(...)` so that it sees the page that is
+    answered. The rows are the answer's `items`, the list answered, or the one object
+    answered; `key` names the id recorded for each (e.g. `family_id`), or `param` takes it
+    from the path (e.g. `pupil_id` of a pupil's checklist).
+    """
+
+    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+            result = view(request, *args, **kwargs)
+            status, body = _answer_body(result)
+            if 200 <= status < 300:
+                if isinstance(body, Mapping) and "items" in body:
+                    rows = list(body["items"])
+                elif isinstance(body, list | tuple):
+                    rows = list(body)
+                else:
+                    rows = [body]
+                if param is not None:
+                    rows = [{"id": kwargs.get(param), "school_id": _row_value(body, "school_id")}]
+                school = kwargs.get("school_id", kwargs.get("school"))
+                record_read(
+                    getattr(request, "auth", None) or request.user,
+                    object_type,
+                    rows,
+                    request=request,
+                    key="id" if param is not None else key,
+                    school_id=school if isinstance(school, int) else None,
+                )
+            return result
+
+        try:
+            # ninja reads the view's annotations through the wrapper, with the wrapper's
+            # globals: hand it the view's own signature, its string annotations resolved.
+            wrapper.__signature__ = inspect.signature(view, eval_str=True)  # type: ignore[attr-defined]
+        except NameError:  # pragma: no cover - an annotation only for type checkers
+            pass
+        return wrapper
+
+    return decorate

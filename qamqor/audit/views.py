@@ -16,13 +16,13 @@ def events(request: HttpRequest) -> HttpResponse:
     """The audit trail of the schools where the user is principal or administrator."""
     if not access.get_scope(request.user).can_read_audit_anywhere:
         raise Http404
-    qs = access.visible(request.user, AuditEvent).select_related("user")
+    qs = access.visible(request.user, AuditEvent)
     action = request.GET.get("action")
     if action in AuditEvent.Action.values:
         qs = qs.filter(action=action)
     who = (request.GET.get("who") or "").strip()
     if who:
-        qs = qs.filter(user__username__icontains=who)
+        qs = qs.filter(actor_username__icontains=who)
     obj = (request.GET.get("object") or "").strip()
     if obj:
         qs = qs.filter(object_label__icontains=obj)

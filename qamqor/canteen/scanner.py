@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.db.models import Q
 
-from qamqor.accounts.models import Membership, Role, User
+from qamqor.accounts.models import TERMINAL_TOKEN_DAYS, Membership, Role, User
 from qamqor.accounts.tokens import issue_token
 from qamqor.audit.services import record
 from qamqor.meals.models import MealDay, Programme, Redemption, Voucher, first_of_month
@@ -144,6 +144,6 @@ def issue_terminal_token(user: User, terminal: str) -> str:
     """A Bearer token for this device's scanner, bound (through the user's canteen
     memberships) to the operator and its schools. Shown once; the device keeps it."""
     name = " ".join(terminal.split())[:60]
-    raw = issue_token(user, label=f"{TERMINAL_LABEL}{name}"[:100])
+    raw = issue_token(user, label=f"{TERMINAL_LABEL}{name}"[:100], days=TERMINAL_TOKEN_DAYS)
     record(user, "create", object_type="accounts.apitoken", label=f"{TERMINAL_LABEL}{name}")
     return raw

@@ -16,7 +16,7 @@ from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from qamqor.accounts.access import get_family_for_user, get_for_user, get_pupil_for_user, get_scope
-from qamqor.audit.services import record
+from qamqor.audit.services import audit_read, record
 from qamqor.core.api import ApiError, ErrorOut, TextIn
 from qamqor.core.calendar import get_calendar
 from qamqor.core.clock import today
@@ -188,6 +188,7 @@ def _decision(request: HttpRequest, school_id: int, pk: int | None) -> BoardDeci
 
 
 @router.get("/pupils/{pupil_id}/categories", response={200: list[AssignmentOut], 404: ErrorOut})
+@audit_read(CategoryAssignment)
 def list_pupil_categories(request: HttpRequest, pupil_id: int):
     """The pupil's category applications and decisions, newest first."""
     pupil = _pupil(request, pupil_id)
@@ -275,6 +276,7 @@ def upload_evidence(
 
 
 @router.get("/families/{family_id}/income-test", response={200: IncomeTestOut, 404: ErrorOut})
+@audit_read("registry.family", key="family_id")
 def family_income_test(request: HttpRequest, family_id: int, year: int | None = None):
     """Per-capita income against the subsistence minimum (the region's own value wins)."""
     try:

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from qamqor.accounts.access import get_for_user, get_pupil_for_user, get_scope, visible
-from qamqor.audit.services import record
+from qamqor.audit.services import record, record_read
 from qamqor.core import uploads
 from qamqor.core.clock import today
 
@@ -111,6 +111,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "many_schools": len(school_ids) > 1,
         "today": day,
     }
+    record_read(request.user, CategoryAssignment, [*page, *context["recent"]], request=request)
     return render(request, "eligibility/dashboard.html", context)
 
 

@@ -8,7 +8,7 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from qamqor.accounts import access
-from qamqor.audit.services import record
+from qamqor.audit.services import audit_read, record
 from qamqor.core import ids
 from qamqor.core.api import ApiError, ErrorOut, TextIn
 from qamqor.core.validators import message_for
@@ -116,6 +116,7 @@ def _raise(exc: services.RegistryError) -> None:
 
 
 @router.get("/pupils", response=list[PupilOut])
+@audit_read(Pupil)
 @paginate(LimitOffsetPagination)
 def list_pupils(request: HttpRequest, filters: Query[PupilFilters]):
     """Pupils the caller may read, with search (`q`: name or IIN prefix), filters and sort."""
@@ -232,6 +233,7 @@ class FamilyPage(Schema):
 
 
 @router.get("/families", response=FamilyPage)
+@audit_read(Family)
 def list_families(
     request: HttpRequest,
     school: int | None = None,

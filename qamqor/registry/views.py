@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from qamqor.accounts import access
 from qamqor.accounts.models import SCHOOL_READERS
-from qamqor.audit.services import record
+from qamqor.audit.services import record, record_read
 
 from . import services
 from .forms import (
@@ -62,14 +62,10 @@ def pupil_list(request: HttpRequest) -> HttpResponse:
     paginator = Paginator(qs, settings.PAGE_SIZE)
     page = paginator.get_page(params.get("page") or 1)
     pupils = list(page.object_list)
-    # The list shows names, IINs and birth dates: a view of personal data, audited once per
-    # school on the page (with how many pupils were shown), not once per row.
-    shown: dict[int, int] = {}
-    for pupil in pupils:
-        shown[pupil.school_id] = shown.get(pupil.school_id, 0) + 1
-    for school_id, count in shown.items():
-        record(request.user, "view", object_type="registry.pupil_list", school_id=school_id,
-               label=_("pupil list: %(n)d shown") % {"n": count})  # fmt: skip
+    # The list shows names, IINs and birth dates: one audit row for the page, with the
+    # pupils shown and the query, not one per row.
+    record_read(request.user, Pupil, pupils, request=request,
+                label=_("pupil list: %(n)d shown") % {"n": len(pupils)})  # fmt: skip
     badges = _category_badges(request.user, pupils)
     for pupil in pupils:
         pupil.badges = badges.get(pupil.pk, [])

@@ -23,7 +23,6 @@ from qamqor.accounts.models import ApiToken
 from qamqor.canteen.tests.scanner_setup import canteen_day, expired_qr, forged_qr, qr
 from qamqor.canteen.views.scanner import vendor_missing
 from qamqor.core import signing
-from qamqor.meals import canteen_auth
 from qamqor.meals.models import Redemption
 from qamqor.testing import PASSWORD, PersonaTestCase
 
@@ -49,13 +48,11 @@ def built_vendor_files():
 @pytest.fixture
 def school():
     signing.invalidate_cache()
-    canteen_auth.clear_cache()
     data = SimpleNamespace()
     PersonaTestCase.setUpTestData.__func__(data)
     canteen_day(data, pupils=20)
     yield data
     signing.invalidate_cache()
-    canteen_auth.clear_cache()
 
 
 def watch(page) -> list[str]:  # noqa: ANN001
@@ -291,7 +288,6 @@ def test_a_revoked_terminal_token_is_replaced_and_the_scan_kept(page, school):
     open_scanner(page)
     assert ApiToken.objects.filter(user=school.canteen, revoked=False).count() == 1
     ApiToken.objects.filter(user=school.canteen).update(revoked=True)
-    canteen_auth.clear_cache()
 
     # The server refuses the token: the terminal serves on its own word and queues the scan,
     # then gets a new token with the operator's session and sends the queue with it.

@@ -18,7 +18,6 @@ from playwright.sync_api import expect
 
 from qamqor.canteen.tests.scanner_setup import canteen_day, qr
 from qamqor.core import signing
-from qamqor.meals import canteen_auth
 from qamqor.meals.models import Redemption
 from qamqor.testing import PASSWORD, PersonaTestCase
 
@@ -55,13 +54,11 @@ def write_y4m(text: str, path: Path) -> Path:
 @pytest.fixture
 def school():
     signing.invalidate_cache()
-    canteen_auth.clear_cache()
     data = SimpleNamespace()
     PersonaTestCase.setUpTestData.__func__(data)
     canteen_day(data)
     yield data
     signing.invalidate_cache()
-    canteen_auth.clear_cache()
 
 
 @pytest.fixture

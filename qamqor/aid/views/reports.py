@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from qamqor.accounts.access import get_scope, visible
-from qamqor.audit.services import record
+from qamqor.audit.services import record, record_read
 from qamqor.core import uploads
 from qamqor.core.clock import today
 
@@ -90,6 +90,7 @@ def reports(request: HttpRequest) -> HttpResponse:
     chosen = qs.filter(state_q(state, day))
     ordering = ("-decided_at", "-id") if state == "accepted" else ("due_date", "id")
     page = Paginator(chosen.order_by(*ordering), 50).get_page(request.GET.get("page"))
+    record_read(request.user, PurchaseReport, page, request=request)
     return render(
         request,
         "aid/reports.html",

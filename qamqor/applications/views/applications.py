@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from qamqor.accounts.access import get_for_user, get_pupil_for_user, get_scope, visible
-from qamqor.audit.services import record
+from qamqor.audit.services import record, record_read
 from qamqor.core import uploads
 from qamqor.core.clock import today
 from qamqor.registry.models import Pupil
@@ -117,6 +117,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "can_register": bool(get_scope(request.user).school_ids(write=True)),
         "today": day,
     }
+    shown = [*page, *(a for rows in context["buckets"].values() for a in rows)]
+    record_read(request.user, Application, {a.pk: a for a in shown}.values(), request=request)
     return render(request, "applications/dashboard.html", context)
 
 

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from qamqor.accounts.access import get_for_user, get_scope, visible
 from qamqor.accounts.models import CATEGORY_READERS
-from qamqor.audit.services import record_many
+from qamqor.audit.services import record_many, record_read
 from qamqor.core.clock import today
 from qamqor.registry.models import Family, School
 
@@ -61,6 +61,7 @@ def log(request: HttpRequest) -> HttpResponse:
     due = visible(request.user, Consultation).filter(
         follow_up_on__lte=today(), follow_up_done=False
     )
+    record_read(request.user, Consultation, page, request=request)
     return render(
         request,
         "applications/consultations.html",

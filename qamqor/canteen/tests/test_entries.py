@@ -14,7 +14,6 @@ from qamqor.accounts.models import Membership, Role
 from qamqor.accounts.tokens import issue_token
 from qamqor.canteen.models import Entry
 from qamqor.canteen.services import entries
-from qamqor.meals import canteen_auth
 from qamqor.meals.models import PupilRef
 from qamqor.testing import PersonaTestCase
 
@@ -31,10 +30,6 @@ class EntryApiTests(PersonaTestCase):
         cls.token = issue_token(cls.canteen, label="door")
         cls.ref = PupilRef.objects.create(pupil=cls.pupil).ref
         cls.other_ref = PupilRef.objects.create(pupil=cls.other_pupil).ref
-
-    def setUp(self):
-        super().setUp()
-        canteen_auth.clear_cache()
 
     def post(self, body: dict, token: str | None = None):
         return self.client.post(

@@ -17,7 +17,6 @@ from qamqor.canteen import scanner
 from qamqor.core import signing
 from qamqor.core.clock import now, today
 from qamqor.eligibility.models import CategoryAssignment
-from qamqor.meals import canteen_auth
 from qamqor.meals.models import MealDay, Redemption
 from qamqor.testing import PersonaTestCase, make_pupil, make_user
 
@@ -43,9 +42,7 @@ class ScannerCase(PersonaTestCase):
     def setUp(self) -> None:
         super().setUp()
         signing.invalidate_cache()
-        canteen_auth.clear_cache()
         self.addCleanup(signing.invalidate_cache)
-        self.addCleanup(canteen_auth.clear_cache)
 
     def roster(self, key: str | None = None, **params):  # noqa: ANN003, ANN201
         query = {"school": self.school.pk, "date": today().isoformat(), **params}
@@ -123,7 +120,6 @@ class RosterTests(ScannerCase):
         self.assertFalse(self.roster(self.key).json()["meal_day"])
         self.programme.operator = make_operator(2, "Басқа ас")
         self.programme.save(update_fields=["operator"])
-        canteen_auth.clear_cache()
         self.assertFalse(self.roster(self.key).json()["operator_serves"])
 
     def test_the_signed_in_operator_gets_it_too(self):

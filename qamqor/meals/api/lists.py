@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from ninja import Router, Schema
 
 from qamqor.accounts.access import get_school_for_user, get_scope
+from qamqor.audit.services import audit_read
 from qamqor.core.api import ApiError, ErrorOut, TextIn
 
 from ..models import Basis, MonthlyList
@@ -249,6 +250,7 @@ def _out(request: HttpRequest, lst: MonthlyList) -> dict[str, Any]:
     "/meals/lists/{school_id}/{month}",
     response={200: ListOut, 404: ErrorOut, 422: ErrorOut},
 )
+@audit_read(MonthlyList)
 def get_month_list(request: HttpRequest, school_id: int, month: str):
     """The month's list: status, counts per basis and grade, who left and why, history.
 
@@ -320,6 +322,7 @@ def return_month_list(request: HttpRequest, school_id: int, month: str, payload:
     "/meals/lists/{school_id}/{month}/verification",
     response={200: ProgressOut, 404: ErrorOut, 422: ErrorOut},
 )
+@audit_read(MonthlyList)
 def month_list_verification(request: HttpRequest, school_id: int, month: str):
     """Verification progress and the pupils who failed, with the reason.
 

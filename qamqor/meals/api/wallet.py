@@ -14,6 +14,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
+from qamqor.audit.services import audit_read
 from qamqor.core import signing
 from qamqor.core.api import ApiError, ErrorOut, TextIn
 from qamqor.core.clock import today
@@ -100,6 +101,7 @@ def _voucher_out(v: Voucher, day: dt.date) -> dict[str, Any]:
 
 
 @router.get("/wallet/vouchers", response={200: list[VoucherOut], 404: ErrorOut})
+@audit_read(Voucher)
 def list_vouchers(request: HttpRequest, month: dt.date | None = None, status: str = ""):
     """The vouchers of the caller's children, newest month first (`month`: any day of it)."""
     try:

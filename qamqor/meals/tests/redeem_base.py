@@ -14,7 +14,6 @@ from qamqor.accounts.models import Membership, Role
 from qamqor.accounts.tokens import issue_token as issue_api_token
 from qamqor.core import ids, signing
 from qamqor.core.calendar import get_calendar
-from qamqor.meals import canteen_auth
 from qamqor.meals.models import (
     MealDay,
     MealType,
@@ -97,9 +96,7 @@ class RedeemCase(PersonaTestCase):
     def setUp(self) -> None:
         super().setUp()
         signing.invalidate_cache()
-        canteen_auth.clear_cache()
         self.addCleanup(signing.invalidate_cache)
-        self.addCleanup(canteen_auth.clear_cache)
         traveller = time_machine.travel(NOW, tick=False)
         traveller.start()
         self.addCleanup(traveller.stop)

@@ -15,7 +15,6 @@ from django.test import Client, TransactionTestCase
 from qamqor.accounts.models import Membership, Role
 from qamqor.accounts.tokens import issue_token as issue_api_token
 from qamqor.core import signing
-from qamqor.meals import canteen_auth
 from qamqor.meals.models import PupilRef, Redemption
 from qamqor.meals.tokens import issue_token
 from qamqor.testing import make_class, make_pupil, make_school, make_user
@@ -54,12 +53,10 @@ def _run_in_threads(count: int, work) -> list:  # noqa: ANN001
 class ConcurrentRedemptionTests(TransactionTestCase):
     def setUp(self) -> None:
         signing.invalidate_cache()
-        canteen_auth.clear_cache()
         traveller = time_machine.travel(NOW, tick=False)
         traveller.start()
         self.addCleanup(traveller.stop)
         self.addCleanup(signing.invalidate_cache)
-        self.addCleanup(canteen_auth.clear_cache)
         school = make_school()
         klass = make_class(school, 2, "Ә")
         operator = make_operator(3)

@@ -14,6 +14,7 @@ from django.shortcuts import render
 
 from qamqor.accounts import access
 from qamqor.accounts.models import Role
+from qamqor.audit.services import record_read
 from qamqor.core.clock import today
 from qamqor.meals.models import Redemption
 from qamqor.meals.services.redeem import message_for
@@ -53,6 +54,7 @@ def conflicts(request: HttpRequest) -> HttpResponse:
         row.pupil_label = pupil.short_name if pupil else "—"
         row.class_label = str(pupil.school_class) if pupil and pupil.school_class_id else ""
         row.reason = message_for(row.code) if row.code else ""
+    record_read(request.user, Redemption, page, request=request, school_id=school.pk)
     query = request.GET.copy()
     query.pop("page", None)
     return render(

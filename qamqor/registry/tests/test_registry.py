@@ -78,13 +78,16 @@ class PupilListPage(PersonaTestCase):
         with self.assertNumQueries(10) as ctx:  # noqa: F841 (+1: the audit row)
             self.client.get(reverse("registry:pupils"))
 
-    def test_the_list_view_is_audited_per_school(self):
+    def test_the_list_view_is_audited_once_with_the_pupils_shown(self):
         self.login(self.pedagog)
         self.client.get(reverse("registry:pupils"))
-        event = AuditEvent.objects.get(object_type="registry.pupil_list")
+        event = AuditEvent.objects.get()
         self.assertEqual(
-            (event.user, event.school_id, event.action), (self.pedagog, self.school.pk, "view")
+            (event.user, event.school_id, event.action, event.object_type),
+            (self.pedagog, self.school.pk, "view", "registry.pupil"),
         )
+        self.assertEqual(event.count, 3)
+        self.assertEqual(set(event.object_ids), {self.pupil.pk, self.sibling.pk, self.stranger.pk})
 
 
 class PupilCardPage(PersonaTestCase):

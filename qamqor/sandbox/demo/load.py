@@ -171,6 +171,7 @@ class _Loader:
                 continue
             new.append(User(
                 username=p.username, password=password, first_name=p.name, last_name=p.surname,
+                email=f"{p.username}@demo.qamqor.example",  # reset links go to the console
                 full_name=p.full_name, is_staff=p.is_superuser, is_superuser=p.is_superuser,
             ))  # fmt: skip
         self.bulk(User, new, "users")
