@@ -48,7 +48,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.migrations.executor import MigrationExecutor
 from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.recorder import MigrationRecorder
@@ -273,6 +273,9 @@ def _dump_postgresql(path: Path, report: Report) -> dict[str, Any]:
 
 
 def _copy_sqlite(path: Path, report: Report) -> dict[str, Any]:
+    if connection.in_atomic_block:
+        # The backup would wait forever for the lock this connection's transaction holds.
+        raise BackupError("the SQLite backup cannot run inside a transaction")
     connection.ensure_connection()
     target = sqlite3.connect(path)
     try:
@@ -283,15 +286,18 @@ def _copy_sqlite(path: Path, report: Report) -> dict[str, Any]:
         target.execute("PRAGMA journal_mode=DELETE")
     finally:
         target.close()
-    # Checked through Django's connection: the schema's indexes and constraints call the
-    # functions Django registers there (django_date_extract, ...).
-    with connection.cursor() as cursor:
-        cursor.execute("ATTACH DATABASE %s AS qamqor_backup", [str(path)])
-        try:
-            cursor.execute("PRAGMA qamqor_backup.quick_check")
+    # Checked through a Django connection of its own: the schema's indexes and constraints
+    # call the functions Django registers on its connections (django_date_extract, ...).
+    # No OPTIONS: the init command would turn the copy back to WAL.
+    wrapper = type(connections[DEFAULT_DB_ALIAS])(
+        {**connection.settings_dict, "NAME": str(path), "OPTIONS": {}}, alias="qamqor_backup"
+    )
+    try:
+        with wrapper.cursor() as cursor:
+            cursor.execute("PRAGMA quick_check")
             check = cursor.fetchone()[0]
-        finally:
-            cursor.execute("DETACH DATABASE qamqor_backup")
+    finally:
+        wrapper.close()
     if check != "ok":
         raise BackupError("the copy of the SQLite database fails its integrity check")
     report.info(f"database: SQLite, online backup → {path.name}")
