@@ -30,7 +30,7 @@ from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.db import connection, transaction
 from django.db.migrations.recorder import MigrationRecorder
-from django.test import TransactionTestCase, override_settings
+from django.test import TestCase, TransactionTestCase, override_settings
 
 from qamqor.accounts.models import Role
 from qamqor.accounts.tokens import issue_token as issue_api_token
@@ -251,6 +251,7 @@ class RoundTripTests(InstallationMixin, TransactionTestCase):
         self.assertEqual(restored.returncode, 0, restored.stdout + restored.stderr)
         self.assertIn("checksums: every file matches the manifest", restored.stdout)
         self.assertIn("schema: matches this version's migrations", restored.stdout)
+        self.assertIn("files: the database names 2 files, all there", restored.stdout)
         self.assertIn("signing keys: 4 keys open with the secret key in effect", restored.stdout)
         self.assertEqual(restored.stderr, "")
         for secret in filled["secrets"]:
@@ -444,6 +445,26 @@ class RefusalTests(InstallationMixin, TransactionTestCase):
             call_command("restore", str(target), stdout=StringIO(), stderr=err)
         self.assertIn("made by a newer Qamqor", err.getvalue())
         self.assertIn("core.0099_future", err.getvalue())
+
+
+class NamedFilesTests(InstallationMixin, TestCase):
+    def setUp(self) -> None:
+        super().setUp()
+        self.use_own_installation()
+
+    def test_files_named_by_rows_and_missing_from_media_root_are_counted(self) -> None:
+        school = make_school()
+        pupil = make_pupil(school, make_class(school), make_family(school))
+        assignment = eligibility.apply_category(
+            make_user("pedagog", Role.PEDAGOGUE, school),
+            pupil,
+            Category.ORPHAN,
+            evidence=[(EvidenceKind.GUARDIANSHIP, pdf()), (EvidenceKind.OTHER, png())],
+        )
+        self.assertEqual(backup._check_named_files(), (2, 0))
+        evidence = assignment.evidence.first()
+        evidence.file.storage.delete(evidence.file.name)
+        self.assertEqual(backup._check_named_files(), (2, 1))
 
 
 class ScrubTests(unittest.TestCase):
