@@ -135,6 +135,11 @@ def _write_private(path: Path, data: bytes) -> None:
     os.chmod(path, 0o600)
 
 
+def _first_line(exc: BaseException) -> str:
+    """An error's first line: PostgreSQL's DETAIL lines that follow can quote a row."""
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
 def _vendor() -> str:
     if connection.vendor not in ENGINES:
         raise BackupError(f"the {connection.vendor} database engine is not supported")
@@ -346,13 +351,20 @@ def make_backup(target: Path, report: Report) -> dict[str, Any]:
         _prepare_directory(target)
         try:
             return _write_backup(target, vendor, report)
+        except DatabaseError as exc:
+            _remove_partial(target, created)
+            raise BackupError(f"the database cannot be read: {_first_line(exc)}") from exc
         except BaseException:
-            # A half-made backup must not look like a backup.
-            for entry in target.iterdir():
-                entry.unlink(missing_ok=True)
-            if created:
-                target.rmdir()
+            _remove_partial(target, created)
             raise
+
+
+def _remove_partial(target: Path, created: bool) -> None:
+    """A half-made backup must not look like a backup."""
+    for entry in target.iterdir():
+        entry.unlink(missing_ok=True)
+    if created:
+        target.rmdir()
 
 
 def _write_backup(target: Path, vendor: str, report: Report) -> dict[str, Any]:
@@ -642,7 +654,15 @@ def _check_signing_keys(secret: str) -> tuple[int, int]:
 def restore_backup(source: Path, report: Report, *, force: bool = False) -> list[str]:
     """Restore the backup in `source` into the configured database, MEDIA_ROOT and secret
     key file. Returns the warnings (also given to `report.warn`)."""
-    source = Path(source).absolute()
+    try:
+        return _restore(Path(source).absolute(), report, force)
+    except DatabaseError as exc:
+        # Only the checks before the restore reach the database unguarded (connecting,
+        # listing the tables): nothing has changed yet.
+        raise BackupError(f"the database cannot be used: {_first_line(exc)}") from exc
+
+
+def _restore(source: Path, report: Report, force: bool) -> list[str]:
     if not source.is_dir():
         raise BackupError(f"{source} is not a directory")
     manifest = read_manifest(source)
