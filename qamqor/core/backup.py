@@ -755,6 +755,9 @@ def _restore(source: Path, report: Report, force: bool) -> list[str]:
             "SECRET_KEY is set in the environment and differs from the backup's key: set it "
             f"to the key in {source / KEY_COPY}, or unset it to use the key file"
         )
+        if backup_key.decode().strip() != secret:
+            # Sessions and signed links too depend on it, even with no signing keys.
+            warn(advice)
     else:
         _write_private(Path(key_file), backup_key)
         secret = backup_key.decode().strip()

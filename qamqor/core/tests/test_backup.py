@@ -293,6 +293,21 @@ class RoundTripTests(InstallationMixin, TransactionTestCase):
         self.assertIn("tables", again.stderr)
         self.assertIn("MEDIA_ROOT", again.stderr)
 
+        # --- --force restores over it; a SECRET_KEY from the environment is not the backup's
+        # key, and the restore says so (and writes no key file it would not use) ----------
+        restored_key.unlink()
+        forced = self.run_python(
+            ["qamqor.cli", "restore", "--force", str(target)],
+            env | {"SECRET_KEY": "not-the-backups-key-" * 3},
+        )
+        self.assertEqual(forced.returncode, 0, forced.stdout + forced.stderr)
+        self.assertIn("warning: --force: replacing what is there", forced.stderr)
+        self.assertIn("SECRET_KEY is set in the environment and differs", forced.stderr)
+        self.assertIn("4 of 4 signing keys do not open", forced.stderr)
+        self.assertIn("with 3 warnings", forced.stdout)
+        self.assertFalse(restored_key.exists())
+        self.assertEqual(backup_probe.media_files(self.tmp / "target" / "media"), source_files)
+
         # --- a damaged backup is refused before anything changes, even with --force -----
         tar = target / "media.tar"
         data = bytearray(tar.read_bytes())
@@ -325,7 +340,8 @@ class RoundTripTests(InstallationMixin, TransactionTestCase):
             "password": params["PASSWORD"] or None,
         }
         with psycopg.connect(dbname="postgres", autocommit=True, **server) as admin:
-            admin.execute(f'CREATE DATABASE "{name}"')
+            # template0: truly empty, and never connected to (template1 may be, by others).
+            admin.execute(f'CREATE DATABASE "{name}" TEMPLATE template0')
 
         def drop() -> None:
             with psycopg.connect(dbname="postgres", autocommit=True, **server) as admin:
