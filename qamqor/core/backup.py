@@ -135,6 +135,14 @@ def _write_private(path: Path, data: bytes) -> None:
     os.chmod(path, 0o600)
 
 
+def _reason(exc: BaseException) -> str:
+    """Why a file operation failed, without the file's name (stored names are random, but
+    a message should not depend on that)."""
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    return type(exc).__name__
+
+
 def _first_line(exc: BaseException) -> str:
     """An error's first line: PostgreSQL's DETAIL lines that follow can quote a row."""
     return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
@@ -378,7 +386,10 @@ def _write_backup(target: Path, vendor: str, report: Report) -> dict[str, Any]:
     migrations = applied_migrations()
 
     media_root = Path(settings.MEDIA_ROOT)
-    media = _pack_media(media_root, target / MEDIA_TAR)
+    try:
+        media = _pack_media(media_root, target / MEDIA_TAR)
+    except OSError as exc:
+        raise BackupError(f"MEDIA_ROOT cannot be packed: {_reason(exc)}") from exc
     report.info(f"files: {_count(media['files'], 'file')}, {_size(media['bytes'])} → {MEDIA_TAR}")
     if media["skipped"]:
         report.warn(f"{media['skipped']} entries in MEDIA_ROOT are not regular files: skipped")
@@ -532,7 +543,7 @@ def _unpack_media(tar_path: Path, root: Path) -> tuple[Path, int]:
             tar.extractall(staging, filter="data")
     except (tarfile.TarError, OSError) as exc:
         shutil.rmtree(staging, ignore_errors=True)
-        raise BackupError(f"{MEDIA_TAR} cannot be unpacked: {exc}") from exc
+        raise BackupError(f"{MEDIA_TAR} cannot be unpacked: {_reason(exc)}") from exc
     return staging, sum(1 for m in members if m.isreg())
 
 
@@ -736,7 +747,8 @@ def _restore(source: Path, report: Report, force: bool) -> list[str]:
         _move_media(staging, media_root)
     except OSError as exc:
         raise BackupError(
-            f"the database is restored, but moving the files into MEDIA_ROOT failed: {exc}. "
+            f"the database is restored, but moving the files into MEDIA_ROOT failed: "
+            f"{_reason(exc)}. "
             f"The unpacked files are in {staging}",
             changed=True,
         ) from exc
@@ -767,7 +779,9 @@ def _restore(source: Path, report: Report, force: bool) -> list[str]:
     try:
         warnings_schema = _check_schema(report)
     except Exception as exc:  # the restore itself is done; say what could not be checked
-        warnings_schema = [f"the restored schema could not be compared with the migrations: {exc}"]
+        warnings_schema = [
+            f"the restored schema could not be compared with the migrations: {_first_line(exc)}"
+        ]
     for message in warnings_schema:
         warn(message)
 
@@ -775,7 +789,7 @@ def _restore(source: Path, report: Report, force: bool) -> list[str]:
     try:
         named, missing = _check_named_files()
     except DatabaseError as exc:
-        warn(f"the files the database names could not be checked: {exc}")
+        warn(f"the files the database names could not be checked: {_first_line(exc)}")
     else:
         if missing:
             warn(
@@ -788,7 +802,7 @@ def _restore(source: Path, report: Report, force: bool) -> list[str]:
     try:
         opened, total = _check_signing_keys(secret)
     except DatabaseError as exc:
-        warn(f"the signing keys could not be checked: {exc}")
+        warn(f"the signing keys could not be checked: {_first_line(exc)}")
         return warnings
     if total == 0:
         report.info("signing keys: none in the database")
