@@ -1,4 +1,4 @@
-"""`qamqor backup` and `qamqor restore` (core/backup.py).
+"""`qamqor backup` and `qamqor restore` (core/backup/).
 
 The round trip fills the test database with a school's rows, uploads and signing keys,
 backs it up in this process (as a running server would be backed up), then restores it with
@@ -35,6 +35,7 @@ from django.test import TestCase, TransactionTestCase, override_settings
 from qamqor.accounts.models import Role
 from qamqor.accounts.tokens import issue_token as issue_api_token
 from qamqor.core import backup, signing
+from qamqor.core.backup import common, restore
 from qamqor.core.clock import today
 from qamqor.core.tests import backup_probe
 from qamqor.eligibility import services as eligibility
@@ -477,10 +478,10 @@ class NamedFilesTests(InstallationMixin, TestCase):
             Category.ORPHAN,
             evidence=[(EvidenceKind.GUARDIANSHIP, pdf()), (EvidenceKind.OTHER, png())],
         )
-        self.assertEqual(backup._check_named_files(), (2, 0))
+        self.assertEqual(restore.check_named_files(), (2, 0))
         evidence = assignment.evidence.first()
         evidence.file.storage.delete(evidence.file.name)
-        self.assertEqual(backup._check_named_files(), (2, 1))
+        self.assertEqual(restore.check_named_files(), (2, 1))
 
 
 class ScrubTests(unittest.TestCase):
@@ -495,7 +496,7 @@ class ScrubTests(unittest.TestCase):
                 'input syntax for type date: "Ахметова 2014"',
             ]
         )
-        scrubbed = backup._scrub(stderr, "pg_restore")
+        scrubbed = common.scrub(stderr, "pg_restore")
         self.assertNotIn("140315600123", scrubbed)
         self.assertNotIn("Ахметова", scrubbed)
         self.assertIn('unique constraint "registry_pupil_iin_key"', scrubbed)

@@ -1,7 +1,7 @@
 """`qamqor backup DIR`: the database, the uploaded files and the secret key, with a manifest.
 
 DIR must be new (or empty); it is made with mode 0700 and its files 0600 — a backup holds
-personal data and the secret the signing keys are sealed with. See core/backup.py and
+personal data and the secret the signing keys are sealed with. See core/backup/ and
 docs/operations.md. Exit status: 0 done, 1 failed (no partial backup is left), 2 refused.
 """
 

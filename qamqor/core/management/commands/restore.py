@@ -6,7 +6,7 @@ MEDIA_ROOT unless --force); afterwards the schema is compared with this version'
 migrations and the signing keys are opened. Stop the server and the worker first. Exit
 status: 0 restored (warnings on stderr), 1 failed part-way, 2 stopped before anything
 changed (refused, or failed and rolled back).
-See core/backup.py and docs/operations.md.
+See core/backup/ and docs/operations.md.
 """
 
 from __future__ import annotations
