@@ -45,14 +45,13 @@ TESTING = "pytest" in sys.modules or env_bool("QAMQOR_TESTING")
 DEBUG = env_bool("DEBUG", False)
 
 
-def _installation_secret() -> str:
+def _installation_secret(path: Path) -> str:
     """A random key made once per installation and kept in var/ (mode 0600).
 
     No secret ships with the code; a production deployment may still set SECRET_KEY.
     """
     import secrets
 
-    path = VAR_DIR / "secret_key"
     try:
         return path.read_text().strip()
     except FileNotFoundError:
@@ -64,7 +63,11 @@ def _installation_secret() -> str:
         return key
 
 
-SECRET_KEY = env_str("SECRET_KEY") or _installation_secret()
+# The file SECRET_KEY was read from, or None when it comes from the environment: `qamqor
+# backup` copies the file (the signing keys do not open without it) and `qamqor restore`
+# puts it back.
+SECRET_KEY_FILE: Path | None = None if env_str("SECRET_KEY") else VAR_DIR / "secret_key"
+SECRET_KEY = env_str("SECRET_KEY") or _installation_secret(VAR_DIR / "secret_key")
 
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
