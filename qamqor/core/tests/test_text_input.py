@@ -50,3 +50,19 @@ def test_text_in_checks_every_text_field():
         with pytest.raises(SchemaError) as exc:
             Note(**data)
         assert exc.value.errors()[0]["type"] == "control_characters"
+
+
+def test_every_form_refuses_control_characters():
+    # Not only the registry's model fields: any text field of any form (here, a note the
+    # pedagogue types when she asks for documents), in the user's language.
+    from django.utils import translation
+
+    from qamqor.applications.forms import RequestDocumentsForm
+
+    field = RequestDocumentsForm.base_fields["note"]
+    with translation.override("ru"):
+        with pytest.raises(ValidationError) as exc:
+            field.clean("Принесите\x18 справку")
+        assert "управляющий символ" in str(exc.value.messages[0])
+    assert [e.code for e in exc.value.error_list] == ["control_characters"]
+    assert field.clean("бірінші жол\nекінші") == "бірінші жол\nекінші"
