@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
+from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -13,7 +14,7 @@ from qamqor.aid.api import router as aid_router
 from qamqor.applications.api import router as applications_router
 from qamqor.canteen.api.entry import router as entry_router
 from qamqor.canteen.api.scanner import router as scanner_router
-from qamqor.core.api import ApiError
+from qamqor.core.api import ApiError, NotAnObject, ObjectParser
 from qamqor.core.api import router as core_router
 from qamqor.eligibility.api import router as eligibility_router
 from qamqor.meals.api.canteen import router as canteen_router
@@ -30,6 +31,7 @@ api = NinjaAPI(
     auth=API_AUTH,
     docs_url="/docs",
     openapi_url="/openapi.json",
+    parser=ObjectParser(),
 )
 
 
@@ -56,10 +58,41 @@ def on_auth_error(request: HttpRequest, exc: AuthenticationError):
     )
 
 
+def _unreadable(request: HttpRequest):
+    return api.create_response(
+        request,
+        {"code": "bad_request", "message": _("The request body cannot be read.")},
+        status=400,
+    )
+
+
 @api.exception_handler(HttpError)
 def on_http_error(request: HttpRequest, exc: HttpError):
+    if isinstance(exc.__cause__, NotAnObject):
+        message = _("The request body must be a JSON object.")
+        detail = [{"type": "dict_type", "loc": ["body"], "msg": message}]
+        return api.create_response(
+            request, {"code": "invalid", "message": message, "detail": detail}, status=422
+        )
+    if exc.status_code == 400:  # django-ninja: the body is not JSON
+        return _unreadable(request)
     return api.create_response(
         request, {"code": "error", "message": str(exc)}, status=exc.status_code
+    )
+
+
+@api.exception_handler(MultiPartParserError)
+def on_multipart_error(request: HttpRequest, exc: MultiPartParserError):
+    # A multipart body without a boundary, or cut short.
+    return _unreadable(request)
+
+
+@api.exception_handler(Http404)
+def on_not_found(request: HttpRequest, exc: Http404):
+    return api.create_response(
+        request,
+        {"code": "not_found", "message": _("Not found, or you have no access to it.")},
+        status=404,
     )
 
 

@@ -14,11 +14,11 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from qamqor.accounts.access import get_for_user, get_pupil_for_user, get_scope, visible
 from qamqor.audit.services import record
-from qamqor.core.api import ApiError, ErrorOut
+from qamqor.core.api import ApiError, ErrorOut, Paging
 from qamqor.core.clock import today
 from qamqor.registry.models import Guardian
 
@@ -258,7 +258,7 @@ def pupil_checklist(
 
 
 @router.get("/applications", response=list[ApplicationOut])
-@paginate(LimitOffsetPagination)
+@paginate(Paging)
 def list_applications(request: HttpRequest, filters: Query[ApplicationFilters]):
     """Applications the caller may read (school staff: their schools; a parent: their children)."""
     qs = visible(request.auth, Application).order_by("-received_at", "-id")

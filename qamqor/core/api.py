@@ -1,13 +1,18 @@
-"""Shared API pieces (the error shape) and the public helpers: IIN check and due dates."""
+"""Shared API pieces (the error shape, the request parser, paging) and the public helpers:
+IIN check and due dates."""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
+from typing import Any
 
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
+from ninja.pagination import LimitOffsetPagination
+from ninja.parser import Parser
 
 from . import ids
 from .calendar import due_date
@@ -31,6 +36,34 @@ class ApiError(Exception):
 class ErrorOut(Schema):
     code: str
     message: str
+
+
+class NotAnObject(ValueError):
+    """A JSON body that is not an object (an array, a number, a string, null)."""
+
+
+class ObjectParser(Parser):
+    """Every JSON body of this API is an object: anything else is refused (422), where
+    django-ninja would read an array or a number as an empty object."""
+
+    def parse_body(self, request: HttpRequest) -> dict[str, Any]:
+        data = json.loads(request.body)
+        if not isinstance(data, dict):
+            raise NotAnObject(type(data).__name__)
+        return data
+
+
+# What a database's 64-bit integers take: an offset past it is refused, not a 500.
+MAX_OFFSET = 2**63 - 1
+MAX_LIMIT = 1000
+
+
+class Paging(LimitOffsetPagination):
+    """`limit` (1–1000, default 100) and `offset` (0 up to 2⁶³−1): out of range is a 422."""
+
+    class Input(Schema):
+        limit: int = Field(100, ge=1, le=MAX_LIMIT)
+        offset: int = Field(0, ge=0, le=MAX_OFFSET)
 
 
 router = Router(tags=["helpers"])
