@@ -175,10 +175,11 @@ def check_vouchers(scans: Sequence[Scan], terminal: Terminal) -> None:
             scan.pupil_id, scan.pupil, scan.klass = f.pupil_id, f.pupil, f.klass
         if (
             f is None
-            # A signed token that disagrees with its voucher is refused like an unknown one.
+            # A signed token that disagrees with its voucher is refused like an unknown one;
+            # so is one whose pupil reference cannot be checked (the pupil has none).
             or f.school_id != scan.school_id
             or f.meal_type != scan.meal_type
-            or (f.pupil_ref and f.pupil_ref != scan.pupil_ref)
+            or f.pupil_ref != scan.pupil_ref
             or not _usable(f)
             or f.month != scan.day.replace(day=1)  # type: ignore[union-attr]
         ):
