@@ -12,7 +12,7 @@ import datetime as dt
 import uuid
 
 from django.http import HttpRequest
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 
 from qamqor.core.api import ApiError
 from qamqor.meals.canteen_auth import CanteenBearer
@@ -56,4 +56,4 @@ def post_entry(request: HttpRequest, payload: EntryIn):
         )
     except entries.EntryError as exc:
         raise ApiError(exc.code, exc.message) from exc
-    return (201 if outcome.created else 200), outcome.answer()
+    return Status(201 if outcome.created else 200, outcome.answer())
