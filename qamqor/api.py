@@ -5,26 +5,26 @@ from __future__ import annotations
 from django.http import Http404, HttpRequest
 from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
-from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from qamqor.accounts.api import router as accounts_router
-from qamqor.accounts.api_auth import API_AUTH
+from qamqor.accounts.api_auth import API_AUTH, SessionAuth
 from qamqor.aid.api import router as aid_router
 from qamqor.applications.api import router as applications_router
 from qamqor.canteen.api.entry import router as entry_router
 from qamqor.canteen.api.scanner import router as scanner_router
-from qamqor.core.api import ApiError, NotAnObject, ObjectParser
+from qamqor.core.api import ApiError, DocumentedAPI, NotAnObject, ObjectParser
 from qamqor.core.api import router as core_router
 from qamqor.eligibility.api import router as eligibility_router
 from qamqor.meals.api.canteen import router as canteen_router
 from qamqor.meals.api.lists import router as meal_lists_router
 from qamqor.meals.api.reports import router as meal_reports_router
 from qamqor.meals.api.wallet import router as wallet_router
+from qamqor.meals.canteen_auth import CanteenBearer
 from qamqor.registry.api import router as registry_router
 from qamqor.reports.api import router as reports_router
 
-api = NinjaAPI(
+api = DocumentedAPI(
     title="Qamqor API",
     version="1",
     urls_namespace="api",
@@ -32,6 +32,8 @@ api = NinjaAPI(
     docs_url="/docs",
     openapi_url="/openapi.json",
     parser=ObjectParser(),
+    csrf_auth=(SessionAuth,),
+    not_found_auth=(CanteenBearer,),
 )
 
 

@@ -10,7 +10,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema
+from ninja import Field, NinjaAPI, Router, Schema
 from ninja.pagination import LimitOffsetPagination
 from ninja.parser import Parser
 
@@ -51,6 +51,99 @@ class ObjectParser(Parser):
         if not isinstance(data, dict):
             raise NotAnObject(type(data).__name__)
         return data
+
+
+# The error answers of the API, as OpenAPI declares them (`DocumentedAPI`).
+ERRORS = {
+    400: "The request body cannot be read: not JSON, or a multipart body without its boundary.",
+    401: "Not signed in, or the token is unknown, revoked or expired.",
+    403: "A signed-in browser session sent no valid CSRF token (X-CSRFToken).",
+    404: "Not found, or the caller has no access to it: the two are one answer.",
+    409: "The record's state does not allow it (already done, closed, a transition not allowed).",
+    422: "The request is not valid: `code` says why, `field` or `detail` where.",
+}
+_UNSAFE = {"post", "put", "patch", "delete"}
+
+
+class DocumentedAPI(NinjaAPI):
+    """A NinjaAPI whose OpenAPI declares, from this one place, the error answers each
+    operation gives (all `{"code", "message"}`, ErrorOut):
+
+    - 401 where the operation needs authentication;
+    - 403 for an unsafe method that a browser session may call (`csrf_auth`: CSRF);
+    - 404 where the path names an object, or the auth answers 404 (`not_found_auth`: a
+      token that is not a canteen terminal's);
+    - 422 wherever there are parameters or a body to validate, 400 where there is a body;
+    - 409 and any other 404 where the router declares them in `response=` (a conflict of
+      state, an object named in the body): the service knows, the signature does not.
+    """
+
+    def __init__(
+        self, *args: Any, csrf_auth: tuple[type, ...] = (), not_found_auth: tuple[type, ...] = (),
+        **kwargs: Any,
+    ):  # fmt: skip
+        super().__init__(*args, **kwargs)
+        # django-ninja names a security scheme after its class.
+        self.csrf_schemes = {auth.__name__ for auth in csrf_auth}
+        self.not_found_schemes = {auth.__name__ for auth in not_found_auth}
+
+    def get_openapi_schema(self, **kwargs: Any) -> Any:
+        schema = super().get_openapi_schema(**kwargs)
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        components.setdefault("ErrorOut", ErrorOut.model_json_schema())
+        for operations in schema.get("paths", {}).values():
+            for method, operation in operations.items():
+                for status in self.errors_of(method, operation):
+                    operation["responses"].setdefault(
+                        status,
+                        {
+                            "description": ERRORS[status],
+                            "content": {
+                                "application/json": {
+                                    "schema": {"$ref": "#/components/schemas/ErrorOut"}
+                                }
+                            },
+                        },
+                    )
+                # Declared by a router with ninja's generic wording: say what it means here.
+                for status, answer in operation["responses"].items():
+                    if status in ERRORS and answer.get("description") in _GENERIC:
+                        answer["description"] = ERRORS[status]
+        return schema
+
+    def errors_of(self, method: str, operation: dict) -> set[int]:
+        schemes = {name for requirement in operation.get("security", []) for name in requirement}
+        params = operation.get("parameters", [])
+        body = "requestBody" in operation
+        errors: set[int] = set()
+        if schemes:
+            errors.add(401)
+        if method in _UNSAFE and schemes & self.csrf_schemes:
+            errors.add(403)
+        names_an_object = schemes and any(p.get("in") == "path" for p in params)
+        if names_an_object or schemes & self.not_found_schemes:
+            errors.add(404)
+        if body or any(_can_be_invalid(p) for p in params):
+            errors.add(422)
+        if body:
+            errors.add(400)
+        return errors
+
+
+def _can_be_invalid(parameter: dict) -> bool:
+    """A parameter the request can get wrong: required in the query, or more than any text.
+    Not a path parameter: one that does not fit the URL's converter is a 404 (no such URL)."""
+    schema = parameter.get("schema", {})
+    if parameter.get("in") == "path":
+        return False
+    if parameter.get("required"):
+        return True
+    return schema.get("type") != "string" or any(
+        key in schema for key in ("format", "pattern", "enum", "minLength", "maxLength")
+    )
+
+
+_GENERIC = {"Bad Request", "Unauthorized", "Forbidden", "Not Found", "Conflict", "Unprocessable Entity"}  # fmt: skip
 
 
 # What a database's 64-bit integers take: an offset past it is refused, not a 500.

@@ -35,14 +35,14 @@ class EntryOut(Schema):
     at: dt.datetime = Field(description="The entry that counts (the first of the day).")
 
 
-class ErrorOut(Schema):
+class EntryErrorOut(Schema):
     code: str = Field(description=", ".join(entries.MESSAGES))
     message: str
 
 
 @router.post(
     "/canteen/entries",
-    response={201: EntryOut, 200: EntryOut, 422: ErrorOut},
+    response={201: EntryOut, 200: EntryOut, 422: EntryErrorOut},
     summary="Record a pupil entering the canteen",
     by_alias=True,
 )

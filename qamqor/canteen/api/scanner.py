@@ -47,7 +47,7 @@ class TerminalIn(Schema):
     terminal: str = Field("", max_length=60, description="A name for this device.")
 
 
-class SchoolOut(Schema):
+class TerminalSchoolOut(Schema):
     id: int
     name: str
 
@@ -55,7 +55,7 @@ class SchoolOut(Schema):
 class TerminalOut(Schema):
     token: str = Field(description="Send as `Authorization: Bearer <token>`; shown once.")
     terminal: str
-    schools: list[SchoolOut]
+    schools: list[TerminalSchoolOut]
 
 
 def _not_found() -> ApiError:
