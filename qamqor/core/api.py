@@ -131,12 +131,10 @@ class DocumentedAPI(NinjaAPI):
 
 
 def _can_be_invalid(parameter: dict) -> bool:
-    """A parameter the request can get wrong: required in the query, or more than any text.
-    Not a path parameter: one that does not fit the URL's converter is a 404 (no such URL)."""
+    """A parameter the request can get wrong: required in the query, or more than any text
+    (a path's `{pupil_id}` is any text in the URL, validated as an integer: 422)."""
     schema = parameter.get("schema", {})
-    if parameter.get("in") == "path":
-        return False
-    if parameter.get("required"):
+    if parameter.get("in") != "path" and parameter.get("required"):
         return True
     return schema.get("type") != "string" or any(
         key in schema for key in ("format", "pattern", "enum", "minLength", "maxLength")

@@ -128,7 +128,7 @@ def list_pupils(request: HttpRequest, filters: Query[PupilFilters]):
     return qs
 
 
-@router.post("/pupils", response={201: PupilOut, 422: ErrorOut})
+@router.post("/pupils", response={201: PupilOut, 404: ErrorOut, 422: ErrorOut})
 def create_pupil(request: HttpRequest, payload: PupilIn):
     _check_iin(payload.iin)
     scope = access.get_scope(request.auth)
@@ -246,7 +246,7 @@ def list_families(
     return {"items": [_family_out(request.auth, f) for f in page], "count": qs.count()}
 
 
-@router.post("/families", response={201: FamilyOut, 422: ErrorOut})
+@router.post("/families", response={201: FamilyOut, 404: ErrorOut, 422: ErrorOut})
 def create_family(request: HttpRequest, payload: FamilyIn):
     scope = access.get_scope(request.auth)
     school_id = payload.school_id or next(iter(sorted(scope.school_ids(write=True))), None)

@@ -20,7 +20,7 @@ class DeclaredErrors(PersonaTestCase):
     def test_the_answers_of_a_few_operations(self):
         expected = {
             ("patch", "/api/v1/pupils/{pupil_id}"): {200, 400, 401, 403, 404, 422},
-            ("get", "/api/v1/pupils/{pupil_id}"): {200, 401, 404},
+            ("get", "/api/v1/pupils/{pupil_id}"): {200, 401, 404, 422},
             ("get", "/api/v1/pupils"): {200, 401, 422},
             ("get", "/api/v1/schools"): {200, 401},
             ("post", "/api/v1/canteen/redemptions"): {201, 400, 401, 404, 422},
