@@ -18,7 +18,7 @@ from ninja.pagination import paginate
 
 from qamqor.accounts.access import get_for_user, get_pupil_for_user, get_scope, visible
 from qamqor.audit.services import record
-from qamqor.core.api import ApiError, ErrorOut, Paging
+from qamqor.core.api import ApiError, ErrorOut, Moment, Paging
 from qamqor.core.clock import today
 from qamqor.registry.models import Guardian
 
@@ -96,7 +96,7 @@ class ApplicationIn(Schema):
     pupil_id: int
     service: str
     channel: str
-    received_at: dt.datetime | None = None
+    received_at: Moment | None = None
     signed_with: str = ""
     category: str = ""
     applicant_id: int | None = None

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest
 from django.utils import timezone
@@ -13,9 +13,11 @@ from django.utils.translation import gettext as _
 from ninja import Field, NinjaAPI, Router, Schema
 from ninja.pagination import LimitOffsetPagination
 from ninja.parser import Parser
+from pydantic import AfterValidator
 
 from . import ids
 from .calendar import due_date
+from .clock import storable
 from .validators import message_for
 
 
@@ -31,6 +33,11 @@ class ApiError(Exception):
 
     def payload(self) -> dict:
         return {"code": self.code, "message": str(self.message), **self.extra}
+
+
+# A time the API receives and may store: an offset past ±14:00 (or a time out of range) is a
+# 422, not a database error; an aware one arrives as UTC.
+Moment = Annotated[dt.datetime, AfterValidator(storable)]
 
 
 class ErrorOut(Schema):
@@ -187,7 +194,7 @@ class DueOut(Schema):
 
 
 @router.get("/calendar/due-date", response={200: DueOut, 422: ErrorOut}, auth=None)
-def calendar_due_date(request: HttpRequest, received: dt.datetime, working_days: int):
+def calendar_due_date(request: HttpRequest, received: Moment, working_days: int):
     """When a term of N working days ends for an application received at `received`."""
     if working_days < 0 or working_days > 366:
         raise ApiError("working_days_range", _("working_days must be between 0 and 366."))

@@ -163,3 +163,27 @@ class NoPersonalDataInLogs(PersonaTestCase):
         self.assertIn("/api/v1/iin/############", text)
         self.assertNotIn(self.pupil.iin, text)
         self.assertNotIn(self.pupil.surname, text)
+
+
+class ImpossibleOffsets(PersonaTestCase):
+    def test_times_with_an_offset_no_zone_has_are_422(self):
+        self.login(self.pedagog)
+        far = "2026-03-19T19:00:00+18:51"
+        response = self.client.get(
+            f"{API}/calendar/due-date", {"received": far, "working_days": 15}
+        )
+        self.assertEqual(response.status_code, 422, response.content)
+        response = self.client.post(
+            f"{API}/pupils/{self.pupil.pk}/categories",
+            {"category": "asp", "received_at": far},
+            content_type="application/json",
+        )
+        self.assertEqual(response.status_code, 422, response.content)
+        response = self.client.post(
+            f"{API}/applications",
+            {"pupil_id": self.pupil.pk, "service": "financial_aid", "channel": "school",
+             "received_at": far},
+            content_type="application/json",
+        )  # fmt: skip
+        self.assertEqual(response.status_code, 422, response.content)
+        self.assertEqual(response.json()["code"], "invalid")

@@ -10,10 +10,12 @@ it: one example's writes do not change the next one's ground.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 
 import pytest
 import schemathesis
+import time_machine
 from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections, transaction
@@ -29,7 +31,20 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from qamqor.accounts.tokens import issue_token
-from qamqor.meals.tests.redeem_base import NOV, RedeemCase
+from qamqor.aid import services as aid
+from qamqor.aid.models import PurchaseReport
+from qamqor.aid.tests.base import pdf
+from qamqor.applications.models import Channel, Service
+from qamqor.applications.services import (
+    add_document,
+    approve_application,
+    start_review,
+    submit_application,
+)
+from qamqor.core.clock import today
+from qamqor.eligibility.models import Category
+from qamqor.eligibility.services import apply_category
+from qamqor.meals.tests.redeem_base import NOV, NOW, RedeemCase
 
 pytestmark = pytest.mark.fuzz
 
@@ -69,6 +84,21 @@ class ApiFuzz(RedeemCase):
             "director": issue_token(cls.director),
             "parent": issue_token(cls.parent),
         }
+        with time_machine.travel(NOW - dt.timedelta(days=20), tick=False):
+            cls.assignment = apply_category(cls.pedagog, cls.sibling, Category.ASP, granted_by="Әкімдік")  # fmt: skip
+            # A cash-aid application approved and paid: its purchase report is due.
+            cls.application = submit_application(
+                cls.pedagog, cls.pupil, Service.FINANCIAL_AID, Channel.SCHOOL,
+                category="asp", applicant=cls.guardian, allow_incomplete=True,
+            )  # fmt: skip
+            for kind in cls.application.missing_documents(set()):
+                add_document(cls.pedagog, cls.application, kind, pdf("doc.pdf"))
+            start_review(cls.pedagog, cls.application)
+            approve_application(cls.pedagog, cls.application)
+            cls.register = aid.form_register(cls.pedagog, cls.school)
+            aid.record_export(cls.pedagog, cls.register, "csv")
+            aid.mark_register_paid(cls.pedagog, cls.register, today())
+        cls.report = PurchaseReport.objects.get(application=cls.application)
 
     def setUp(self) -> None:
         super().setUp()
@@ -86,6 +116,10 @@ class ApiFuzz(RedeemCase):
             "voucher_id": [self.voucher.pk, self.other_voucher.pk],
             "month": [NOV.strftime("%Y-%m"), NOV.isoformat()],
             "iin": [self.pupil.iin],
+            "application_id": [self.application.pk],
+            "assignment_id": [self.assignment.pk],
+            "register_id": [self.register.pk],
+            "report_id": [self.report.pk],
         }
 
     def strategies(self, operation):  # noqa: ANN001, ANN201

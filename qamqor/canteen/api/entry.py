@@ -14,7 +14,7 @@ import uuid
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
-from qamqor.core.api import ApiError
+from qamqor.core.api import ApiError, Moment
 from qamqor.meals.canteen_auth import CanteenBearer
 
 from ..services import entries
@@ -25,7 +25,7 @@ router = Router(tags=["canteen"], auth=CanteenBearer())
 class EntryIn(Schema):
     pupil_ref: uuid.UUID = Field(description="The pupil's opaque reference (not the IIN).")
     terminal: str = Field("", max_length=100, description="The terminal's name.")
-    at: dt.datetime = Field(description="When the pupil entered; without an offset, Almaty time.")
+    at: Moment = Field(description="When the pupil entered; without an offset, Almaty time.")
 
 
 class EntryOut(Schema):

@@ -14,7 +14,7 @@ import uuid
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Router, Schema
 
-from qamqor.core.api import ApiError, ErrorOut
+from qamqor.core.api import ApiError, ErrorOut, Moment
 from qamqor.meals.canteen_auth import CanteenBearer
 from qamqor.meals.services import redeem
 
@@ -25,7 +25,7 @@ class ScanIn(Schema):
     token: str = Field(max_length=4000, description="The base45 text of the pupil's QR code.")
     client_id: uuid.UUID = Field(description="The terminal's own id for this scan.")
     terminal: str = Field("", max_length=100, description="The terminal's name.")
-    scanned_at: dt.datetime = Field(
+    scanned_at: Moment = Field(
         description="When it was scanned; without an offset, Asia/Almaty time."
     )
 

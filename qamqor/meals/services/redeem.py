@@ -27,7 +27,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from qamqor.core.clock import now
+from qamqor.core.clock import now, storable
 from qamqor.meals.canteen_auth import Terminal
 from qamqor.meals.models import Redemption, Voucher
 from qamqor.meals.services import redeem_sql as sql
@@ -337,8 +337,8 @@ def redeem_batch(
 def _parse(item: BatchItem) -> Scan | None:
     try:
         client_id = uuid.UUID(str(item.client_id))
-        scanned_at = dt.datetime.fromisoformat(str(item.scanned_at))
-    except ValueError:
+        scanned_at = storable(dt.datetime.fromisoformat(str(item.scanned_at)))
+    except ValueError:  # storable: an offset no time zone has, which the database refuses
         return None
     if not item.token:
         return None
