@@ -13,7 +13,7 @@ from qamqor.aid.api import router as aid_router
 from qamqor.applications.api import router as applications_router
 from qamqor.canteen.api.entry import router as entry_router
 from qamqor.canteen.api.scanner import router as scanner_router
-from qamqor.core.api import ApiError, DocumentedAPI, NotAnObject, ObjectParser
+from qamqor.core.api import ApiError, BadInput, DocumentedAPI, ObjectParser
 from qamqor.core.api import router as core_router
 from qamqor.eligibility.api import router as eligibility_router
 from qamqor.meals.api.canteen import router as canteen_router
@@ -68,14 +68,19 @@ def _unreadable(request: HttpRequest):
     )
 
 
+@api.exception_handler(BadInput)
+def on_bad_input(request: HttpRequest, exc: BadInput):
+    message = exc.message()
+    detail = [{"type": type(exc).__name__, "loc": list(exc.loc), "msg": message}]
+    return api.create_response(
+        request, {"code": "invalid", "message": message, "detail": detail}, status=422
+    )
+
+
 @api.exception_handler(HttpError)
 def on_http_error(request: HttpRequest, exc: HttpError):
-    if isinstance(exc.__cause__, NotAnObject):
-        message = _("The request body must be a JSON object.")
-        detail = [{"type": "dict_type", "loc": ["body"], "msg": message}]
-        return api.create_response(
-            request, {"code": "invalid", "message": message, "detail": detail}, status=422
-        )
+    if isinstance(exc.__cause__, BadInput):  # raised while django-ninja parsed the body
+        return on_bad_input(request, exc.__cause__)
     if exc.status_code == 400:  # django-ninja: the body is not JSON
         return _unreadable(request)
     return api.create_response(

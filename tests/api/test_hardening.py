@@ -187,3 +187,40 @@ class ImpossibleOffsets(PersonaTestCase):
         )  # fmt: skip
         self.assertEqual(response.status_code, 422, response.content)
         self.assertEqual(response.json()["code"], "invalid")
+
+
+class NulCharacters(PersonaTestCase):
+    """PostgreSQL stores no NUL character in text: a 500 there, so a 422 everywhere."""
+
+    def test_in_a_body_a_query_or_a_form(self):
+        self.login(self.pedagog)
+        cases = (
+            self.client.patch(
+                f"{API}/families/{self.family.pk}", {"address": "Ақсу\x00"},
+                content_type="application/json",
+            ),
+            self.client.post(
+                f"{API}/pupils/{self.pupil.pk}/categories", {"category": "asp", "granted_by": "\x00"},
+                content_type="application/json",
+            ),
+            self.client.get(f"{API}/pupils", {"q": "Ах\x00"}),
+            self.client.get(f"{API}/applications", {"status": "approved\x00"}),
+            self.client.post(
+                f"{API}/aid/reports/1/files", {"kind": "receipt\x00", "file": io.BytesIO(b"x")}
+            ),
+        )  # fmt: skip
+        for response in cases:
+            with self.subTest(response=response.request["PATH_INFO"]):
+                self.assertEqual(response.status_code, 422, response.content)
+                self.assertEqual(response.json()["code"], "invalid")
+                self.assertIn("NUL", response.json()["message"])
+        self.family.refresh_from_db()
+        self.assertNotIn("\x00", self.family.address)
+
+    def test_a_backslash_u_in_text_is_not_a_nul(self):
+        self.login(self.pedagog)
+        response = self.client.patch(
+            f"{API}/families/{self.family.pk}", {"notes": "C:\\u0000"},
+            content_type="application/json",
+        )  # fmt: skip
+        self.assertEqual(response.status_code, 200, response.content)
