@@ -54,3 +54,10 @@ class DeclaredErrors(PersonaTestCase):
         response = self.client.get(API + "/pupils")
         self.assertEqual((response.status_code, response.json()["code"]), (401, "unauthorized"))
         self.assertIn(401, self.responses("get", "/api/v1/pupils"))
+
+    def test_the_scan_answers_are_documented_by_their_json_names(self):
+        components = self.schema()["components"]["schemas"]
+        for name in ("ServedOut", "RefusedOut", "BatchResultOut"):
+            with self.subTest(schema=name):
+                self.assertIn("class", components[name]["properties"])
+                self.assertNotIn("class_", components[name]["properties"])

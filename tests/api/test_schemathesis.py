@@ -12,14 +12,18 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import uuid
 
 import pytest
 import schemathesis
 import time_machine
+from django.conf import settings
 from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections, transaction
-from hypothesis import HealthCheck, Phase, given, settings
+from django.utils.crypto import get_random_string
+from hypothesis import HealthCheck, Phase, given
+from hypothesis import settings as examples
 from hypothesis import strategies as st
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
@@ -44,6 +48,7 @@ from qamqor.applications.services import (
 from qamqor.core.clock import today
 from qamqor.eligibility.models import Category
 from qamqor.eligibility.services import apply_category
+from qamqor.meals.models import PupilRef
 from qamqor.meals.tests.redeem_base import NOV, NOW, RedeemCase
 
 pytestmark = pytest.mark.fuzz
@@ -55,7 +60,7 @@ CHECKS = [
     content_type_conformance,
     response_schema_conformance,
 ]
-SETTINGS = settings(
+SETTINGS = examples(
     max_examples=EXAMPLES,
     derandomize=True,
     database=None,
@@ -63,6 +68,28 @@ SETTINGS = settings(
     phases=[Phase.explicit, Phase.generate],
     suppress_health_check=list(HealthCheck),
 )
+
+# Operations each run must have seen answer 2xx: a run that meets only refusals (a broken
+# token, a fixture that lost its objects) proves nothing.
+MUST_ANSWER = {
+    "anonymous": {"GET /api/v1/canteen/keys", "GET /api/v1/iin/{iin}"},
+    "pedagog": {
+        "GET /api/v1/pupils/{pupil_id}",
+        "PATCH /api/v1/pupils/{pupil_id}",
+        "PATCH /api/v1/families/{family_id}",
+        "GET /api/v1/applications/{application_id}",
+        "GET /api/v1/aid/reports/{report_id}",
+        "GET /api/v1/category-assignments/{assignment_id}",
+    },
+    "director": {"GET /api/v1/pupils/{pupil_id}", "GET /api/v1/meals/lists/{school_id}/{month}"},
+    "parent": {"GET /api/v1/wallet/vouchers", "POST /api/v1/wallet/vouchers/{voucher_id}/qr"},
+    "canteen": {
+        "POST /api/v1/canteen/redemptions",
+        "POST /api/v1/canteen/redemptions/batch",
+        "POST /api/v1/canteen/entries",
+    },
+    "browser": {"POST /api/v1/canteen/terminals"},
+}
 
 _schema = None
 
@@ -122,7 +149,23 @@ class ApiFuzz(RedeemCase):
             "report_id": [self.report.pk],
         }
 
-    def strategies(self, operation):  # noqa: ANN001, ANN201
+    def real_bodies(self) -> dict:
+        """Bodies a terminal really sends (a fresh meal QR, a pupil's reference), by
+        operation, made from a fresh client id: the served path and its answer's schema."""
+        token = self.qr(self.voucher)
+        ref = str(PupilRef.objects.get(pupil=self.pupil).ref)
+
+        def scan(client_id: uuid.UUID) -> dict:
+            return {"token": token, "client_id": str(client_id), "terminal": "door 1",
+                    "scanned_at": NOW.isoformat()}  # fmt: skip
+
+        return {
+            "POST /api/v1/canteen/redemptions": scan,
+            "POST /api/v1/canteen/redemptions/batch": lambda u: {"scans": [scan(u)]},
+            "POST /api/v1/canteen/entries": lambda u: {"pupil_ref": ref, "at": NOW.isoformat()},
+        }
+
+    def strategies(self, operation, bodies: dict):  # noqa: ANN001, ANN201
         names = {p.name for p in operation.path_parameters}
         known = {k: v for k, v in self.ids().items() if k in names}
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
@@ -133,21 +176,41 @@ class ApiFuzz(RedeemCase):
                 "known ids",
                 fixed.flatmap(lambda p: operation.as_strategy(path_parameters=p)),
             )
+        if operation.label in bodies:
+            body = bodies[operation.label]
+            yield "real body", st.uuids().flatmap(lambda u: operation.as_strategy(body=body(u)))
 
-    def fuzz(self, role: str) -> None:
+    def fuzz(self, role: str, session: bool = False) -> None:
         token = self.tokens.get(role)
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        headers = {"Authorization": f"Bearer {token}"} if token and not session else {}
+        cookies: dict[str, str] = {}
+        if session:  # the scanner page's way: the browser session and its CSRF token
+            self.client.force_login(getattr(self, role))
+            csrf = get_random_string(32)
+            cookies = {
+                settings.SESSION_COOKIE_NAME: self.client.cookies[
+                    settings.SESSION_COOKIE_NAME
+                ].value,
+                settings.CSRF_COOKIE_NAME: csrf,
+            }
+            headers = {"X-CSRFToken": csrf}
         failures: list[str] = []
+        answered: set[str] = set()  # operations that answered 2xx at least once
+        bodies = self.real_bodies()
         for result in api_schema().get_all_operations():
             operation = result.ok()
-            for mode, strategy in self.strategies(operation):
+            for mode, strategy in self.strategies(operation, bodies):
 
                 @SETTINGS
                 @given(case=strategy)
                 def run(case) -> None:  # noqa: ANN001
                     with transaction.atomic():
                         try:
-                            case.call_and_validate(headers=headers, checks=CHECKS)
+                            response = case.call_and_validate(
+                                headers=headers, cookies=cookies, checks=CHECKS
+                            )
+                            if response.status_code < 300:
+                                answered.add(case.operation.label)
                         finally:
                             transaction.set_rollback(True)
 
@@ -161,6 +224,9 @@ class ApiFuzz(RedeemCase):
                     failures.append(f"--- {role}, {mode}: {operation.label}\n{exc}")
         if failures:
             self.fail(f"{len(failures)} failing:\n\n" + "\n\n".join(failures))
+        # The run reached past the refusals: each role was served where it should be.
+        must = MUST_ANSWER["browser" if session else role]
+        self.assertEqual(must - answered, set(), f"{role}: never a 2xx")
 
     def test_pedagog(self):
         self.fuzz("pedagog")
@@ -173,6 +239,9 @@ class ApiFuzz(RedeemCase):
 
     def test_parent(self):
         self.fuzz("parent")
+
+    def test_canteen_operator_signed_in_in_the_browser(self):
+        self.fuzz("canteen", session=True)
 
     def test_anonymous(self):
         self.fuzz("anonymous")

@@ -84,6 +84,7 @@ def _json(status: int, body: dict) -> HttpResponse:
     "/canteen/redemptions",
     response={201: ServedOut, 422: RefusedOut},
     summary="Redeem one scan",
+    by_alias=True,  # the documented answer says "class", as the JSON written below does
 )
 def redeem_scan(request: HttpRequest, payload: ScanIn):
     """Serve a meal for a scanned QR code, or say why not. Sending the same `client_id`
@@ -102,6 +103,7 @@ def redeem_scan(request: HttpRequest, payload: ScanIn):
     "/canteen/redemptions/batch",
     response={200: BatchOut, 422: ErrorOut},
     summary="Redeem an offline queue",
+    by_alias=True,
 )
 def redeem_scans(request: HttpRequest, payload: BatchIn):
     """Up to 5,000 queued scans, answered one by one in order. A pupil served twice
