@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.db import DataError
 from django.http import Http404, HttpRequest
 from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
@@ -85,6 +86,24 @@ def on_http_error(request: HttpRequest, exc: HttpError):
         return _unreadable(request)
     return api.create_response(
         request, {"code": "error", "message": str(exc)}, status=exc.status_code
+    )
+
+
+# Data exceptions that only input causes: a number past the column's range (PostgreSQL
+# 22003; SQLite's driver raises OverflowError), a time past it (22008), a text too long (22001).
+OUT_OF_RANGE = {"22001", "22003", "22008"}
+
+
+@api.exception_handler(OverflowError)
+@api.exception_handler(DataError)
+def on_out_of_range(request: HttpRequest, exc: Exception):
+    cause = exc.__cause__ if isinstance(exc, DataError) else None
+    if isinstance(exc, DataError) and getattr(cause, "sqlstate", None) not in OUT_OF_RANGE:
+        raise exc
+    return api.create_response(
+        request,
+        {"code": "invalid", "message": _("A value in the request is out of range.")},
+        status=422,
     )
 
 

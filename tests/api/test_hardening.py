@@ -224,3 +224,27 @@ class NulCharacters(PersonaTestCase):
             content_type="application/json",
         )  # fmt: skip
         self.assertEqual(response.status_code, 200, response.content)
+
+
+class NumbersPastTheDatabase(PersonaTestCase):
+    """An id past 64 bits in a query or a body is not a server error: PostgreSQL matches
+    nothing (200, an empty list), SQLite's driver overflows (was a 500, now a 422)."""
+
+    def test_query_and_body_ids(self):
+        self.login(self.pedagog)
+        huge = 2**70
+        cases = (
+            self.client.get(f"{API}/families", {"school": huge}),
+            self.client.get(f"{API}/pupils", {"school_class": -huge}),
+            self.client.get(f"{API}/pupils", {"school": huge}),
+            self.client.get(f"{API}/canteen/keys", {"school": huge}),
+            self.client.patch(
+                f"{API}/pupils/{self.pupil.pk}", {"school_class_id": huge},
+                content_type="application/json",
+            ),
+        )  # fmt: skip
+        for response in cases:
+            with self.subTest(path=response.request["PATH_INFO"]):
+                self.assertIn(response.status_code, (200, 422), response.content)
+                if response.status_code == 200:
+                    self.assertFalse(response.json().get("items", response.json().get("keys")))
