@@ -2,34 +2,39 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest
+from django.db import DataError
+from django.http import Http404, HttpRequest
+from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
-from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from qamqor.accounts.api import router as accounts_router
-from qamqor.accounts.api_auth import API_AUTH
+from qamqor.accounts.api_auth import API_AUTH, SessionAuth
 from qamqor.aid.api import router as aid_router
 from qamqor.applications.api import router as applications_router
 from qamqor.canteen.api.entry import router as entry_router
 from qamqor.canteen.api.scanner import router as scanner_router
-from qamqor.core.api import TEXT_ERRORS, ApiError
+from qamqor.core.api import TEXT_ERRORS, ApiError, BadInput, DocumentedAPI, ObjectParser
 from qamqor.core.api import router as core_router
 from qamqor.eligibility.api import router as eligibility_router
 from qamqor.meals.api.canteen import router as canteen_router
 from qamqor.meals.api.lists import router as meal_lists_router
 from qamqor.meals.api.reports import router as meal_reports_router
 from qamqor.meals.api.wallet import router as wallet_router
+from qamqor.meals.canteen_auth import CanteenBearer
 from qamqor.registry.api import router as registry_router
 from qamqor.reports.api import router as reports_router
 
-api = NinjaAPI(
+api = DocumentedAPI(
     title="Qamqor API",
     version="1",
     urls_namespace="api",
     auth=API_AUTH,
     docs_url="/docs",
     openapi_url="/openapi.json",
+    parser=ObjectParser(),
+    csrf_auth=(SessionAuth,),
+    not_found_auth=(CanteenBearer,),
 )
 
 
@@ -59,10 +64,64 @@ def on_auth_error(request: HttpRequest, exc: AuthenticationError):
     )
 
 
+def _unreadable(request: HttpRequest):
+    return api.create_response(
+        request,
+        {"code": "bad_request", "message": _("The request body cannot be read.")},
+        status=400,
+    )
+
+
+@api.exception_handler(BadInput)
+def on_bad_input(request: HttpRequest, exc: BadInput):
+    message = exc.message()
+    detail = [{"type": type(exc).__name__, "loc": list(exc.loc), "msg": message}]
+    return api.create_response(
+        request, {"code": "invalid", "message": message, "detail": detail}, status=422
+    )
+
+
 @api.exception_handler(HttpError)
 def on_http_error(request: HttpRequest, exc: HttpError):
+    if isinstance(exc.__cause__, BadInput):  # raised while django-ninja parsed the body
+        return on_bad_input(request, exc.__cause__)
+    if exc.status_code == 400:  # django-ninja: the body is not JSON
+        return _unreadable(request)
     return api.create_response(
         request, {"code": "error", "message": str(exc)}, status=exc.status_code
+    )
+
+
+# Data exceptions that only input causes: a number past the column's range (PostgreSQL
+# 22003; SQLite's driver raises OverflowError), a time past it (22008), a text too long (22001).
+OUT_OF_RANGE = {"22001", "22003", "22008"}
+
+
+@api.exception_handler(OverflowError)
+@api.exception_handler(DataError)
+def on_out_of_range(request: HttpRequest, exc: Exception):
+    cause = exc.__cause__ if isinstance(exc, DataError) else None
+    if isinstance(exc, DataError) and getattr(cause, "sqlstate", None) not in OUT_OF_RANGE:
+        raise exc
+    return api.create_response(
+        request,
+        {"code": "invalid", "message": _("A value in the request is out of range.")},
+        status=422,
+    )
+
+
+@api.exception_handler(MultiPartParserError)
+def on_multipart_error(request: HttpRequest, exc: MultiPartParserError):
+    # A multipart body without a boundary, or cut short.
+    return _unreadable(request)
+
+
+@api.exception_handler(Http404)
+def on_not_found(request: HttpRequest, exc: Http404):
+    return api.create_response(
+        request,
+        {"code": "not_found", "message": _("Not found, or you have no access to it.")},
+        status=404,
     )
 
 

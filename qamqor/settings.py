@@ -256,14 +256,25 @@ TASKS = {
     }
 }
 
-# No personal data in logs: requests are not logged with bodies or query strings.
+# No personal data in logs: requests are not logged with bodies or query strings, and every
+# record goes through core.logredact (exception texts withheld: a database error quotes the
+# row). `django` is configured here so that Django's own default handlers, which would write
+# the unfiltered traceback, are not used; SQL with its parameters is never logged.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"redact": {"()": "qamqor.core.logredact.RedactPersonalData"}},
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]}
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.request": {"level": "ERROR"}, "django.server": {"level": "WARNING"}},
+    "loggers": {
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "django.request": {"level": "ERROR"},
+        "django.server": {"level": "WARNING"},
+        "django.db.backends": {"level": "INFO"},
+    },
 }
 
 # External state systems: sandbox implementations that ship with the project.

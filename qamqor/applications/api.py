@@ -14,11 +14,11 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from qamqor.accounts.access import get_for_user, get_pupil_for_user, get_scope, visible
 from qamqor.audit.services import audit_read, record
-from qamqor.core.api import ApiError, ErrorOut, TextIn
+from qamqor.core.api import ApiError, ErrorOut, Moment, Paging, TextIn
 from qamqor.core.clock import today
 from qamqor.registry.models import Guardian
 
@@ -97,7 +97,7 @@ class ApplicationIn(TextIn):
     pupil_id: int
     service: str
     channel: str
-    received_at: dt.datetime | None = None
+    received_at: Moment | None = None
     signed_with: str = ""
     category: str = ""
     applicant_id: int | None = None
@@ -262,7 +262,7 @@ def pupil_checklist(
 
 @router.get("/applications", response=list[ApplicationOut])
 @audit_read(Application)
-@paginate(LimitOffsetPagination)
+@paginate(Paging)
 def list_applications(request: HttpRequest, filters: Query[ApplicationFilters]):
     """Applications the caller may read (school staff: their schools; a parent: their children)."""
     qs = visible(request.auth, Application).order_by("-received_at", "-id")

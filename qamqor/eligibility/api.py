@@ -17,7 +17,7 @@ from ninja.files import UploadedFile
 
 from qamqor.accounts.access import get_family_for_user, get_for_user, get_pupil_for_user, get_scope
 from qamqor.audit.services import audit_read, record
-from qamqor.core.api import ApiError, ErrorOut, TextIn
+from qamqor.core.api import ApiError, ErrorOut, Moment, TextIn
 from qamqor.core.calendar import get_calendar
 from qamqor.core.clock import today
 
@@ -74,7 +74,7 @@ class AssignmentOut(Schema):
 
 class ApplyIn(TextIn):
     category: str
-    received_at: dt.datetime | None = None
+    received_at: Moment | None = None
     granted_by: str = ""
     board_decision_id: int | None = None
 

@@ -5,12 +5,12 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from qamqor.accounts import access
 from qamqor.audit.services import audit_read, record
 from qamqor.core import ids
-from qamqor.core.api import ApiError, ErrorOut, TextIn
+from qamqor.core.api import MAX_OFFSET, ApiError, ErrorOut, Paging, TextIn
 from qamqor.core.validators import message_for
 
 from . import services
@@ -49,7 +49,7 @@ class PupilIn(TextIn):
     iin: str
     surname: str = Field(..., min_length=1, max_length=100)
     name: str = Field(..., min_length=1, max_length=100)
-    patronymic: str = ""
+    patronymic: str = Field("", max_length=100)
     birth_date: dt.date | None = None
     sex: str | None = Field(None, pattern="^[MF]$")
     school_class_id: int | None = None
@@ -58,15 +58,17 @@ class PupilIn(TextIn):
 
 
 class PupilPatch(TextIn):
-    iin: str | None = None
-    surname: str | None = Field(None, min_length=1, max_length=100)
-    name: str | None = Field(None, min_length=1, max_length=100)
-    patronymic: str | None = None
-    birth_date: dt.date | None = None
-    sex: str | None = Field(None, pattern="^[MF]$")
+    # A field left out is unchanged; `null` is refused (422) where the column takes no null,
+    # rather than reaching the database (a 500, whose error text quotes the child's row).
+    iin: str = Field(None)
+    surname: str = Field(None, min_length=1, max_length=100)
+    name: str = Field(None, min_length=1, max_length=100)
+    patronymic: str = Field(None, max_length=100)
+    birth_date: dt.date = Field(None)
+    sex: str = Field(None, pattern="^[MF]$")
     school_class_id: int | None = None
     family_id: int | None = None
-    status: str | None = None
+    status: str = Field(None)
 
 
 class PupilFilters(Schema):
@@ -117,7 +119,7 @@ def _raise(exc: services.RegistryError) -> None:
 
 @router.get("/pupils", response=list[PupilOut])
 @audit_read(Pupil)
-@paginate(LimitOffsetPagination)
+@paginate(Paging)
 def list_pupils(request: HttpRequest, filters: Query[PupilFilters]):
     """Pupils the caller may read, with search (`q`: name or IIN prefix), filters and sort."""
     params = filters.dict(exclude_none=True)
@@ -127,7 +129,7 @@ def list_pupils(request: HttpRequest, filters: Query[PupilFilters]):
     return qs
 
 
-@router.post("/pupils", response={201: PupilOut, 422: ErrorOut})
+@router.post("/pupils", response={201: PupilOut, 404: ErrorOut, 422: ErrorOut})
 def create_pupil(request: HttpRequest, payload: PupilIn):
     _check_iin(payload.iin)
     scope = access.get_scope(request.auth)
@@ -197,16 +199,17 @@ class FamilyOut(Schema):
 class FamilyIn(TextIn):
     MULTILINE = frozenset({"notes"})
     school_id: int | None = None
-    address: str = ""
-    phone: str = ""
+    address: str = Field("", max_length=300)
+    phone: str = Field("", max_length=20)
     notes: str = ""
 
 
 class FamilyPatch(TextIn):
     MULTILINE = frozenset({"notes"})
-    address: str | None = None
-    phone: str | None = None
-    notes: str | None = None
+    # Left out: unchanged; `null` is a 422 (the columns take none).
+    address: str = Field(None, max_length=300)
+    phone: str = Field(None, max_length=20)
+    notes: str = Field(None)
 
 
 def _family_out(user: Any, family: Family) -> dict[str, Any]:
@@ -238,7 +241,7 @@ def list_families(
     request: HttpRequest,
     school: int | None = None,
     limit: int = Query(50, ge=1, le=200),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=MAX_OFFSET),
 ):
     qs = access.visible(request.auth, Family).order_by("id")
     if school is not None:
@@ -247,7 +250,7 @@ def list_families(
     return {"items": [_family_out(request.auth, f) for f in page], "count": qs.count()}
 
 
-@router.post("/families", response={201: FamilyOut, 422: ErrorOut})
+@router.post("/families", response={201: FamilyOut, 404: ErrorOut, 422: ErrorOut})
 def create_family(request: HttpRequest, payload: FamilyIn):
     scope = access.get_scope(request.auth)
     school_id = payload.school_id or next(iter(sorted(scope.school_ids(write=True))), None)

@@ -5,6 +5,7 @@ from ninja import Router, Schema
 
 from qamqor.accounts import access
 from qamqor.accounts.models import CATEGORY_READERS
+from qamqor.core.api import ErrorOut
 from qamqor.core.clock import today
 
 from .monitoring import monitoring
@@ -22,7 +23,7 @@ class MonitoringOut(Schema):
     emergency: int
 
 
-@router.get("/reports/monitoring", response=MonitoringOut)
+@router.get("/reports/monitoring", response={200: MonitoringOut, 404: ErrorOut})
 def monitoring_report(request: HttpRequest, school: int):
     """Seed 000's table for one school: children whose category is confirmed and valid today."""
     school_obj = access.get_school_for_user(request.auth, school, roles=CATEGORY_READERS)

@@ -12,9 +12,9 @@ import datetime as dt
 import uuid
 
 from django.http import HttpRequest
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 
-from qamqor.core.api import ApiError
+from qamqor.core.api import ApiError, Moment
 from qamqor.meals.canteen_auth import CanteenBearer
 
 from ..services import entries
@@ -25,7 +25,7 @@ router = Router(tags=["canteen"], auth=CanteenBearer())
 class EntryIn(Schema):
     pupil_ref: uuid.UUID = Field(description="The pupil's opaque reference (not the IIN).")
     terminal: str = Field("", max_length=100, description="The terminal's name.")
-    at: dt.datetime = Field(description="When the pupil entered; without an offset, Almaty time.")
+    at: Moment = Field(description="When the pupil entered; without an offset, Almaty time.")
 
 
 class EntryOut(Schema):
@@ -35,14 +35,14 @@ class EntryOut(Schema):
     at: dt.datetime = Field(description="The entry that counts (the first of the day).")
 
 
-class ErrorOut(Schema):
+class EntryErrorOut(Schema):
     code: str = Field(description=", ".join(entries.MESSAGES))
     message: str
 
 
 @router.post(
     "/canteen/entries",
-    response={201: EntryOut, 200: EntryOut, 422: ErrorOut},
+    response={201: EntryOut, 200: EntryOut, 422: EntryErrorOut},
     summary="Record a pupil entering the canteen",
     by_alias=True,
 )
@@ -56,4 +56,4 @@ def post_entry(request: HttpRequest, payload: EntryIn):
         )
     except entries.EntryError as exc:
         raise ApiError(exc.code, exc.message) from exc
-    return (201 if outcome.created else 200), outcome.answer()
+    return Status(201 if outcome.created else 200, outcome.answer())

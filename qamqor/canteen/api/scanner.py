@@ -11,7 +11,7 @@ import datetime as dt
 
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 
 from qamqor.accounts.api_auth import SessionAuth
 from qamqor.accounts.models import User
@@ -47,7 +47,7 @@ class TerminalIn(TextIn):
     terminal: str = Field("", max_length=60, description="A name for this device.")
 
 
-class SchoolOut(Schema):
+class TerminalSchoolOut(Schema):
     id: int
     name: str
 
@@ -55,7 +55,7 @@ class SchoolOut(Schema):
 class TerminalOut(Schema):
     token: str = Field(description="Send as `Authorization: Bearer <token>`; shown once.")
     terminal: str
-    schools: list[SchoolOut]
+    schools: list[TerminalSchoolOut]
 
 
 def _not_found() -> ApiError:
@@ -122,8 +122,11 @@ def issue_terminal(request: HttpRequest, payload: TerminalIn):
     name = " ".join(payload.terminal.split()) or _("Scanner")
     token = scanner.issue_terminal_token(user, name)
     schools = School.objects.filter(pk__in=school_ids).order_by("pk")
-    return 201, {
-        "token": token,
-        "terminal": name,
-        "schools": [{"id": s.pk, "name": s.name} for s in schools],
-    }
+    return Status(
+        201,
+        {
+            "token": token,
+            "terminal": name,
+            "schools": [{"id": s.pk, "name": s.name} for s in schools],
+        },
+    )

@@ -153,14 +153,14 @@ class RotateKeysCommandTests(TestCase):
         self.addCleanup(signing.invalidate_cache)
 
     def test_rotates_one_school_or_all(self):
-        a, b = make_school(), make_school()
+        a, b = make_school(), make_school()  # each with its first key, made at setup
         out = StringIO()
         call_command("rotate_keys", stdout=out)
         self.assertIn(f"school {a.pk}: meal-qr key", out.getvalue())
-        self.assertEqual(SigningKey.objects.filter(school_id__in=[a.pk, b.pk]).count(), 2)
+        self.assertEqual(SigningKey.objects.filter(school_id__in=[a.pk, b.pk]).count(), 4)
         call_command("rotate_keys", "--school", str(a.pk), stdout=StringIO())
-        self.assertEqual(SigningKey.objects.filter(school_id=a.pk).count(), 2)
-        self.assertEqual(SigningKey.objects.filter(school_id=b.pk).count(), 1)
+        self.assertEqual(SigningKey.objects.filter(school_id=a.pk).count(), 3)
+        self.assertEqual(SigningKey.objects.filter(school_id=b.pk).count(), 2)
         self.assertEqual(
             SigningKey.objects.filter(school_id=a.pk, retired_at__isnull=True).count(), 1
         )

@@ -14,7 +14,7 @@ import uuid
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Router, Schema
 
-from qamqor.core.api import ApiError, ErrorOut
+from qamqor.core.api import ApiError, ErrorOut, Moment
 from qamqor.meals.canteen_auth import CanteenBearer
 from qamqor.meals.services import redeem
 
@@ -25,7 +25,7 @@ class ScanIn(Schema):
     token: str = Field(max_length=4000, description="The base45 text of the pupil's QR code.")
     client_id: uuid.UUID = Field(description="The terminal's own id for this scan.")
     terminal: str = Field("", max_length=100, description="The terminal's name.")
-    scanned_at: dt.datetime = Field(
+    scanned_at: Moment = Field(
         description="When it was scanned; without an offset, Asia/Almaty time."
     )
 
@@ -84,6 +84,7 @@ def _json(status: int, body: dict) -> HttpResponse:
     "/canteen/redemptions",
     response={201: ServedOut, 422: RefusedOut},
     summary="Redeem one scan",
+    by_alias=True,  # the documented answer says "class", as the JSON written below does
 )
 def redeem_scan(request: HttpRequest, payload: ScanIn):
     """Serve a meal for a scanned QR code, or say why not. Sending the same `client_id`
@@ -102,6 +103,7 @@ def redeem_scan(request: HttpRequest, payload: ScanIn):
     "/canteen/redemptions/batch",
     response={200: BatchOut, 422: ErrorOut},
     summary="Redeem an offline queue",
+    by_alias=True,
 )
 def redeem_scans(request: HttpRequest, payload: BatchIn):
     """Up to 5,000 queued scans, answered one by one in order. A pupil served twice

@@ -20,7 +20,6 @@ from qamqor.core.api import ApiError, ErrorOut, TextIn
 from qamqor.core.clock import today
 from qamqor.meals.models import Voucher
 from qamqor.meals.services import wallet as services
-from qamqor.registry.models import School
 
 router = Router(tags=["wallet"])
 
@@ -164,9 +163,7 @@ def canteen_keys(request: HttpRequest, response: HttpResponse, school: int | Non
     # Short: a terminal that meets an unknown kid while online fetches the set again, and
     # must then see a key made by a rotation a minute ago.
     response["Cache-Control"] = "public, max-age=60"
-    if school is not None and School.objects.filter(pk=school).exists():
-        # A terminal asks for its school's keys before the first QR of the day is shown:
-        # make sure the key that will sign it exists and is in the set it takes offline.
-        signing.ensure_key(school, signing.MEAL_QR)
+    # Only reads: a school's first key is made when the school is set up (registry.signals)
+    # and the next ones by `qamqor rotate_keys`; an anonymous GET creates nothing.
     keys = signing.published_keys(signing.MEAL_QR, school_ids=None if school is None else [school])
     return {"keys": [signing.jwk(k) for k in keys]}

@@ -27,7 +27,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from qamqor.core.clock import now
+from qamqor.core.clock import now, storable
 from qamqor.meals.canteen_auth import Terminal
 from qamqor.meals.models import Redemption, Voucher
 from qamqor.meals.services import redeem_sql as sql
@@ -58,6 +58,7 @@ MESSAGES = {
     ),
     "scanned_at_too_old": _("The scan is more than 7 days old and can no longer be accepted."),
     "client_id_taken": _("This scan id was already used by another terminal."),
+    "duplicate_client_id": _("This scan id is used by another scan in the same batch."),
     "invalid": _("The scan is not valid: it needs a token, a client_id and a scanned_at time."),
     "batch_too_large": _("A batch may hold at most 5,000 scans."),
 }
@@ -174,10 +175,11 @@ def check_vouchers(scans: Sequence[Scan], terminal: Terminal) -> None:
             scan.pupil_id, scan.pupil, scan.klass = f.pupil_id, f.pupil, f.klass
         if (
             f is None
-            # A signed token that disagrees with its voucher is refused like an unknown one.
+            # A signed token that disagrees with its voucher is refused like an unknown one;
+            # so is one whose pupil reference cannot be checked (the pupil has none).
             or f.school_id != scan.school_id
             or f.meal_type != scan.meal_type
-            or (f.pupil_ref and f.pupil_ref != scan.pupil_ref)
+            or f.pupil_ref != scan.pupil_ref
             or not _usable(f)
             or f.month != scan.day.replace(day=1)  # type: ignore[union-attr]
         ):
@@ -303,13 +305,20 @@ def redeem_batch(
     received_at = now()
     answers: list[dict | Scan] = []
     scans: list[Scan] = []
+    first_of: dict[uuid.UUID, Scan] = {}
     for item in items:
         scan = _parse(item)
         if scan is None:
             answers.append({"client_id": item.client_id, "status": REFUSED, "code": "invalid", "message": message_for("invalid")})  # fmt: skip
-        else:
-            answers.append(scan)
-            scans.append(scan)
+            continue
+        answers.append(scan)
+        first = first_of.setdefault(scan.client_id, scan)
+        if first is not scan and (first.token, first.scanned_at) != (scan.token, scan.scanned_at):
+            # One id, two different scans: only the first (in the queue's order) can be stored
+            # under it; the same scan sent twice is one scan with one answer.
+            scan.refuse("duplicate_client_id")
+            continue
+        scans.append(scan)
     # A queue sent again (a timeout, a retry) is answered from the stored rows without
     # verifying its tokens again: one query, where verification costs ~0.1 ms a scan. The
     # INSERT below still decides for anything new, racing requests included.
@@ -328,8 +337,8 @@ def redeem_batch(
 def _parse(item: BatchItem) -> Scan | None:
     try:
         client_id = uuid.UUID(str(item.client_id))
-        scanned_at = dt.datetime.fromisoformat(str(item.scanned_at))
-    except ValueError:
+        scanned_at = storable(dt.datetime.fromisoformat(str(item.scanned_at)))
+    except ValueError:  # storable: an offset no time zone has, which the database refuses
         return None
     if not item.token:
         return None

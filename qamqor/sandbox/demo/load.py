@@ -26,7 +26,7 @@ from django.db.models.deletion import ProtectedError, RestrictedError
 from django.utils.translation import gettext as _
 
 from qamqor.accounts.models import Membership, User
-from qamqor.core import uploads
+from qamqor.core import signing, uploads
 from qamqor.core.calendar import due_date
 from qamqor.eligibility.models import (
     CONFIRMATION_WORKING_DAYS,
@@ -158,6 +158,8 @@ class _Loader:
             for s in d.schools
         ]  # fmt: skip
         self.bulk(reg.School, schools, "schools")
+        for school in schools:  # bulk_create sends no post_save: the keys of school setup
+            signing.ensure_key(school.pk, signing.MEAL_QR)
         self.schools = {s.key: obj for s, obj in zip(d.schools, schools, strict=True)}
 
     def personas(self) -> None:

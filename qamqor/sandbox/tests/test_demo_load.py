@@ -62,6 +62,12 @@ class DemoLoadTests(TestCase):
 
     def test_loaded_counts(self):
         self.assertTrue(self.result["loaded"])
+
+    def test_every_school_has_its_meal_qr_key_before_the_first_qr(self):
+        from qamqor.core import signing
+
+        for school in School.objects.all():
+            self.assertIsNotNone(signing.active_key(school.pk), school.bin)
         self.assertEqual(Pupil.objects.count(), 4900)
         self.assertEqual(Pupil.objects.filter(school=self.school).count(), 4600)
         self.assertEqual(Family.objects.count(), len(demo_data().families))

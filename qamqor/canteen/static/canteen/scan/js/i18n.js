@@ -44,6 +44,7 @@ const WORDS = {
     scanned_at_before_issue: "Сканерлеу уақыты QR код берілгеннен ерте: терминалдың сағатын тексеріңіз.",
     scanned_at_too_old: "Сканерлеу 7 күннен ескі, енді қабылданбайды.",
     client_id_taken: "Бұл сканерлеу нөмірін басқа терминал қолданған.",
+    duplicate_client_id: "Бұл сканерлеу нөмірі сол топтамадағы басқа сканерлеуде қолданылған.",
     invalid: "Сканерлеу жарамсыз.",
   },
   ru: {
@@ -86,6 +87,7 @@ const WORDS = {
     scanned_at_before_issue: "Время сканирования раньше выдачи QR-кода: проверьте часы терминала.",
     scanned_at_too_old: "Сканирование старше 7 дней и больше не принимается.",
     client_id_taken: "Этот номер сканирования уже использован другим терминалом.",
+    duplicate_client_id: "Этот номер сканирования занят другим сканированием в том же пакете.",
     invalid: "Сканирование недействительно.",
   },
   en: {
@@ -128,6 +130,7 @@ const WORDS = {
     scanned_at_before_issue: "The scan time is before the QR code was issued: check the terminal's clock.",
     scanned_at_too_old: "The scan is more than 7 days old and can no longer be accepted.",
     client_id_taken: "This scan id was already used by another terminal.",
+    duplicate_client_id: "This scan id is used by another scan in the same batch.",
     invalid: "The scan is not valid.",
   },
 };
