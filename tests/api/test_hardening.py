@@ -142,6 +142,12 @@ class NoPersonalDataInLogs(PersonaTestCase):
         for secret in (pupil.iin, pupil.surname, pupil.name, pupil.patronymic, "Бота"):
             self.assertNotIn(secret, logged)
 
+    def test_sql_and_its_parameters_are_never_logged(self):
+        # Django logs each query with its parameters at DEBUG (with settings.DEBUG on): the
+        # logger stays at INFO whatever LOG_LEVEL says.
+        self.assertFalse(logging.getLogger("django.db.backends").isEnabledFor(logging.DEBUG))
+        self.assertEqual(logging.getLogger("django").propagate, False)
+
     def test_the_filter_withholds_every_message_of_the_chain(self):
         record = None
         refused = f"invalid literal: '{self.pupil.iin}' {self.pupil.surname}"
