@@ -77,7 +77,7 @@ def on_bad_input(request: HttpRequest, exc: BadInput):
     message = exc.message()
     detail = [{"type": type(exc).__name__, "loc": list(exc.loc), "msg": message}]
     return api.create_response(
-        request, {"code": "invalid", "message": message, "detail": detail}, status=422
+        request, {"code": exc.code, "message": message, "detail": detail}, status=422
     )
 
 

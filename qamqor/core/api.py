@@ -72,9 +72,10 @@ class TextIn(Schema):
 
 
 class BadInput(ValueError):
-    """Input refused before validation (a 422 `invalid`); `loc` says where."""
+    """Input refused before validation (a 422 with `code`); `loc` says where."""
 
     loc: tuple[str, ...] = ()
+    code = "invalid"
 
     def message(self) -> str:
         raise NotImplementedError
@@ -90,14 +91,17 @@ class NotAnObject(BadInput):
 
 
 class NulCharacter(BadInput):
-    """A NUL character in text: no database column takes it (PostgreSQL refuses it)."""
+    """A NUL character in text: no database column takes it (PostgreSQL refuses it). It is
+    a control character, refused with the same code and words as the others (TextIn)."""
+
+    code = "control_characters"
 
     def __init__(self, *loc: str):
         super().__init__(*loc)
         self.loc = loc
 
     def message(self) -> str:
-        return _("Text must not contain the NUL character.")
+        return message_for("control_characters")
 
 
 def _find_nul(value: Any, loc: tuple[str, ...]) -> tuple[str, ...] | None:

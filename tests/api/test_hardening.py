@@ -218,8 +218,8 @@ class NulCharacters(PersonaTestCase):
         for response in cases:
             with self.subTest(response=response.request["PATH_INFO"]):
                 self.assertEqual(response.status_code, 422, response.content)
-                self.assertEqual(response.json()["code"], "invalid")
-                self.assertIn("NUL", response.json()["message"])
+                self.assertEqual(response.json()["code"], "control_characters")
+                self.assertIn("control character", response.json()["message"])
         self.family.refresh_from_db()
         self.assertNotIn("\x00", self.family.address)
 
