@@ -212,14 +212,19 @@ def audit_read(
                     rows = [body]
                 if param is not None:
                     rows = [{"id": kwargs.get(param), "school_id": _row_value(body, "school_id")}]
+                reader = getattr(request, "auth", None) or request.user
+                # The school the query names, when it is one of the reader's: any other
+                # (unknown, out of reach, past 64 bits) gave nothing of it to record.
                 school = kwargs.get("school_id", kwargs.get("school"))
+                if not (isinstance(school, int) and school in get_scope(reader).member_school_ids):
+                    school = None
                 record_read(
-                    getattr(request, "auth", None) or request.user,
+                    reader,
                     object_type,
                     rows,
                     request=request,
                     key="id" if param is not None else key,
-                    school_id=school if isinstance(school, int) else None,
+                    school_id=school,
                 )
             return result
 
