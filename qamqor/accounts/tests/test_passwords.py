@@ -66,6 +66,30 @@ class ChangePassword(PersonaTestCase):
             )
             self.assertContains(response, words)
 
+    def test_refusals_of_a_new_password_speak_kazakh_too(self):
+        # Django's own Kazakh catalogue lacks the password checks' words: ours has them.
+        self.login(self.pedagog)
+        response = self.client.post(
+            reverse("accounts:password_change"),
+            {"old_password": PASSWORD, "new_password1": "abc", "new_password2": "abd"},
+            HTTP_ACCEPT_LANGUAGE="kk",
+        )
+        self.assertContains(response, "Екі құпиясөз бір-біріне сәйкес келмейді.")
+        response = self.client.post(
+            reverse("accounts:password_change"),
+            {"old_password": PASSWORD, "new_password1": "abc", "new_password2": "abc"},
+            HTTP_ACCEPT_LANGUAGE="kk",
+        )
+        self.assertContains(response, "Құпиясөз тым қысқа: кемінде 8 таңба болуы керек.")
+
+    def test_an_empty_sign_in_form_says_what_is_missing(self):
+        self.client.logout()
+        response = self.client.post(
+            reverse("accounts:login"), {"username": "", "password": ""}, HTTP_ACCEPT_LANGUAGE="ru"
+        )
+        self.assertContains(response, 'data-testid="username-errors"')
+        self.assertContains(response, 'data-testid="password-errors"')
+
     def test_saving_a_user_without_a_new_password_keeps_the_tokens(self):
         raw = issue_token(self.pedagog)
         self.pedagog.full_name = "Жаңа аты"
