@@ -38,6 +38,11 @@ api = DocumentedAPI(
 )
 
 
+def _error(request: HttpRequest, status: int, code: str, message: str, **extra: object):
+    """Every error answer has this one shape (ErrorOut): a code, words, maybe a detail."""
+    return api.create_response(request, {"code": code, "message": message, **extra}, status=status)
+
+
 @api.exception_handler(ApiError)
 def on_api_error(request: HttpRequest, exc: ApiError):
     return api.create_response(request, exc.payload(), status=exc.status)
@@ -50,35 +55,23 @@ def on_validation_error(request: HttpRequest, exc: ValidationError):
     code, message = (
         (ours["type"], ours["msg"]) if ours else ("invalid", _("The request is not valid."))
     )
-    return api.create_response(
-        request, {"code": code, "message": message, "detail": exc.errors}, status=422
-    )
+    return _error(request, 422, code, message, detail=exc.errors)
 
 
 @api.exception_handler(AuthenticationError)
 def on_auth_error(request: HttpRequest, exc: AuthenticationError):
-    return api.create_response(
-        request,
-        {"code": "unauthorized", "message": _("Sign in or send a valid token.")},
-        status=401,
-    )
+    return _error(request, 401, "unauthorized", _("Sign in or send a valid token."))
 
 
 def _unreadable(request: HttpRequest):
-    return api.create_response(
-        request,
-        {"code": "bad_request", "message": _("The request body cannot be read.")},
-        status=400,
-    )
+    return _error(request, 400, "bad_request", _("The request body cannot be read."))
 
 
 @api.exception_handler(BadInput)
 def on_bad_input(request: HttpRequest, exc: BadInput):
     message = exc.message()
     detail = [{"type": type(exc).__name__, "loc": list(exc.loc), "msg": message}]
-    return api.create_response(
-        request, {"code": exc.code, "message": message, "detail": detail}, status=422
-    )
+    return _error(request, 422, exc.code, message, detail=detail)
 
 
 @api.exception_handler(HttpError)
@@ -87,9 +80,7 @@ def on_http_error(request: HttpRequest, exc: HttpError):
         return on_bad_input(request, exc.__cause__)
     if exc.status_code == 400:  # django-ninja: the body is not JSON
         return _unreadable(request)
-    return api.create_response(
-        request, {"code": "error", "message": str(exc)}, status=exc.status_code
-    )
+    return _error(request, exc.status_code, "error", str(exc))
 
 
 # Data exceptions that only input causes: a number past the column's range (PostgreSQL
@@ -103,11 +94,7 @@ def on_out_of_range(request: HttpRequest, exc: Exception):
     cause = exc.__cause__ if isinstance(exc, DataError) else None
     if isinstance(exc, DataError) and getattr(cause, "sqlstate", None) not in OUT_OF_RANGE:
         raise exc
-    return api.create_response(
-        request,
-        {"code": "invalid", "message": _("A value in the request is out of range.")},
-        status=422,
-    )
+    return _error(request, 422, "invalid", _("A value in the request is out of range."))
 
 
 @api.exception_handler(MultiPartParserError)
@@ -118,11 +105,7 @@ def on_multipart_error(request: HttpRequest, exc: MultiPartParserError):
 
 @api.exception_handler(Http404)
 def on_not_found(request: HttpRequest, exc: Http404):
-    return api.create_response(
-        request,
-        {"code": "not_found", "message": _("Not found, or you have no access to it.")},
-        status=404,
-    )
+    return _error(request, 404, "not_found", _("Not found, or you have no access to it."))
 
 
 # The canteen router first: its scan endpoints are the hot path (DESIGN.md).

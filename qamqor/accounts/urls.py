@@ -1,23 +1,57 @@
-from django.urls import path
+from django.contrib.auth import views as auth_views
+from django.urls import path, reverse_lazy
 
 from . import views
 
 app_name = "accounts"
+
+
+def _page(view: type, template: str, success: str | None = None, **kwargs: str):  # noqa: ANN202
+    """One of Django's password views with the project's template (and next page)."""
+    if success:
+        kwargs["success_url"] = reverse_lazy(f"accounts:{success}")
+    return view.as_view(template_name=f"accounts/{template}.html", **kwargs)
+
+
 urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", views.LogoutView.as_view(), name="logout"),
-    path("password/", views.PasswordChangeView.as_view(), name="password_change"),
-    path("password/done/", views.PasswordChangeDoneView.as_view(), name="password_change_done"),
-    path("password/reset/", views.PasswordResetView.as_view(), name="password_reset"),
-    path("password/reset/sent/", views.PasswordResetDoneView.as_view(), name="password_reset_done"),
+    path(
+        "password/",
+        _page(auth_views.PasswordChangeView, "password_change", "password_change_done"),
+        name="password_change",
+    ),
+    path(
+        "password/done/",
+        _page(auth_views.PasswordChangeDoneView, "password_change_done"),
+        name="password_change_done",
+    ),
+    path(
+        "password/reset/",
+        _page(
+            auth_views.PasswordResetView,
+            "password_reset",
+            "password_reset_done",
+            email_template_name="accounts/password_reset_email.txt",
+            subject_template_name="accounts/password_reset_subject.txt",
+        ),
+        name="password_reset",
+    ),  # fmt: skip
+    path(
+        "password/reset/sent/",
+        _page(auth_views.PasswordResetDoneView, "password_reset_done"),
+        name="password_reset_done",
+    ),
     path(
         "password/reset/<uidb64>/<token>/",
-        views.PasswordResetConfirmView.as_view(),
+        _page(
+            auth_views.PasswordResetConfirmView, "password_reset_confirm", "password_reset_complete"
+        ),
         name="password_reset_confirm",
     ),
     path(
         "password/reset/done/",
-        views.PasswordResetCompleteView.as_view(),
+        _page(auth_views.PasswordResetCompleteView, "password_reset_complete"),
         name="password_reset_complete",
     ),
 ]
