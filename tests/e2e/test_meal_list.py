@@ -147,6 +147,9 @@ def test_the_month_list_from_programme_to_verification(page, school, shot):
     expect(page.locator("[data-testid=list-total]")).to_have_text("11")
     expect(page.locator("[data-basis=universal] b")).to_have_text("7")
     expect(page.locator("[data-basis=asp] b")).to_have_text("2")
+    # The search is htmx's: type only once the page's deferred scripts have run (the list's
+    # text shows before them, and a keystroke before htmx is ready is lost).
+    page.wait_for_load_state("load")
     page.fill("[data-testid=entry-search]", "Омарова")
     expect(page.locator("[data-testid=entries] tbody tr")).to_have_count(1)
     shot(page, "meals-03-list-formed")
