@@ -34,6 +34,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from qamqor.accounts.models import CATEGORY_READERS, SCHOOL_READERS, SCHOOL_WRITERS
+from qamqor.core.files import StoredFile
+from qamqor.core.status import StatusMachine
 from qamqor.eligibility.models import Category
 
 
@@ -119,7 +121,7 @@ def required_documents(
     return [str(k) for k in kinds]
 
 
-class Application(models.Model):
+class Application(StatusMachine):
     """One family's application for one service for one child. See the module docstring."""
 
     class Status(models.TextChoices):
@@ -136,8 +138,8 @@ class Application(models.Model):
         OVERDUE = "overdue", _("purchase report overdue")
 
     S = Status
-    # The transition table the services check (module docstring has it in words).
-    TRANSITIONS: dict[str, set[str]] = {
+    # The module docstring has the table in words.
+    TRANSITIONS = {
         S.SUBMITTED: {S.UNDER_REVIEW},
         S.UNDER_REVIEW: {S.DOCUMENTS_REQUESTED, S.APPROVED, S.REFUSED},
         S.DOCUMENTS_REQUESTED: {S.UNDER_REVIEW, S.REFUSED},
@@ -157,6 +159,8 @@ class Application(models.Model):
     # Documents may still be added (an appeal often brings the missing paper).
     UPLOAD_STATUSES = {S.SUBMITTED, S.UNDER_REVIEW, S.DOCUMENTS_REQUESTED, S.APPEALED}
     del S
+    REFUSED = _("The application is %(status)s; it cannot become %(target)s.")
+    HISTORY = ("applications.StatusChange", "application")
 
     school = models.ForeignKey(
         "registry.School", on_delete=models.PROTECT, related_name="applications"
@@ -257,13 +261,10 @@ class Application(models.Model):
         return self.service == Service.FINANCIAL_AID
 
     def allowed_transitions(self) -> set[str]:
-        allowed = set(self.TRANSITIONS.get(self.status, set()))
+        allowed = super().allowed_transitions()
         if not self.is_cash_aid:
             allowed -= self.CASH_AID_STATUSES
         return allowed
-
-    def can_become(self, status: str) -> bool:
-        return status in self.allowed_transitions()
 
     @property
     def is_open(self) -> bool:
@@ -305,18 +306,12 @@ class Application(models.Model):
         return self.status in self.UPLOAD_STATUSES
 
 
-class ApplicationDocument(models.Model):
+class ApplicationDocument(StoredFile):
     """A document attached to an application; streamed only through access-checked views."""
 
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="documents")
     kind = models.CharField(_("document type"), max_length=24, choices=DocumentKind.choices)
     file = models.FileField(_("file"), upload_to="applications/%Y/%m/")
-    original_name = models.CharField(_("file name"), max_length=255)
-    content_type = models.CharField(max_length=100)
-    size = models.PositiveIntegerField()
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
     uploaded_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -78,6 +78,15 @@ def record(
     )
 
 
+def record_file(
+    user: Any, action: str, row: Any, school_id: int, fields: Iterable[str] = ()
+) -> AuditEvent:
+    """A stored document (`core.files.StoredFile`) uploaded or read. It is labelled by its
+    kind, never by the uploader's file name, which may name the child."""
+    label = str(row.get_kind_display())
+    return record(user, action, row, fields=fields, school_id=school_id, label=label)
+
+
 def record_many(
     user: Any, action: str, object_type: str, school_id: int | None, count: int, label: str = ""
 ) -> AuditEvent:

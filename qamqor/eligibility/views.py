@@ -21,8 +21,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from qamqor.accounts.access import get_for_user, get_pupil_for_user, get_scope, visible
-from qamqor.audit.services import record, record_read
-from qamqor.core import uploads
+from qamqor.audit.services import record, record_file, record_read
+from qamqor.core import files, uploads
 from qamqor.core.clock import today
 
 from . import services
@@ -335,21 +335,6 @@ def add_evidence(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _stream(stored: Any, filename: str, content_type: str) -> FileResponse:
-    try:
-        handle = stored.open("rb")
-    except FileNotFoundError as exc:
-        raise Http404 from exc
-    response = FileResponse(
-        handle, as_attachment=True, filename=filename, content_type=content_type
-    )
-    # The bytes were checked on upload, but a browser must still never run them as a page.
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
-
-
 @login_required
 @require_GET
 def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
@@ -359,14 +344,8 @@ def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
         raise Http404 from exc
     # The document is as protected as the application it proves.
     assignment = get_for_user(request.user, CategoryAssignment, evidence.assignment_id)
-    record(
-        request.user,
-        "view",
-        evidence,
-        school_id=assignment.school_id,
-        label=str(evidence.get_kind_display()),
-    )
-    return _stream(evidence.file, evidence.original_name, evidence.content_type)
+    record_file(request.user, "view", evidence, assignment.school_id)
+    return evidence.response()
 
 
 @login_required
@@ -387,4 +366,4 @@ def board_scan(request: HttpRequest, pk: int) -> FileResponse:
     )
     number = slugify(decision.number) or "decision"
     filename = f"board-decision-{number}-{decision.date:%Y-%m-%d}.{extension}"
-    return _stream(decision.scan, filename, content_type)
+    return files.stream(decision.scan, filename, content_type)

@@ -17,6 +17,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from qamqor.accounts.models import CATEGORY_READERS, SCHOOL_READERS, SCHOOL_WRITERS, Role
+from qamqor.core.status import StatusMachine
 from qamqor.core.validators import validate_bin, validate_iban
 from qamqor.eligibility.models import Category
 from qamqor.registry.models import Bilingual
@@ -175,7 +176,7 @@ class SchoolBreak(models.Model):
         return f"{self.name} {self.start}–{self.end}"
 
 
-class MonthlyList(models.Model):
+class MonthlyList(StatusMachine):
     """The month's list of entitled pupils: formed → approved → verified (seed 004, steps 1–2)."""
 
     class Status(models.TextChoices):
@@ -194,6 +195,8 @@ class MonthlyList(models.Model):
         Status.VERIFYING: {Status.VERIFIED},
         Status.VERIFIED: set(),
     }
+    REFUSED = _("The list is %(status)s; it cannot become %(target)s.")
+    HISTORY = ("meals.ListTransition", "monthly_list")
 
     school = models.ForeignKey("registry.School", on_delete=models.CASCADE, related_name="+")
     month = models.DateField(_("month"))
@@ -219,9 +222,6 @@ class MonthlyList(models.Model):
     @classmethod
     def access_q(cls, scope, write: bool = False) -> Q:  # noqa: ANN001
         return Q(school_id__in=scope.school_ids(write=write))
-
-    def can_become(self, status: str) -> bool:
-        return status in self.TRANSITIONS.get(self.Status(self.status), set())
 
     @property
     def editable(self) -> bool:
@@ -298,7 +298,7 @@ class PupilRef(models.Model):
         return str(self.ref)
 
 
-class Voucher(models.Model):
+class Voucher(StatusMachine):
     """One digital voucher per pupil, month and meal type (seed 004, step 3)."""
 
     class Status(models.TextChoices):
@@ -313,6 +313,7 @@ class Voucher(models.Model):
         Status.SUSPENDED: {Status.ACTIVE, Status.EXPIRED},
         Status.EXPIRED: set(),
     }
+    REFUSED = _("The voucher is %(status)s; it cannot become %(target)s.")
 
     school = models.ForeignKey("registry.School", on_delete=models.CASCADE, related_name="+")
     pupil = models.ForeignKey("registry.Pupil", on_delete=models.CASCADE, related_name="vouchers")
@@ -347,9 +348,6 @@ class Voucher(models.Model):
         return Q(school_id__in=scope.school_ids(roles=SCHOOL_READERS)) | Q(
             pupil_id__in=scope.child_ids
         )
-
-    def can_become(self, status: str) -> bool:
-        return status in self.TRANSITIONS.get(self.Status(self.status), set())
 
     def covers(self, day: dt.date) -> bool:
         return first_of_month(day) == self.month

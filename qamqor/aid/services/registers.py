@@ -23,6 +23,7 @@ from qamqor.applications.models import Application, Service
 from qamqor.audit.services import record
 from qamqor.core import ids
 from qamqor.core.clock import now, today
+from qamqor.core.status import move
 from qamqor.registry.models import School
 
 from ..models import LineProblem, PaymentLine, PaymentRegister, PurchaseReport, report_due_date
@@ -250,11 +251,10 @@ def mark_register_paid(user: Any, register: PaymentRegister, paid_on: dt.date | 
             due_date=due,
         )
         record(user, "create", report, fields=["paid_on", "due_date", "aid_amount"])
-    register.status = RStatus.PAID
     register.paid_on = paid_on
     register.paid_at = now()
     register.paid_by = user_or_none(user)
-    register.save(update_fields=["status", "paid_on", "paid_at", "paid_by"])
+    move(register, RStatus.PAID, error=AidError, fields=["paid_on", "paid_at", "paid_by"])
     record(user, "update", register, fields=["status", "paid_on"])
     return PaidResult(register=register, paid=len(ready), released=len(blocked))
 

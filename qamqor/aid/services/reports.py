@@ -11,14 +11,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import IO, Any
 
-from django.core.files import File
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from qamqor.accounts.access import get_scope
 from qamqor.applications.services import lock_application
-from qamqor.audit.services import record
-from qamqor.core import uploads
+from qamqor.audit.services import record, record_file
+from qamqor.core import files, uploads
 from qamqor.core.clock import now, today
 
 from ..models import AID_WRITERS, ASK_AGAIN_DAYS, PurchaseReport, ReportFile
@@ -29,6 +29,12 @@ Kind = ReportFile.Kind
 ALLOWED = {
     Kind.RECEIPT: uploads.DOCUMENT_TYPES,
     Kind.PHOTO: frozenset({uploads.JPEG, uploads.PNG}),
+}
+# A photo of another type is told what a photo must be.
+PHOTO_MESSAGES = {
+    "file_type_not_allowed": gettext_lazy(
+        "A photo must be a JPEG or PNG image; this file is neither."
+    )
 }
 MAX_FILES = 30
 # A receipt above this is a typing slip, not a purchase of school supplies.
@@ -85,14 +91,12 @@ def add_report_file(
     if kind not in Kind.values:
         raise AidError("kind_invalid", _("Choose whether this is a receipt or a photo."), "kind")
     value = _amount(kind, amount)
-    try:
-        content_type = uploads.check_upload(f, allowed=ALLOWED[Kind(kind)])
-    except uploads.UploadError as exc:
-        if exc.code == "file_type_not_allowed" and kind == Kind.PHOTO:
-            raise AidError(
-                exc.code, _("A photo must be a JPEG or PNG image; this file is neither."), "file"
-            ) from exc
-        raise AidError(exc.code, exc.message, "file") from exc
+    content_type = files.check(
+        f,
+        AidError,
+        allowed=ALLOWED[Kind(kind)],
+        messages=PHOTO_MESSAGES if kind == Kind.PHOTO else None,
+    )
     _locked(report)
     _require_open(report)
     if report.files.count() >= MAX_FILES:
@@ -101,26 +105,10 @@ def add_report_file(
             _("A report holds at most %(n)s files.") % {"n": MAX_FILES},
             "file",
         )
-    item = ReportFile(
-        report=report,
-        kind=kind,
-        amount=value,
-        original_name=uploads.original_name(f),
-        content_type=content_type,
-        size=uploads.file_size(f),
-        uploaded_at=now(),
-        uploaded_by=user_or_none(user),
-    )
-    item.file.save(uploads.storage_name(content_type), File(f), save=False)
-    item.save()
-    record(
-        user,
-        "create",
-        item,
-        fields=["kind", "file", *(["amount"] if value else [])],
-        school_id=report.school_id,
-        label=str(item.get_kind_display()),
-    )
+    item = ReportFile(report=report, kind=kind, amount=value, uploaded_at=now())
+    files.store(item, f, content_type, user)
+    fields = ["kind", "file", *(["amount"] if value else [])]
+    record_file(user, "create", item, report.school_id, fields)
     return item
 
 
@@ -139,7 +127,7 @@ def remove_report_file(user: Any, item: ReportFile) -> None:
         raise AidError(
             "file_kept", _("The school has already seen this file; it stays with the report.")
         )
-    record(user, "delete", item, school_id=report.school_id, label=str(item.get_kind_display()))
+    record_file(user, "delete", item, report.school_id)
     stored = item.file
     item.delete()
     # The file goes only once the row is surely gone.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import FileResponse, Http404, HttpRequest
+from django.http import Http404, HttpRequest
 
 from qamqor.accounts.access import get_scope, visible
 
@@ -66,18 +66,3 @@ def get_parent_report(request: HttpRequest, pk: int) -> PurchaseReport:
         return _reports(request).filter(pupil_id__in=children).get(pk=pk)
     except (PurchaseReport.DoesNotExist, ValueError) as exc:
         raise Http404 from exc
-
-
-def stream(stored: Any, filename: str, content_type: str, inline: bool = False) -> FileResponse:
-    try:
-        handle = stored.open("rb")
-    except FileNotFoundError as exc:
-        raise Http404 from exc
-    response = FileResponse(
-        handle, as_attachment=not inline, filename=filename, content_type=content_type
-    )
-    # The bytes were checked on upload, but a browser must still never run them as a page.
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response

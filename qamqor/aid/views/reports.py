@@ -17,14 +17,14 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from qamqor.accounts.access import get_scope, visible
-from qamqor.audit.services import record, record_read
+from qamqor.audit.services import record, record_file, record_read
 from qamqor.core import uploads
 from qamqor.core.clock import today
 
 from .. import services
 from ..forms import AskAgainForm, ReportFileForm, SubmitForm
 from ..models import AID_WRITERS, PurchaseReport, ReportFile
-from .common import explain, get_staff_report, reader_school_ids, stream
+from .common import explain, get_staff_report, reader_school_ids
 
 LABELS = {
     "check": gettext_lazy("To check"),
@@ -257,12 +257,6 @@ def report_file(request: HttpRequest, pk: int) -> FileResponse:
         report = visible(request.user, PurchaseReport).get(pk=item.report_id)
     except PurchaseReport.DoesNotExist as exc:
         raise Http404 from exc
-    record(
-        request.user,
-        "view",
-        item,
-        school_id=report.school_id,
-        label=str(item.get_kind_display()),
-    )
+    record_file(request.user, "view", item, report.school_id)
     inline = request.GET.get("inline") == "1" and item.content_type != uploads.PDF
-    return stream(item.file, item.original_name, item.content_type, inline=inline)
+    return item.response(inline=inline)

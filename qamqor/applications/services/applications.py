@@ -16,15 +16,15 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import IO, Any
 
-from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from qamqor.audit.services import record
-from qamqor.core import uploads
+from qamqor.audit.services import record, record_file
+from qamqor.core import files
 from qamqor.core.calendar import add_working_days, due_date, get_calendar
 from qamqor.core.clock import now, today
+from qamqor.core.status import move
 from qamqor.eligibility.models import Category
 from qamqor.registry.models import Guardian, Pupil
 
@@ -80,33 +80,15 @@ def _check_document(kind: str, f: IO[bytes] | None) -> str:
         raise ApplicationError(
             "document_kind_invalid", _("Choose the type of the document."), "kind"
         )
-    try:
-        return uploads.check_upload(f)
-    except uploads.UploadError as exc:
-        raise ApplicationError(exc.code, exc.message, "file") from exc
+    return files.check(f, ApplicationError)
 
 
 def _store_document(
     user: Any, application: Application, kind: str, f: IO[bytes], content_type: str
 ) -> ApplicationDocument:
-    document = ApplicationDocument(
-        application=application,
-        kind=kind,
-        original_name=uploads.original_name(f),
-        content_type=content_type,
-        size=uploads.file_size(f),
-        uploaded_by=_user(user),
-    )
-    document.file.save(uploads.storage_name(content_type), File(f), save=False)
-    document.save()
-    record(
-        user,
-        "create",
-        document,
-        fields=["kind", "file"],
-        school_id=application.school_id,
-        label=str(document.get_kind_display()),
-    )
+    document = ApplicationDocument(application=application, kind=kind)
+    files.store(document, f, content_type, user)
+    record_file(user, "create", document, application.school_id, ["kind", "file"])
     return document
 
 
@@ -124,25 +106,16 @@ def transition_application(
     saved with the status). Call inside the caller's transaction, after `_locked` or
     `lock_application`.
     """
-    if not application.can_become(status):
-        raise ApplicationError(
-            "transition_not_allowed",
-            _("The application is %(status)s; it cannot become %(target)s.")
-            % {"status": application.get_status_display(), "target": Status(status).label},
-        )
-    previous = application.status
-    application.status = status
-    changed = ["status", *fields]
-    application.save(update_fields=[*changed, "updated_at"])
-    StatusChange.objects.create(
-        application=application,
-        from_status=previous,
-        to_status=status,
-        by=_user(user),
-        at=now(),
-        comment=(comment or "").strip(),
+    fields = list(fields)
+    move(
+        application,
+        status,
+        error=ApplicationError,
+        fields=[*fields, "updated_at"],
+        by=user,
+        comment=comment,
     )
-    record(user, "update", application, fields=changed)
+    record(user, "update", application, fields=["status", *fields])
     return application
 
 

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from qamqor.accounts.access import get_for_user, get_pupil_for_user, get_scope, visible
-from qamqor.audit.services import record, record_read
+from qamqor.audit.services import record, record_file, record_read
 from qamqor.core import uploads
 from qamqor.core.clock import today
 from qamqor.registry.models import Pupil
@@ -55,7 +55,7 @@ from ..selectors import (
     staff_school_ids,
     with_due,
 )
-from .common import explain, paginate, stream
+from .common import explain, paginate
 
 Status = Application.Status
 
@@ -411,11 +411,5 @@ def document(request: HttpRequest, pk: int) -> FileResponse:
         raise Http404 from exc
     # The document is as protected as the application it belongs to.
     application = get_for_user(request.user, Application, doc.application_id)
-    record(
-        request.user,
-        "view",
-        doc,
-        school_id=application.school_id,
-        label=str(doc.get_kind_display()),
-    )
-    return stream(doc.file, doc.original_name, doc.content_type)
+    record_file(request.user, "view", doc, application.school_id)
+    return doc.response()

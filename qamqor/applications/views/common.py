@@ -1,11 +1,11 @@
-"""Helpers the pages share: explaining a refusal on a form, streaming a stored file, paging."""
+"""Helpers the pages share: explaining a refusal on a form, paging."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest
+from django.http import HttpRequest
 
 from ..services import ApplicationError
 
@@ -14,21 +14,6 @@ def explain(form: Any, exc: ApplicationError) -> None:
     """Put a service's refusal next to the field it concerns, or above the form."""
     field = exc.field if exc.field in getattr(form, "fields", {}) else None
     form.add_error(field, exc.message)
-
-
-def stream(stored: Any, filename: str, content_type: str) -> FileResponse:
-    try:
-        handle = stored.open("rb")
-    except FileNotFoundError as exc:
-        raise Http404 from exc
-    response = FileResponse(
-        handle, as_attachment=True, filename=filename, content_type=content_type
-    )
-    # The bytes were checked on upload, but a browser must still never run them as a page.
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
 
 
 def paginate(request: HttpRequest, qs: Any, size: int = 50) -> tuple[Any, str]:

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from qamqor.audit.services import record, record_many
 from qamqor.core.clock import now, today
+from qamqor.core.status import move
 from qamqor.registry.models import Guardian, Pupil
 
 from ..models import Basis, ListEntry, MonthlyList, Voucher, first_of_month
@@ -182,21 +183,10 @@ def _locked(voucher: Voucher) -> Voucher:
     return Voucher.objects.select_for_update().select_related("pupil").get(pk=voucher.pk)
 
 
-def _move(voucher: Voucher, status: str) -> None:
-    if not voucher.can_become(status):
-        raise MealError(
-            "transition_not_allowed",
-            _("The voucher is %(status)s; it cannot become %(target)s.")
-            % {"status": voucher.get_status_display(), "target": VStatus(status).label},
-        )
-    voucher.status = status
-
-
 @transaction.atomic
 def suspend_voucher(user: Any, voucher: Voucher) -> Voucher:
     voucher = _locked(voucher)
-    _move(voucher, VStatus.SUSPENDED)
-    voucher.save(update_fields=["status"])
+    move(voucher, VStatus.SUSPENDED, error=MealError)
     record(user, "update", voucher, fields=["status"])
     return voucher
 
@@ -208,9 +198,8 @@ def reactivate_voucher(user: Any, voucher: Voucher) -> Voucher:
         raise MealError("voucher_past", _("The voucher's month is over."))
     if voucher.pupil.status != Pupil.Status.ACTIVE or voucher.pupil.school_id != voucher.school_id:
         raise MealError("pupil_not_active", _("The pupil no longer studies at the school."))
-    _move(voucher, VStatus.ACTIVE)
     voucher.activated_at = voucher.activated_at or now()
-    voucher.save(update_fields=["status", "activated_at"])
+    move(voucher, VStatus.ACTIVE, error=MealError, fields=["activated_at"])
     record(user, "update", voucher, fields=["status"])
     return voucher
 

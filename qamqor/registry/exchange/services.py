@@ -31,6 +31,7 @@ from django.utils import timezone
 
 from qamqor.audit.services import record_many
 from qamqor.core.clock import now, today
+from qamqor.core.status import move
 from qamqor.registry.models import (
     Family,
     FamilyMember,
@@ -155,12 +156,8 @@ def _file_error(e: Any) -> dict:
 
 
 # --- the job -------------------------------------------------------------------------
-
-
-def _move(job: ImportJob, state: str) -> None:
-    if not job.can_move_to(state):
-        raise TransitionError(f"{job.state} -> {state}")
-    job.state = state
+# Most moves of a job leave the saving to `_finish`, which saves only if no one moved the job
+# meanwhile (`save=False`).
 
 
 def _forget(job: ImportJob) -> None:
@@ -206,7 +203,7 @@ def start_import(user: Any, school: School, name: str, data: bytes) -> ImportJob
         school=school, user=user, state__in=[State.PARSING, State.VALIDATED]
     )
     for old in earlier:
-        _move(old, State.CANCELLED)
+        move(old, State.CANCELLED, error=TransitionError, save=False)
         _forget(old)
         old.finished_at = now()
         old.save()
@@ -230,16 +227,15 @@ def enqueue(job: ImportJob) -> None:
 @transaction.atomic
 def request_apply(user: Any, job: ImportJob) -> ImportJob:
     job = ImportJob.objects.select_for_update().get(pk=job.pk)
-    _move(job, State.APPLYING)
     job.user = user  # the audit event names who applied, not who uploaded
-    job.save(update_fields=["state", "user", "updated_at"])
+    move(job, State.APPLYING, error=TransitionError, fields=["user", "updated_at"])
     return job
 
 
 @transaction.atomic
 def cancel_import(user: Any, job: ImportJob) -> ImportJob:
     job = ImportJob.objects.select_for_update().get(pk=job.pk)
-    _move(job, State.CANCELLED)
+    move(job, State.CANCELLED, error=TransitionError, save=False)
     _forget(job)
     job.finished_at = now()
     job.save()
@@ -291,7 +287,7 @@ def fail_stalled(job: ImportJob) -> ImportJob:
 def _fail(job: ImportJob, errors: list[dict]) -> None:
     expected = job.state
     with transaction.atomic():
-        _move(job, State.FAILED)
+        move(job, State.FAILED, error=TransitionError, save=False)
         job.errors = errors
         job.finished_at = now()
         _forget(job)
@@ -360,7 +356,7 @@ def _check_job(job: ImportJob, sheet: Sheet) -> None:
     if plan.errors:
         _fail(job, plan.errors)
         return
-    _move(job, State.VALIDATED)
+    move(job, State.VALIDATED, error=TransitionError, save=False)
     job.errors = []
     job.summary = {**job.summary, **plan.counts, "phase": ""}
     job.preview = plan.changes
@@ -381,7 +377,7 @@ def _apply_job(job: ImportJob) -> None:
             # The registry's writes and the job's "applied" commit together: a crash in
             # between cannot leave a job that says "applying" over an applied file.
             counts = apply_import(job.user, job.school, sheet.rows)
-            _move(job, State.APPLIED)
+            move(job, State.APPLIED, error=TransitionError, save=False)
             job.summary = {**job.summary, **counts, "applied": True}
             job.done_rows = job.total_rows
             job.finished_at = now()

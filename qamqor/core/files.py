@@ -1,0 +1,88 @@
+"""Stored uploads: one abstract model, one `check`/`store` pair and one protected `stream`.
+
+A document a family or a school uploads (evidence, an application's document, a purchase
+report's receipt) is checked by its bytes (`core.uploads`), stored under a fresh name and
+streamed only by a view that has first fetched its row through `accounts.access`. The
+response is always a download the browser may not run as a page, whatever the bytes turn
+out to be.
+"""
+
+from __future__ import annotations
+
+from typing import IO, Any
+
+from django.conf import settings
+from django.core.files import File
+from django.db import models
+from django.db.models.fields.files import FieldFile
+from django.http import FileResponse, Http404
+from django.utils.translation import gettext_lazy as _
+
+from . import uploads
+
+
+class StoredFile(models.Model):
+    """The fields every stored upload has. The model declares `file` itself: each app keeps
+    its uploads in its own folder (`upload_to`)."""
+
+    file: FieldFile
+    original_name = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+
+    class Meta:
+        abstract = True
+
+    def response(self, inline: bool = False) -> FileResponse:
+        return stream(self.file, self.original_name, self.content_type, inline=inline)
+
+
+def check(
+    f: IO[bytes] | None,
+    error: type[Exception],
+    *,
+    allowed: frozenset[str] = uploads.DOCUMENT_TYPES,
+    messages: dict[str, Any] | None = None,
+    field: str = "file",
+) -> str:
+    """`uploads.check_upload`, its refusal raised as the app's `error(code, message, field)`
+    (`messages` words a code for this app). Check every file before storing any: a rolled-back
+    transaction takes the rows back, not files already written to disk."""
+    try:
+        return uploads.check_upload(f, allowed=allowed)
+    except uploads.UploadError as exc:
+        message = (messages or {}).get(exc.code, exc.message)
+        raise error(exc.code, str(message), field) from exc
+
+
+def store(row: StoredFile, f: IO[bytes], content_type: str, user: Any) -> StoredFile:
+    """Save a file `check` accepted under a fresh name, and its row with the file's facts."""
+    row.original_name = uploads.original_name(f)
+    row.content_type = content_type
+    row.size = uploads.file_size(f)
+    row.uploaded_by = user if getattr(user, "is_authenticated", False) else None
+    row.file.save(uploads.storage_name(content_type), File(f), save=False)
+    row.save()
+    return row
+
+
+def stream(
+    stored: FieldFile, filename: str, content_type: str, inline: bool = False
+) -> FileResponse:
+    """The stored bytes as a download (or shown in place, for images), with the headers that
+    keep a browser from running them. The caller has checked access to the row."""
+    try:
+        handle = stored.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    response = FileResponse(
+        handle, as_attachment=not inline, filename=filename, content_type=content_type
+    )
+    # The bytes were checked on upload, but a browser must still never run them as a page.
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
