@@ -1,10 +1,8 @@
 """Stored uploads: one abstract model, one `check`/`store` pair and one protected `stream`.
 
-A document a family or a school uploads (evidence, an application's document, a purchase
-report's receipt) is checked by its bytes (`core.uploads`), stored under a fresh name and
-streamed only by a view that has first fetched its row through `accounts.access`. The
-response is always a download the browser may not run as a page, whatever the bytes turn
-out to be.
+Uploads are checked by their bytes (`core.uploads`), stored under a fresh name, and streamed
+only by a view that fetched the row through `accounts.access`, as a download a browser may
+not run as a page.
 """
 
 from __future__ import annotations
@@ -22,9 +20,7 @@ from . import uploads
 
 
 class StoredFile(models.Model):
-    """The fields every stored upload has. The model declares `file` itself: each app keeps
-    its uploads in its own folder (`upload_to`)."""
-
+    # Declared by each model: each keeps its uploads in its own folder (`upload_to`).
     file: FieldFile
     original_name = models.CharField(_("file name"), max_length=255)
     content_type = models.CharField(max_length=100)
@@ -48,18 +44,15 @@ def check(
     messages: dict[str, Any] | None = None,
     field: str = "file",
 ) -> str:
-    """`uploads.check_upload`, its refusal raised as the app's `error(code, message, field)`
-    (`messages` words a code for this app). Check every file before storing any: a rolled-back
-    transaction takes the rows back, not files already written to disk."""
+    """The content type, or the refusal as `error(code, message, field)` (`messages` rewords
+    a code). Check every file before storing any: a rollback does not unwrite files."""
     try:
         return uploads.check_upload(f, allowed=allowed)
     except uploads.UploadError as exc:
-        message = (messages or {}).get(exc.code, exc.message)
-        raise error(exc.code, str(message), field) from exc
+        raise error(exc.code, str((messages or {}).get(exc.code, exc.message)), field) from exc
 
 
 def store(row: StoredFile, f: IO[bytes], content_type: str, user: Any) -> StoredFile:
-    """Save a file `check` accepted under a fresh name, and its row with the file's facts."""
     row.original_name = uploads.original_name(f)
     row.content_type = content_type
     row.size = uploads.file_size(f)
@@ -72,8 +65,6 @@ def store(row: StoredFile, f: IO[bytes], content_type: str, user: Any) -> Stored
 def stream(
     stored: FieldFile, filename: str, content_type: str, inline: bool = False
 ) -> FileResponse:
-    """The stored bytes as a download (or shown in place, for images), with the headers that
-    keep a browser from running them. The caller has checked access to the row."""
     try:
         handle = stored.open("rb")
     except FileNotFoundError as exc:

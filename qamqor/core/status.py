@@ -1,13 +1,9 @@
 """One way to change a status: the model's transition table, checked, recorded and saved.
 
-A model with a status lists its moves in `TRANSITIONS` (DESIGN rule 4) and derives from
-`StatusMachine`; a service changes the status only through `move()`. A move the table lacks
-is refused with the app's own error class (code `transition_not_allowed`, the model's
-`REFUSED` message); a model that keeps a history of its moves names it in `HISTORY`, and
-every move writes a row there (from, to, by, at, comment). The audit event stays with the service, which knows what else it changed.
-
-    move(lst, MonthlyList.Status.RETURNED, error=MealError, by=user, comment=comment,
-         fields=["comment"])
+A model with a status derives from `StatusMachine` and lists its moves in `TRANSITIONS`
+(DESIGN rule 4); services change the status only with `move()`, which refuses a move the
+table lacks with the app's own error, writes the model's `HISTORY` row if it keeps one, and
+saves. The audit event stays with the service, which knows what else it changed.
 """
 
 from __future__ import annotations
@@ -22,14 +18,12 @@ from .clock import now
 
 
 class StatusMachine(models.Model):
-    """The base of a model with a status: `TRANSITIONS` maps each to those it may become."""
-
     TRANSITIONS: ClassVar[Mapping[str, Collection[str]]] = {}
     STATUS_FIELD: ClassVar[str] = "status"
-    # The refusal in the app's words, with %(status)s and %(target)s (their labels); empty
-    # where no person reads it (a view that catches it and redirects).
+    # The refusal in the app's words, with %(status)s and %(target)s; empty where no person
+    # reads it (the view catches it and redirects).
     REFUSED: ClassVar[Any] = ""
-    # (model label, its foreign key to this model) of the row written for every move.
+    # (model label, its foreign key to this model): a from/to/by/at/comment row per move.
     HISTORY: ClassVar[tuple[str, str] | None] = None
 
     class Meta:
@@ -43,18 +37,15 @@ class StatusMachine(models.Model):
 
 
 def require(obj: StatusMachine, status: str, error: type[Exception]) -> None:
-    """Refuse, with `error`, a move the table does not allow (for checks before the work)."""
+    """Refuse with `error("transition_not_allowed", …)` a move the table does not allow."""
     if obj.can_become(status):
         return
     current = getattr(obj, obj.STATUS_FIELD)
     if not obj.REFUSED:
         raise error("transition_not_allowed", f"{current} -> {status}")
     labels = dict(obj._meta.get_field(obj.STATUS_FIELD).flatchoices)
-    raise error(
-        "transition_not_allowed",
-        str(obj.REFUSED)
-        % {"status": labels.get(current, current), "target": labels.get(status, status)},
-    )
+    words = {"status": labels.get(current, current), "target": labels.get(status, status)}
+    raise error("transition_not_allowed", str(obj.REFUSED) % words)
 
 
 def move(
@@ -67,15 +58,13 @@ def move(
     comment: str = "",
     save: bool = True,
 ) -> str:
-    """Check and make the move, record it, and save the status with the other `fields` the
-    caller set. `save=False` where the caller saves the row itself (a conditional update).
-    Returns the status it left."""
+    """Make the move and save the status with the other `fields` the caller changed
+    (`save=False`: the caller saves, e.g. conditionally). Returns the status it left."""
     require(obj, status, error)
-    field = obj.STATUS_FIELD
-    previous = getattr(obj, field)
-    setattr(obj, field, status)
+    previous = getattr(obj, obj.STATUS_FIELD)
+    setattr(obj, obj.STATUS_FIELD, status)
     if save:
-        obj.save(update_fields=[field, *fields])
+        obj.save(update_fields=[obj.STATUS_FIELD, *fields])
     if obj.HISTORY:
         label, key = obj.HISTORY
         apps.get_model(label).objects.create(
