@@ -10,6 +10,7 @@ from django.db.models import Count, Q, QuerySet
 
 from qamqor.accounts.access import get_scope
 from qamqor.accounts.models import CATEGORY_READERS
+from qamqor.accounts.types import User
 from qamqor.core.calendar import get_calendar
 from qamqor.core.workcal import WorkCalendar
 from qamqor.registry.models import Family, Pupil
@@ -123,11 +124,11 @@ def with_due(assignments: Any, today: dt.date) -> list[CategoryAssignment]:
     return result
 
 
-def reader_school_ids(user: Any) -> set[int]:
+def reader_school_ids(user: User) -> set[int]:
     return get_scope(user).school_ids(roles=CATEGORY_READERS)
 
 
-def can_see_pupil_categories(user: Any, pupil: Pupil) -> bool:
+def can_see_pupil_categories(user: User, pupil: Pupil) -> bool:
     """Category readers of the school, and a parent for their own child; never others."""
     scope = get_scope(user)
     if not scope.authenticated:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from typing import IO, Any
+from typing import IO
 
 from django.core.files import File
 from django.db import transaction
@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
+from qamqor.accounts.types import AnyUser, User, signed_in
 from qamqor.audit.services import record
 from qamqor.core import uploads
 from qamqor.core.calendar import due_date
@@ -76,7 +77,7 @@ def _check_evidence(kind: str, f: IO[bytes]) -> str:
 
 
 def _store_evidence(
-    user: Any, assignment: CategoryAssignment, kind: str, f: IO[bytes], content_type: str
+    user: AnyUser | None, assignment: CategoryAssignment, kind: str, f: IO[bytes], content_type: str
 ) -> Evidence:
     evidence = Evidence(
         assignment=assignment,
@@ -84,7 +85,7 @@ def _store_evidence(
         original_name=uploads.original_name(f),
         content_type=content_type,
         size=uploads.file_size(f),
-        uploaded_by=user if getattr(user, "is_authenticated", False) else None,
+        uploaded_by=signed_in(user),
     )
     evidence.file.save(uploads.storage_name(content_type), File(f), save=False)
     evidence.save()
@@ -101,7 +102,7 @@ def _store_evidence(
 
 @transaction.atomic
 def apply_category(
-    user: Any,
+    user: AnyUser | None,
     pupil: Pupil,
     category: str,
     received_at: dt.datetime | None = None,
@@ -155,7 +156,7 @@ def apply_category(
         due_date=due,
         granted_by=(granted_by or "").strip()[:300],
         board_decision=board_decision,
-        created_by=user if getattr(user, "is_authenticated", False) else None,
+        created_by=signed_in(user),
     )
     fields = ["category", "status", "received_at", "due_date"]
     fields += ["granted_by"] if assignment.granted_by else []
@@ -168,7 +169,7 @@ def apply_category(
 
 @transaction.atomic
 def add_evidence(
-    user: Any, assignment: CategoryAssignment, kind: str, uploaded_file: IO[bytes]
+    user: User, assignment: CategoryAssignment, kind: str, uploaded_file: IO[bytes]
 ) -> Evidence:
     _locked(assignment)
     if assignment.status != Status.APPLIED:
@@ -255,7 +256,7 @@ def _check_income(assignment: CategoryAssignment, decided_on: dt.date) -> None:
 
 @transaction.atomic
 def confirm_category(
-    user: Any,
+    user: AnyUser | None,
     assignment: CategoryAssignment,
     valid_from: dt.date | None,
     valid_to: dt.date | None,
@@ -295,7 +296,7 @@ def confirm_category(
     assignment.valid_to = valid_to
     assignment.granted_by = (granted_by or assignment.granted_by or "").strip()[:300]
     assignment.decided_at = decided
-    assignment.decided_by = user if getattr(user, "is_authenticated", False) else None
+    assignment.decided_by = signed_in(user)
     fields = [
         "status",
         "valid_from",
@@ -311,7 +312,9 @@ def confirm_category(
 
 
 @transaction.atomic
-def refuse_category(user: Any, assignment: CategoryAssignment, reason: str) -> CategoryAssignment:
+def refuse_category(
+    user: AnyUser | None, assignment: CategoryAssignment, reason: str
+) -> CategoryAssignment:
     _locked(assignment)
     _transition(assignment, Status.REFUSED)
     reason = (reason or "").strip()
@@ -324,7 +327,7 @@ def refuse_category(user: Any, assignment: CategoryAssignment, reason: str) -> C
     assignment.status = Status.REFUSED
     assignment.refusal_reason = reason
     assignment.decided_at = now()
-    assignment.decided_by = user if getattr(user, "is_authenticated", False) else None
+    assignment.decided_by = signed_in(user)
     fields = ["status", "refusal_reason", "decided_at", "decided_by"]
     assignment.save(update_fields=fields)
     record(user, "update", assignment, fields=fields)
@@ -333,7 +336,7 @@ def refuse_category(user: Any, assignment: CategoryAssignment, reason: str) -> C
 
 @transaction.atomic
 def record_board_decision(
-    user: Any,
+    user: User,
     school: School,
     number: str,
     date: dt.date | None,

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from qamqor.accounts.access import get_for_user, get_pupil_for_user, get_scope, visible
+from qamqor.accounts.types import AuthedRequest, User
 from qamqor.audit.services import record, record_read
 from qamqor.core import uploads
 from qamqor.core.clock import today
@@ -64,7 +65,7 @@ def _explain(form: Any, exc: services.EligibilityError) -> None:
     form.add_error(field, exc.message)
 
 
-def _board_decision(user: Any, school: Any, form: BoardDecisionFields) -> BoardDecision | None:
+def _board_decision(user: User, school: Any, form: BoardDecisionFields) -> BoardDecision | None:
     chosen = form.cleaned_data.get("board_decision")
     if chosen:
         return chosen
@@ -74,7 +75,7 @@ def _board_decision(user: Any, school: Any, form: BoardDecisionFields) -> BoardD
 
 @login_required
 @require_GET
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: AuthedRequest) -> HttpResponse:
     """Applications waiting for a decision, by due date; recent decisions; counts."""
     school_ids = reader_school_ids(request.user)
     if not school_ids:
@@ -143,7 +144,7 @@ def _assign_context(pupil: Any, form: AssignForm, formset: Any) -> dict[str, Any
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def assign(request: HttpRequest, pk: int) -> HttpResponse:
+def assign(request: AuthedRequest, pk: int) -> HttpResponse:
     pupil = get_pupil_for_user(request.user, pk, write=True)
     if request.method == "GET":
         form = AssignForm(
@@ -247,7 +248,7 @@ def _get_assignment(request: HttpRequest, pk: int, write: bool = False) -> Categ
 
 @login_required
 @require_GET
-def assignment_page(request: HttpRequest, pk: int) -> HttpResponse:
+def assignment_page(request: AuthedRequest, pk: int) -> HttpResponse:
     assignment = _get_assignment(request, pk)
     record(request.user, "view", assignment)
     return render(request, "eligibility/assignment.html", _assignment_context(request, assignment))
@@ -255,7 +256,7 @@ def assignment_page(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def confirm(request: HttpRequest, pk: int) -> HttpResponse:
+def confirm(request: AuthedRequest, pk: int) -> HttpResponse:
     assignment = _get_assignment(request, pk, write=True)
     form = ConfirmForm(request.POST, request.FILES, assignment=assignment)
     if form.is_valid():
@@ -291,7 +292,7 @@ def confirm(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def refuse(request: HttpRequest, pk: int) -> HttpResponse:
+def refuse(request: AuthedRequest, pk: int) -> HttpResponse:
     assignment = _get_assignment(request, pk, write=True)
     form = RefuseForm(request.POST)
     if form.is_valid():
@@ -313,7 +314,7 @@ def refuse(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def add_evidence(request: HttpRequest, pk: int) -> HttpResponse:
+def add_evidence(request: AuthedRequest, pk: int) -> HttpResponse:
     assignment = _get_assignment(request, pk, write=True)
     form = EvidenceForm(request.POST, request.FILES, prefix="add", require_file=True)
     if form.is_valid():
@@ -352,7 +353,7 @@ def _stream(stored: Any, filename: str, content_type: str) -> FileResponse:
 
 @login_required
 @require_GET
-def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
+def evidence_download(request: AuthedRequest, pk: int) -> FileResponse:
     try:
         evidence = Evidence.objects.get(pk=pk)
     except (Evidence.DoesNotExist, ValueError) as exc:
@@ -371,7 +372,7 @@ def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
 
 @login_required
 @require_GET
-def board_scan(request: HttpRequest, pk: int) -> FileResponse:
+def board_scan(request: AuthedRequest, pk: int) -> FileResponse:
     try:
         decision = BoardDecision.objects.get(pk=pk)
     except (BoardDecision.DoesNotExist, ValueError) as exc:

@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from qamqor.accounts.types import User
 from qamqor.audit.services import record
 from qamqor.core import ids
 from qamqor.core.validators import message_for
@@ -86,7 +87,7 @@ def _check_pupil(pupil: Pupil) -> None:
 
 
 @transaction.atomic
-def create_pupil(user: Any, school: School, data: Mapping[str, Any]) -> Pupil:
+def create_pupil(user: User, school: School, data: Mapping[str, Any]) -> Pupil:
     pupil = Pupil(school=school)
     _apply(pupil, data, PUPIL_FIELDS)
     if not pupil.birth_date or not pupil.sex:
@@ -106,7 +107,7 @@ def create_pupil(user: Any, school: School, data: Mapping[str, Any]) -> Pupil:
 
 
 @transaction.atomic
-def update_pupil(user: Any, pupil: Pupil, data: Mapping[str, Any]) -> Pupil:
+def update_pupil(user: User, pupil: Pupil, data: Mapping[str, Any]) -> Pupil:
     changed = _apply(pupil, data, PUPIL_FIELDS)
     if not changed:
         return pupil
@@ -121,7 +122,7 @@ def update_pupil(user: Any, pupil: Pupil, data: Mapping[str, Any]) -> Pupil:
 
 
 @transaction.atomic
-def create_family(user: Any, school: School, data: Mapping[str, Any]) -> Family:
+def create_family(user: User, school: School, data: Mapping[str, Any]) -> Family:
     family = Family(school=school)
     _apply(family, data, FAMILY_FIELDS)
     family.save()
@@ -130,7 +131,7 @@ def create_family(user: Any, school: School, data: Mapping[str, Any]) -> Family:
 
 
 @transaction.atomic
-def update_family(user: Any, family: Family, data: Mapping[str, Any]) -> Family:
+def update_family(user: User, family: Family, data: Mapping[str, Any]) -> Family:
     changed = _apply(family, data, FAMILY_FIELDS)
     if changed:
         family.save(update_fields=[*changed, "updated_at"])
@@ -151,7 +152,7 @@ def _check_guardian(guardian: Guardian) -> None:
 
 @transaction.atomic
 def save_guardian(
-    user: Any, family: Family, data: Mapping[str, Any], guardian: Guardian | None = None
+    user: User, family: Family, data: Mapping[str, Any], guardian: Guardian | None = None
 ) -> Guardian:
     creating = guardian is None
     guardian = guardian or Guardian(family=family)
@@ -173,14 +174,14 @@ def save_guardian(
 
 
 @transaction.atomic
-def delete_guardian(user: Any, guardian: Guardian) -> None:
+def delete_guardian(user: User, guardian: Guardian) -> None:
     record(user, "delete", guardian, school_id=guardian.family.school_id)
     guardian.delete()
 
 
 @transaction.atomic
 def add_income(
-    user: Any, family: Family, source: str, monthly_amount: int, earner: str = ""
+    user: User, family: Family, source: str, monthly_amount: int, earner: str = ""
 ) -> Income:
     income = Income.objects.create(
         family=family, source=source, monthly_amount=monthly_amount, earner=earner
@@ -196,13 +197,13 @@ def add_income(
 
 
 @transaction.atomic
-def delete_income(user: Any, income: Income) -> None:
+def delete_income(user: User, income: Income) -> None:
     record(user, "delete", income, school_id=income.family.school_id)
     income.delete()
 
 
 @transaction.atomic
-def add_family_member(user: Any, family: Family, data: Mapping[str, Any]) -> FamilyMember:
+def add_family_member(user: User, family: Family, data: Mapping[str, Any]) -> FamilyMember:
     member = FamilyMember(family=family)
     _apply(member, data, ("full_name", "relation", "birth_date", "iin"))
     if member.iin:
@@ -215,7 +216,7 @@ def add_family_member(user: Any, family: Family, data: Mapping[str, Any]) -> Fam
 
 
 @transaction.atomic
-def delete_family_member(user: Any, member: FamilyMember) -> None:
+def delete_family_member(user: User, member: FamilyMember) -> None:
     record(user, "delete", member, school_id=member.family.school_id)
     member.delete()
 

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from qamqor.accounts import access
 from qamqor.accounts.models import SCHOOL_READERS
+from qamqor.accounts.types import AuthedRequest, User
 from qamqor.audit.services import record, record_read
 
 from . import services
@@ -32,7 +33,7 @@ from .selectors import family_figures, pupil_queryset
 CONFIRMED = "confirmed"
 
 
-def _category_badges(user: Any, pupils: list[Pupil]) -> dict[int, list[str]]:
+def _category_badges(user: User, pupils: list[Pupil]) -> dict[int, list[str]]:
     """Confirmed category labels per pupil, only for pupils whose category the user may see."""
     scope = access.get_scope(user)
     ids = [p.pk for p in pupils if scope.can_see_categories(p.school_id)]
@@ -52,7 +53,7 @@ def _category_badges(user: Any, pupils: list[Pupil]) -> dict[int, list[str]]:
 
 
 @login_required
-def pupil_list(request: HttpRequest) -> HttpResponse:
+def pupil_list(request: AuthedRequest) -> HttpResponse:
     scope = access.get_scope(request.user)
     if not (scope.school_ids(roles=SCHOOL_READERS) or scope.class_ids):
         raise Http404
@@ -95,7 +96,7 @@ def pupil_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def pupil_card(request: HttpRequest, pk: int) -> HttpResponse:
+def pupil_card(request: AuthedRequest, pk: int) -> HttpResponse:
     pupil = access.get_pupil_for_user(request.user, pk)
     scope = access.get_scope(request.user)
     record(request.user, "view", pupil)
@@ -137,7 +138,7 @@ def _form_with_service_error(form: Any, exc: services.RegistryError) -> None:
 
 
 @login_required
-def pupil_create(request: HttpRequest) -> HttpResponse:
+def pupil_create(request: AuthedRequest) -> HttpResponse:
     school = _writer_school(request)
     form = PupilForm(request.POST or None, school=school)
     if request.method == "POST" and form.is_valid():
@@ -154,7 +155,7 @@ def pupil_create(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def pupil_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def pupil_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     pupil = access.get_pupil_for_user(request.user, pk, write=True)
     form = PupilForm(request.POST or None, instance=pupil, school=pupil.school)
     if request.method == "POST" and form.is_valid():
@@ -175,7 +176,7 @@ def pupil_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def family_card(request: HttpRequest, pk: int) -> HttpResponse:
+def family_card(request: AuthedRequest, pk: int) -> HttpResponse:
     family = access.get_family_for_user(request.user, pk)
     scope = access.get_scope(request.user)
     record(request.user, "view", family)
@@ -200,7 +201,7 @@ def family_card(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def family_create(request: HttpRequest) -> HttpResponse:
+def family_create(request: AuthedRequest) -> HttpResponse:
     school = _writer_school(request)
     form = FamilyForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -211,7 +212,7 @@ def family_create(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def family_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def family_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     family = access.get_family_for_user(request.user, pk, write=True)
     form = FamilyForm(request.POST or None, instance=family)
     if request.method == "POST" and form.is_valid():
@@ -224,7 +225,7 @@ def family_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def guardian_edit(request: HttpRequest, pk: int, gpk: int | None = None) -> HttpResponse:
+def guardian_edit(request: AuthedRequest, pk: int, gpk: int | None = None) -> HttpResponse:
     family = access.get_family_for_user(request.user, pk, write=True)
     guardian = None
     if gpk is not None:
@@ -247,7 +248,7 @@ def guardian_edit(request: HttpRequest, pk: int, gpk: int | None = None) -> Http
 
 @login_required
 @require_POST
-def income_add(request: HttpRequest, pk: int) -> HttpResponse:
+def income_add(request: AuthedRequest, pk: int) -> HttpResponse:
     family = access.get_family_for_user(request.user, pk, write=True)
     form = IncomeForm(request.POST)
     if form.is_valid():
@@ -260,7 +261,7 @@ def income_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def income_delete(request: HttpRequest, pk: int, ipk: int) -> HttpResponse:
+def income_delete(request: AuthedRequest, pk: int, ipk: int) -> HttpResponse:
     family = access.get_family_for_user(request.user, pk, write=True)
     income = Income.objects.filter(family=family, pk=ipk).first()
     if income is None:
@@ -271,7 +272,7 @@ def income_delete(request: HttpRequest, pk: int, ipk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def member_add(request: HttpRequest, pk: int) -> HttpResponse:
+def member_add(request: AuthedRequest, pk: int) -> HttpResponse:
     family = access.get_family_for_user(request.user, pk, write=True)
     form = FamilyMemberForm(request.POST)
     if form.is_valid():
@@ -289,7 +290,7 @@ def member_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def member_delete(request: HttpRequest, pk: int, mpk: int) -> HttpResponse:
+def member_delete(request: AuthedRequest, pk: int, mpk: int) -> HttpResponse:
     family = access.get_family_for_user(request.user, pk, write=True)
     member = FamilyMember.objects.filter(family=family, pk=mpk).first()
     if member is None:
@@ -299,7 +300,7 @@ def member_delete(request: HttpRequest, pk: int, mpk: int) -> HttpResponse:
 
 
 @login_required
-def my_children(request: HttpRequest) -> HttpResponse:
+def my_children(request: AuthedRequest) -> HttpResponse:
     scope = access.get_scope(request.user)
     if not scope.child_ids:
         raise Http404

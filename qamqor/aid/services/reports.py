@@ -16,13 +16,14 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from qamqor.accounts.access import get_scope
+from qamqor.accounts.types import User, signed_in
 from qamqor.applications.services import lock_application
 from qamqor.audit.services import record
 from qamqor.core import uploads
 from qamqor.core.clock import now, today
 
 from ..models import AID_WRITERS, ASK_AGAIN_DAYS, PurchaseReport, ReportFile
-from .common import AidError, AppStatus, move_application, user_or_none
+from .common import AidError, AppStatus, move_application
 
 Kind = ReportFile.Kind
 # What each kind of file may be: a receipt is often an e-receipt PDF; a photo is an image.
@@ -35,7 +36,7 @@ MAX_FILES = 30
 MAX_RECEIPT_AMOUNT = 10_000_000
 
 
-def can_upload(user: Any, report: PurchaseReport) -> bool:
+def can_upload(user: User, report: PurchaseReport) -> bool:
     """The child's own parent, or a writer of the school (a report brought on paper)."""
     scope = get_scope(user)
     return report.pupil_id in scope.child_ids or scope.has_role(report.school_id, *AID_WRITERS)
@@ -80,7 +81,7 @@ def _amount(kind: str, amount: Any) -> int | None:
 
 @transaction.atomic
 def add_report_file(
-    user: Any, report: PurchaseReport, kind: str, f: IO[bytes] | None, amount: Any = None
+    user: User, report: PurchaseReport, kind: str, f: IO[bytes] | None, amount: Any = None
 ) -> ReportFile:
     if kind not in Kind.values:
         raise AidError("kind_invalid", _("Choose whether this is a receipt or a photo."), "kind")
@@ -109,7 +110,7 @@ def add_report_file(
         content_type=content_type,
         size=uploads.file_size(f),
         uploaded_at=now(),
-        uploaded_by=user_or_none(user),
+        uploaded_by=signed_in(user),
     )
     item.file.save(uploads.storage_name(content_type), File(f), save=False)
     item.save()
@@ -132,7 +133,7 @@ def file_removable(item: ReportFile, report: PurchaseReport) -> bool:
 
 
 @transaction.atomic
-def remove_report_file(user: Any, item: ReportFile) -> None:
+def remove_report_file(user: User, item: ReportFile) -> None:
     report = _locked(item.report)
     _require_open(report)
     if not file_removable(item, report):
@@ -147,7 +148,7 @@ def remove_report_file(user: Any, item: ReportFile) -> None:
 
 
 @transaction.atomic
-def submit_report(user: Any, report: PurchaseReport, note: str = "") -> PurchaseReport:
+def submit_report(user: User, report: PurchaseReport, note: str = "") -> PurchaseReport:
     """seed 000: receipts and photos are both needed to check the spending."""
     _locked(report)
     _require_open(report)
@@ -176,12 +177,12 @@ def _require_reported(report: PurchaseReport) -> None:
 
 
 @transaction.atomic
-def accept_report(user: Any, report: PurchaseReport) -> PurchaseReport:
+def accept_report(user: User, report: PurchaseReport) -> PurchaseReport:
     _locked(report)
     _require_reported(report)
     move_application(user, report.application, AppStatus.ACCEPTED)
     report.decided_at = now()
-    report.decided_by = user_or_none(user)
+    report.decided_by = signed_in(user)
     report.save(update_fields=["decided_at", "decided_by"])
     record(user, "update", report, fields=["decided_at", "decided_by"])
     return report
@@ -193,7 +194,7 @@ def ask_again_due(due_date: dt.date, day: dt.date) -> dt.date:
 
 
 @transaction.atomic
-def ask_again(user: Any, report: PurchaseReport, comment: str) -> PurchaseReport:
+def ask_again(user: User, report: PurchaseReport, comment: str) -> PurchaseReport:
     """Send the report back with what is missing; the family gets a deadline it can keep."""
     _locked(report)
     _require_reported(report)
@@ -209,7 +210,7 @@ def ask_again(user: Any, report: PurchaseReport, comment: str) -> PurchaseReport
     report.return_comment = comment[:2000]
     report.times_returned += 1
     report.decided_at = now()
-    report.decided_by = user_or_none(user)
+    report.decided_by = signed_in(user)
     fields = ["due_date", "return_comment", "times_returned", "decided_at", "decided_by"]
     report.save(update_fields=fields)
     record(user, "update", report, fields=fields)

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET
 
 from qamqor.accounts import access
 from qamqor.accounts.models import CATEGORY_READERS
+from qamqor.accounts.types import AuthedRequest
 from qamqor.audit.services import record
 from qamqor.core.clock import today
 
@@ -48,7 +49,7 @@ def _table(request: HttpRequest):  # noqa: ANN202
 
 @login_required
 @require_GET
-def monitoring_page(request: HttpRequest) -> HttpResponse:
+def monitoring_page(request: AuthedRequest) -> HttpResponse:
     form, year, day, rows = _table(request)
     with_none = shows_none(rows)
     lead, categories = header_labels(with_none)
@@ -80,7 +81,7 @@ def monitoring_page(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def monitoring_export(request: HttpRequest) -> HttpResponse:
+def monitoring_export(request: AuthedRequest) -> HttpResponse:
     _form, year, day, rows = _table(request)
     for row in rows:
         record(

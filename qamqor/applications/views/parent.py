@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from qamqor.accounts.access import get_scope
+from qamqor.accounts.types import AuthedRequest
 from qamqor.core import uploads
 from qamqor.core.clock import today
 
@@ -85,7 +86,7 @@ def _apply_context(request: HttpRequest, form: ParentApplyForm, children: Any) -
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def apply(request: HttpRequest) -> HttpResponse:
+def apply(request: AuthedRequest) -> HttpResponse:
     children = _children(request)
     if request.method == "GET":
         initial = request.GET.dict()
@@ -128,7 +129,7 @@ def apply(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def send_code(request: HttpRequest) -> HttpResponse:
+def send_code(request: AuthedRequest) -> HttpResponse:
     """Send the one-time password to the guardian's phone (an htmx fragment, or a redirect)."""
     children = _children(request)
     pupil = children.filter(pk=request.POST.get("pupil") or 0).first() or children.first()
@@ -151,7 +152,7 @@ def send_code(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def mine(request: HttpRequest) -> HttpResponse:
+def mine(request: AuthedRequest) -> HttpResponse:
     """The parent's applications for their children, with what each one waits for."""
     _children(request)
     scope = get_scope(request.user)

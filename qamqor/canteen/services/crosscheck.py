@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
 
 from django.db import transaction
 
+from qamqor.accounts.types import AnyUser, signed_in
 from qamqor.core.clock import now
 from qamqor.registry.models import Pupil
 
@@ -45,7 +45,7 @@ def served_pupils(school_id: int, day: dt.date) -> set[int]:
 
 
 @transaction.atomic
-def run_crosscheck(school_id: int, day: dt.date, user: Any = None) -> CrossCheck:
+def run_crosscheck(school_id: int, day: dt.date, user: AnyUser | None = None) -> CrossCheck:
     entered = set(
         Entry.objects.filter(school_id=school_id, day=day).values_list("pupil_id", flat=True)
     )
@@ -56,7 +56,7 @@ def run_crosscheck(school_id: int, day: dt.date, user: Any = None) -> CrossCheck
         day=day,
         defaults={
             "run_at": now(),
-            "run_by": user if getattr(user, "is_authenticated", False) else None,
+            "run_by": signed_in(user),
             "entered": len(entered),
             "served": len(served),
             "matched": len(entered & served),

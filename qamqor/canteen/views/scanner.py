@@ -33,6 +33,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_GET
 
+from qamqor.accounts.types import AuthedRequest
 from qamqor.registry.models import School
 
 from .. import scanner
@@ -88,7 +89,7 @@ def vendor_missing() -> list[str]:
 @never_cache
 @ensure_csrf_cookie  # the page asks for a terminal token with the session (CSRF header)
 @login_required
-def scan(request: HttpRequest) -> HttpResponse:
+def scan(request: AuthedRequest) -> HttpResponse:
     school_ids = scanner.operator_schools(request.user)
     if not school_ids:
         raise Http404

@@ -11,9 +11,10 @@ import datetime as dt
 import json
 import uuid
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from ninja import Field, Router, Schema
 
+from qamqor.accounts.types import ApiRequest
 from qamqor.core.api import ApiError, ErrorOut, Moment
 from qamqor.meals.canteen_auth import CanteenBearer
 from qamqor.meals.services import redeem
@@ -86,7 +87,7 @@ def _json(status: int, body: dict) -> HttpResponse:
     summary="Redeem one scan",
     by_alias=True,  # the documented answer says "class", as the JSON written below does
 )
-def redeem_scan(request: HttpRequest, payload: ScanIn):
+def redeem_scan(request: ApiRequest, payload: ScanIn):
     """Serve a meal for a scanned QR code, or say why not. Sending the same `client_id`
     again answers the first answer again and changes nothing."""
     status, body = redeem.redeem_one(
@@ -105,7 +106,7 @@ def redeem_scan(request: HttpRequest, payload: ScanIn):
     summary="Redeem an offline queue",
     by_alias=True,
 )
-def redeem_scans(request: HttpRequest, payload: BatchIn):
+def redeem_scans(request: ApiRequest, payload: BatchIn):
     """Up to 5,000 queued scans, answered one by one in order. A pupil served twice
     offline is counted once; the other scan is recorded and answered as `conflict`."""
     if len(payload.scans) > redeem.BATCH_MAX:

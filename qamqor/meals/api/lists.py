@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from ninja import Router, Schema
 
 from qamqor.accounts.access import get_school_for_user, get_scope
+from qamqor.accounts.types import ApiRequest
 from qamqor.audit.services import audit_read
 from qamqor.core.api import ApiError, ErrorOut, TextIn
 
@@ -104,7 +105,7 @@ def _refusal(exc: MealError) -> ApiError:
     return ApiError(exc.code, exc.message, 409 if exc.code in CONFLICTS else 422, **extra)
 
 
-def _school(request: HttpRequest, school_id: int, write: bool = False, roles: Any = None) -> Any:
+def _school(request: ApiRequest, school_id: int, write: bool = False, roles: Any = None) -> Any:
     try:
         return get_school_for_user(request.auth, school_id, write=write, roles=roles)
     except Http404 as exc:
@@ -195,7 +196,7 @@ def _progress(lst: MonthlyList, show_basis: bool) -> dict[str, Any]:
     }
 
 
-def _out(request: HttpRequest, lst: MonthlyList) -> dict[str, Any]:
+def _out(request: ApiRequest, lst: MonthlyList) -> dict[str, Any]:
     show_basis = get_scope(request.auth).can_see_categories(lst.school_id)
     counts = services.counts(lst)
     diff = services.diff_with_previous(lst)
@@ -266,7 +267,7 @@ def get_month_list(request: HttpRequest, school_id: int, month: str):
     "/meals/lists/{school_id}/{month}/form",
     response={200: ListOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
 )
-def form_month_list(request: HttpRequest, school_id: int, month: str):
+def form_month_list(request: ApiRequest, school_id: int, month: str):
     """Form (or form again) the month's list from the registry."""
     school = _school(request, school_id, write=True)
     try:
@@ -280,7 +281,7 @@ def form_month_list(request: HttpRequest, school_id: int, month: str):
     "/meals/lists/{school_id}/{month}/submit",
     response={200: ListOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
 )
-def submit_month_list(request: HttpRequest, school_id: int, month: str, payload: CommentIn):
+def submit_month_list(request: ApiRequest, school_id: int, month: str, payload: CommentIn):
     """The pedagogue sends the list to the principal."""
     school = _school(request, school_id, write=True)
     try:
@@ -294,7 +295,7 @@ def submit_month_list(request: HttpRequest, school_id: int, month: str, payload:
     "/meals/lists/{school_id}/{month}/approve",
     response={200: ListOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
 )
-def approve_month_list(request: HttpRequest, school_id: int, month: str, payload: CommentIn):
+def approve_month_list(request: ApiRequest, school_id: int, month: str, payload: CommentIn):
     """The principal approves; state verification starts at once (poll `verification`)."""
     school = _school(request, school_id, roles=services.APPROVERS)
     try:
@@ -308,7 +309,7 @@ def approve_month_list(request: HttpRequest, school_id: int, month: str, payload
     "/meals/lists/{school_id}/{month}/return",
     response={200: ListOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
 )
-def return_month_list(request: HttpRequest, school_id: int, month: str, payload: CommentIn):
+def return_month_list(request: ApiRequest, school_id: int, month: str, payload: CommentIn):
     """The principal returns the list to the pedagogue; the comment is required."""
     school = _school(request, school_id, roles=services.APPROVERS)
     try:
@@ -323,7 +324,7 @@ def return_month_list(request: HttpRequest, school_id: int, month: str, payload:
     response={200: ProgressOut, 404: ErrorOut, 422: ErrorOut},
 )
 @audit_read(MonthlyList)
-def month_list_verification(request: HttpRequest, school_id: int, month: str):
+def month_list_verification(request: ApiRequest, school_id: int, month: str):
     """Verification progress and the pupils who failed, with the reason.
 
     Polling moves a verifying list on by up to a second of work, as the page does, so a

@@ -12,13 +12,13 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from qamqor.accounts.models import Role
+from qamqor.accounts.types import AnyUser, User, signed_in
 from qamqor.audit.services import record
 from qamqor.core.clock import now
 from qamqor.eligibility.models import CategoryAssignment
@@ -55,7 +55,7 @@ DEPARTURE_REASONS = {
 CATEGORY_REASONS = {"category_expired", "category_refused", "no_category", "category_not_entitling"}
 
 
-def _move(lst: MonthlyList, status: str, user: Any, comment: str = "") -> None:
+def _move(lst: MonthlyList, status: str, user: AnyUser | None, comment: str = "") -> None:
     if not lst.can_become(status):
         raise MealError(
             "transition_not_allowed",
@@ -66,7 +66,7 @@ def _move(lst: MonthlyList, status: str, user: Any, comment: str = "") -> None:
         monthly_list=lst,
         from_status=lst.status,
         to_status=status,
-        by=user if getattr(user, "is_authenticated", False) else None,
+        by=signed_in(user),
         at=now(),
         comment=comment,
     )
@@ -129,7 +129,7 @@ def compute_entries(programme: Programme) -> list[ListEntry]:
 
 
 @transaction.atomic
-def form_list(user: Any, school: School, month: dt.date) -> MonthlyList:
+def form_list(user: User, school: School, month: dt.date) -> MonthlyList:
     """Form (or form again) the month's list from the registry, in one action."""
     month = first_of_month(month)
     programme = programme_for(school.pk, month)
@@ -178,7 +178,7 @@ def form_list(user: Any, school: School, month: dt.date) -> MonthlyList:
 
 
 @transaction.atomic
-def submit_list(user: Any, lst: MonthlyList, comment: str = "") -> MonthlyList:
+def submit_list(user: User, lst: MonthlyList, comment: str = "") -> MonthlyList:
     lst = _locked(lst)
     if lst.formed_at is None:
         raise MealError("list_not_formed", _("Form the list before sending it."))
@@ -189,7 +189,7 @@ def submit_list(user: Any, lst: MonthlyList, comment: str = "") -> MonthlyList:
 
 
 @transaction.atomic
-def approve_list(user: Any, lst: MonthlyList, comment: str = "") -> MonthlyList:
+def approve_list(user: User, lst: MonthlyList, comment: str = "") -> MonthlyList:
     """Approve and hand the list to state verification (seed 004 step 2), which starts now."""
     from ..verification import enqueue_verification
 
@@ -210,7 +210,7 @@ def approve_list(user: Any, lst: MonthlyList, comment: str = "") -> MonthlyList:
 
 
 @transaction.atomic
-def return_list(user: Any, lst: MonthlyList, comment: str) -> MonthlyList:
+def return_list(user: User, lst: MonthlyList, comment: str) -> MonthlyList:
     """Send the list back to the pedagogue; the principal must say why."""
     comment = (comment or "").strip()
     if not comment:

@@ -35,6 +35,7 @@ from django.utils.text import capfirst
 
 from qamqor.accounts import access
 from qamqor.accounts.models import SCHOOL_READERS, Membership, Role
+from qamqor.accounts.types import User
 from qamqor.core.clock import now
 from qamqor.registry.models import School, SchoolClass
 
@@ -48,7 +49,7 @@ TABEL_READERS = SCHOOL_READERS
 ReportKey = tuple[int, int | None, str]  # school, class, meal type
 
 
-def school_for_counts(user: Any, school_id: Any, month: dt.date) -> School:
+def school_for_counts(user: User, school_id: Any, month: dt.date) -> School:
     """The school whose meal counts of `month` the user may read; 404 otherwise."""
     school = access.get_school_for_user(user, school_id, roles=COUNT_READERS)
     if access.get_scope(user).has_role(school.pk, *SCHOOL_READERS):

@@ -23,7 +23,6 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count, QuerySet
@@ -32,6 +31,7 @@ from django.utils.formats import date_format
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
+from qamqor.accounts.types import AnyUser, signed_in
 from qamqor.audit.services import record
 from qamqor.core.clock import now, today
 from qamqor.registry.models import School
@@ -406,7 +406,7 @@ def tabel_deadline_state(summary: TabelSummary, day: dt.date) -> Deadline:
 
 
 @transaction.atomic
-def submit_tabel(user: Any, school: School, month: dt.date) -> TabelSubmission:
+def submit_tabel(user: AnyUser | None, school: School, month: dt.date) -> TabelSubmission:
     """Submit (and lock) the табель of `month`, storing its totals; late ones are flagged.
 
     Refused before the month's last meal day (the sheet is not complete yet), without a
@@ -436,7 +436,7 @@ def submit_tabel(user: Any, school: School, month: dt.date) -> TabelSubmission:
                 month=month,
                 deadline=tabel_deadline(month),
                 submitted_at=at,
-                submitted_by=user if getattr(user, "is_authenticated", False) else None,
+                submitted_by=signed_in(user),
                 meals=summary.meals,
                 pupils=summary.pupils,
                 amount=summary.amount,
@@ -456,7 +456,7 @@ def submit_tabel(user: Any, school: School, month: dt.date) -> TabelSubmission:
 
 @transaction.atomic
 def amend_tabel(
-    user: Any,
+    user: AnyUser | None,
     school: School,
     month: dt.date,
     *,
@@ -514,7 +514,7 @@ def amend_tabel(
         meal_type=meal_type,
         action=action,
         reason=reason,
-        by=user if getattr(user, "is_authenticated", False) else None,
+        by=signed_in(user),
         at=now(),
     )
     record(

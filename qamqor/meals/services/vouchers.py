@@ -14,7 +14,6 @@ import datetime as dt
 import logging
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -22,6 +21,7 @@ from django.utils import translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from qamqor.accounts.types import User
 from qamqor.audit.services import record, record_many
 from qamqor.core.clock import now, today
 from qamqor.registry.models import Guardian, Pupil
@@ -66,7 +66,7 @@ def expire_past_vouchers(school_id: int, day: dt.date) -> int:
 
 
 @transaction.atomic
-def issue_vouchers(user: Any, lst: MonthlyList) -> IssueResult:
+def issue_vouchers(user: User, lst: MonthlyList) -> IssueResult:
     """A voucher per verified pupil and meal of the programme; primary grades active at once."""
     if lst.status != MonthlyList.Status.VERIFIED:
         raise MealError("list_not_verified", _("Vouchers follow the state verification."))
@@ -135,7 +135,7 @@ def waiting_for_sms(school_id: int, month: dt.date):  # noqa: ANN201
     )
 
 
-def notify_parents(user: Any, lst: MonthlyList, gateway: SmsGateway | None = None) -> NotifyResult:
+def notify_parents(user: User, lst: MonthlyList, gateway: SmsGateway | None = None) -> NotifyResult:
     """One SMS per pupil whose vouchers wait for it; they become active once it is sent.
 
     Each pupil in a transaction of its own: one failed message does not hold back the
@@ -172,7 +172,7 @@ def notify_parents(user: Any, lst: MonthlyList, gateway: SmsGateway | None = Non
     return NotifyResult(sent=sent, unreachable=unreachable)
 
 
-def issue_and_notify(user: Any, lst: MonthlyList) -> tuple[IssueResult, NotifyResult]:
+def issue_and_notify(user: User, lst: MonthlyList) -> tuple[IssueResult, NotifyResult]:
     """Issue what is missing and message who is still waiting: safe to run any number of times."""
     issued = issue_vouchers(user, lst)
     return issued, notify_parents(user, lst)
@@ -193,7 +193,7 @@ def _move(voucher: Voucher, status: str) -> None:
 
 
 @transaction.atomic
-def suspend_voucher(user: Any, voucher: Voucher) -> Voucher:
+def suspend_voucher(user: User, voucher: Voucher) -> Voucher:
     voucher = _locked(voucher)
     _move(voucher, VStatus.SUSPENDED)
     voucher.save(update_fields=["status"])
@@ -202,7 +202,7 @@ def suspend_voucher(user: Any, voucher: Voucher) -> Voucher:
 
 
 @transaction.atomic
-def reactivate_voucher(user: Any, voucher: Voucher) -> Voucher:
+def reactivate_voucher(user: User, voucher: Voucher) -> Voucher:
     voucher = _locked(voucher)
     if voucher.month < first_of_month(today()):
         raise MealError("voucher_past", _("The voucher's month is over."))

@@ -9,11 +9,12 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Count
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 
 from qamqor.accounts import access
 from qamqor.accounts.models import Role
+from qamqor.accounts.types import AuthedRequest
 from qamqor.audit.services import record_read
 from qamqor.core.clock import today
 from qamqor.meals.models import Redemption
@@ -26,7 +27,7 @@ PROBLEMS = (Redemption.Status.CONFLICT, Redemption.Status.REFUSED)
 
 
 @login_required
-def conflicts(request: HttpRequest) -> HttpResponse:
+def conflicts(request: AuthedRequest) -> HttpResponse:
     schools = list(access.readable_schools(request.user, roles=PROBLEM_READERS).order_by("name_kk"))
     if not schools:
         raise Http404

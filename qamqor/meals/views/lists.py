@@ -27,6 +27,7 @@ from django_htmx.http import HttpResponseClientRefresh
 
 from qamqor.accounts.access import get_for_user, get_school_for_user, get_scope, readable_schools
 from qamqor.accounts.models import SCHOOL_READERS
+from qamqor.accounts.types import AuthedRequest
 from qamqor.audit.services import record
 from qamqor.core.clock import today
 
@@ -96,7 +97,7 @@ def _formed(request: HttpRequest, school: Any, month: dt.date) -> MonthlyList | 
 
 @login_required
 @require_GET
-def index(request: HttpRequest) -> HttpResponse:
+def index(request: AuthedRequest) -> HttpResponse:
     """The user's schools with this month's and next month's lists, and the latest lists."""
     schools = list(readable_schools(request.user, roles=SCHOOL_READERS).order_by("name_kk"))
     if not schools:
@@ -217,7 +218,7 @@ def _advance(school_id: int, month: dt.date) -> bool:
 
 @login_required
 @require_GET
-def month_page(request: HttpRequest, school_id: str, month: str) -> HttpResponse:
+def month_page(request: AuthedRequest, school_id: str, month: str) -> HttpResponse:
     school, month_ = school_and_month(request, school_id, month)
     _advance(school.pk, month_)
     context = _month_context(request, school, month_)
@@ -231,7 +232,7 @@ def month_page(request: HttpRequest, school_id: str, month: str) -> HttpResponse
 
 @login_required
 @require_POST
-def form(request: HttpRequest, school_id: str, month: str) -> HttpResponse:
+def form(request: AuthedRequest, school_id: str, month: str) -> HttpResponse:
     school, month_ = school_and_month(request, school_id, month, write=True)
     try:
         lst = services.form_list(request.user, school, month_)
@@ -247,7 +248,7 @@ def form(request: HttpRequest, school_id: str, month: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def submit(request: HttpRequest, school_id: str, month: str) -> HttpResponse:
+def submit(request: AuthedRequest, school_id: str, month: str) -> HttpResponse:
     school, month_ = school_and_month(request, school_id, month, write=True)
     lst = _formed(request, school, month_)
     if lst is None:
@@ -263,7 +264,7 @@ def submit(request: HttpRequest, school_id: str, month: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def approve(request: HttpRequest, school_id: str, month: str) -> HttpResponse:
+def approve(request: AuthedRequest, school_id: str, month: str) -> HttpResponse:
     school, month_ = school_and_month(request, school_id, month, roles=services.APPROVERS)
     lst = _formed(request, school, month_)
     if lst is None:
@@ -279,7 +280,7 @@ def approve(request: HttpRequest, school_id: str, month: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def return_(request: HttpRequest, school_id: str, month: str) -> HttpResponse:
+def return_(request: AuthedRequest, school_id: str, month: str) -> HttpResponse:
     school, month_ = school_and_month(request, school_id, month, roles=services.APPROVERS)
     lst = _formed(request, school, month_)
     if lst is None:
@@ -299,7 +300,7 @@ def return_(request: HttpRequest, school_id: str, month: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def progress(request: HttpRequest, school_id: str, month: str) -> HttpResponse:
+def progress(request: AuthedRequest, school_id: str, month: str) -> HttpResponse:
     school, month_ = school_and_month(request, school_id, month)
     error = not _advance(school.pk, month_)
     lst = services.get_list(school.pk, month_)
@@ -316,7 +317,7 @@ def progress(request: HttpRequest, school_id: str, month: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def vouchers(request: HttpRequest, school_id: str, month: str) -> HttpResponse:
+def vouchers(request: AuthedRequest, school_id: str, month: str) -> HttpResponse:
     school, month_ = school_and_month(request, school_id, month)
     lst = services.get_list(school.pk, month_)
     status = request.GET.get("status", "")
@@ -368,7 +369,7 @@ def vouchers(request: HttpRequest, school_id: str, month: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def vouchers_issue(request: HttpRequest, school_id: str, month: str) -> HttpResponse:
+def vouchers_issue(request: AuthedRequest, school_id: str, month: str) -> HttpResponse:
     school, month_ = school_and_month(request, school_id, month, write=True)
     lst = _formed(request, school, month_)
     if lst is None:
@@ -407,7 +408,7 @@ def _voucher_action(request: HttpRequest, pk: int, action: Any, done: str) -> Ht
 
 @login_required
 @require_POST
-def voucher_suspend(request: HttpRequest, pk: int) -> HttpResponse:
+def voucher_suspend(request: AuthedRequest, pk: int) -> HttpResponse:
     return _voucher_action(
         request, pk, voucher_services.suspend_voucher, _("The voucher is suspended.")
     )
@@ -415,7 +416,7 @@ def voucher_suspend(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def voucher_reactivate(request: HttpRequest, pk: int) -> HttpResponse:
+def voucher_reactivate(request: AuthedRequest, pk: int) -> HttpResponse:
     return _voucher_action(
         request, pk, voucher_services.reactivate_voucher, _("The voucher is active again.")
     )

@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from qamqor.accounts import access
+from qamqor.accounts.types import AuthedRequest
 from qamqor.audit.services import record
 from qamqor.core.clock import today
 from qamqor.registry.models import School
@@ -106,7 +107,7 @@ def _attachment(content: bytes, content_type: str, filename: str) -> HttpRespons
 
 @login_required
 @require_GET
-def daily(request: HttpRequest) -> HttpResponse:
+def daily(request: AuthedRequest) -> HttpResponse:
     day = _day(request)
     school = _counts_school(request, day)
     report = daily_report(school, day)
@@ -125,7 +126,7 @@ def daily(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def daily_xlsx(request: HttpRequest) -> HttpResponse:
+def daily_xlsx(request: AuthedRequest) -> HttpResponse:
     day = _day(request)
     school = _counts_school(request, day)
     report = daily_report(school, day)
@@ -213,7 +214,7 @@ def _tabel_context(
 
 @login_required
 @require_GET
-def tabel_month(request: HttpRequest) -> HttpResponse:
+def tabel_month(request: AuthedRequest) -> HttpResponse:
     school = _school(request, TABEL_READERS)
     return render(
         request, "meals/reports/tabel.html", _tabel_context(request, school, _month(request))
@@ -232,7 +233,7 @@ def _record_tabel_export(request: HttpRequest, school: School, month: dt.date, w
 
 @login_required
 @require_GET
-def tabel_xlsx(request: HttpRequest) -> HttpResponse:
+def tabel_xlsx(request: AuthedRequest) -> HttpResponse:
     school = _school(request, TABEL_READERS)
     month = _month(request)
     content = exports.tabel_xlsx(build_tabel(school, month))
@@ -242,7 +243,7 @@ def tabel_xlsx(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def tabel_pdf(request: HttpRequest) -> HttpResponse:
+def tabel_pdf(request: AuthedRequest) -> HttpResponse:
     """One class (`?sheet=`) at once; the whole school from storage, rendered in the
     background when large (see services.tabel_pdf), with a page that waits for it."""
     school = _school(request, TABEL_READERS)
@@ -286,7 +287,7 @@ def _back(school: School, month: dt.date, sheet: str = "") -> HttpResponse:
 
 @login_required
 @require_POST
-def tabel_submit(request: HttpRequest, school_id: int, year: int, month: int) -> HttpResponse:
+def tabel_submit(request: AuthedRequest, school_id: int, year: int, month: int) -> HttpResponse:
     school, first = _posted_month(school_id, year, month, request)
     try:
         submission = tabel_services.submit_tabel(request.user, school, first)
@@ -306,7 +307,7 @@ def tabel_submit(request: HttpRequest, school_id: int, year: int, month: int) ->
 
 @login_required
 @require_POST
-def tabel_amend(request: HttpRequest, school_id: int, year: int, month: int) -> HttpResponse:
+def tabel_amend(request: AuthedRequest, school_id: int, year: int, month: int) -> HttpResponse:
     school, first = _posted_month(school_id, year, month, request)
     tabel = build_tabel(school, first)
     form = AmendForm(request.POST, tabel=tabel)
@@ -337,7 +338,7 @@ def tabel_amend(request: HttpRequest, school_id: int, year: int, month: int) -> 
 
 @login_required
 @require_GET
-def payment_statement(request: HttpRequest) -> HttpResponse:
+def payment_statement(request: AuthedRequest) -> HttpResponse:
     month = _month(request)
     school = _counts_school(request, month)
     summary = tabel_summary(school, month)
@@ -376,11 +377,11 @@ def _payment_export(request: HttpRequest, kind: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def payment_xlsx(request: HttpRequest) -> HttpResponse:
+def payment_xlsx(request: AuthedRequest) -> HttpResponse:
     return _payment_export(request, "xlsx")
 
 
 @login_required
 @require_GET
-def payment_pdf(request: HttpRequest) -> HttpResponse:
+def payment_pdf(request: AuthedRequest) -> HttpResponse:
     return _payment_export(request, "pdf")

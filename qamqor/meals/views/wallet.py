@@ -27,6 +27,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from qamqor.accounts.access import get_pupil_for_user, readable_schools, visible
 from qamqor.accounts.models import CATEGORY_READERS
+from qamqor.accounts.types import AuthedRequest
 from qamqor.core.clock import now, today
 from qamqor.meals import tokens
 from qamqor.meals.models import Voucher, first_of_month
@@ -112,7 +113,7 @@ def _no_store(response: HttpResponse) -> HttpResponse:
 
 @login_required
 @require_GET
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthedRequest) -> HttpResponse:
     """My children: this month's vouchers and the meals taken so far."""
     child_ids = services.require_parent(request.user)
     month = first_of_month(today())
@@ -142,7 +143,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def child(request: HttpRequest, pk: int) -> HttpResponse:
+def child(request: AuthedRequest, pk: int) -> HttpResponse:
     """One child: vouchers, the meals taken in a month, and rating each served meal."""
     pupil = _parent_child(request, pk)
     month = _month(request.GET.get("month"))
@@ -171,7 +172,7 @@ def child(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def qr(request: HttpRequest, pk: int) -> HttpResponse:
+def qr(request: AuthedRequest, pk: int) -> HttpResponse:
     """The dynamic QR of one voucher, refreshed before it expires, with a countdown."""
     voucher = services.get_parent_voucher(request.user, pk)
     context = _qr_context(voucher, reverse("meals:wallet_qr_fragment", args=[voucher.pk]))
@@ -181,7 +182,7 @@ def qr(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def qr_fragment(request: HttpRequest, pk: int) -> HttpResponse:
+def qr_fragment(request: AuthedRequest, pk: int) -> HttpResponse:
     """A fresh QR as an HTML fragment (what wallet.js swaps in)."""
     voucher = services.get_parent_voucher(request.user, pk)
     context = _qr_context(voucher, reverse("meals:wallet_qr_fragment", args=[voucher.pk]))
@@ -190,7 +191,7 @@ def qr_fragment(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def share(request: HttpRequest, pk: int) -> HttpResponse:
+def share(request: AuthedRequest, pk: int) -> HttpResponse:
     """A link to open the QR on the child's phone, without signing in, for 12 hours."""
     voucher = services.get_parent_voucher(request.user, pk)
     try:
@@ -230,7 +231,7 @@ def shared_qr(request: HttpRequest, token: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def rate(request: HttpRequest, pk: int) -> HttpResponse:
+def rate(request: AuthedRequest, pk: int) -> HttpResponse:
     """The parent's rating of a served meal: 1–5 and a comment, once per day."""
     voucher = services.get_parent_voucher(request.user, pk)
     form = RatingForm(request.POST)
@@ -253,7 +254,7 @@ def rate(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 @never_cache
-def ratings(request: HttpRequest) -> HttpResponse:
+def ratings(request: AuthedRequest) -> HttpResponse:
     """Parents' ratings for the principal and the district: averages per day, comments."""
     schools = list(readable_schools(request.user, roles=CATEGORY_READERS).order_by("name_kk"))
     if not schools:

@@ -29,6 +29,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from qamqor.accounts.types import User
 from qamqor.audit.services import record_many
 from qamqor.core.clock import now, today
 from qamqor.registry.models import (
@@ -123,7 +124,7 @@ class _Zero(dict):
 
 
 @transaction.atomic
-def apply_import(user: Any, school: School, rows: Sequence[Sequence[Any]]) -> dict[str, int]:
+def apply_import(user: User, school: School, rows: Sequence[Sequence[Any]]) -> dict[str, int]:
     """Import `rows` ([(row number, {column key: text})]) into `school`: all or nothing.
 
     Raises ImportInvalid with the row-by-row errors; returns the counts otherwise. Imports
@@ -141,7 +142,7 @@ def apply_import(user: Any, school: School, rows: Sequence[Sequence[Any]]) -> di
     return counts
 
 
-def import_file(user: Any, school: School, data: bytes) -> dict[str, int]:
+def import_file(user: User, school: School, data: bytes) -> dict[str, int]:
     """Read and apply a whole file in one call (the benchmark and scripts use it)."""
     try:
         sheet = read_sheet(data)
@@ -196,7 +197,7 @@ def _finish(job: ImportJob, expected: str, fields: list[str] | None = None) -> b
 
 
 @transaction.atomic
-def start_import(user: Any, school: School, name: str, data: bytes) -> ImportJob:
+def start_import(user: User, school: School, name: str, data: bytes) -> ImportJob:
     """Store the upload under MEDIA_ROOT/imports/ and open a job for it.
 
     The user's earlier unfinished uploads for this school are cancelled: one file at a time,
@@ -228,7 +229,7 @@ def enqueue(job: ImportJob) -> None:
 
 
 @transaction.atomic
-def request_apply(user: Any, job: ImportJob) -> ImportJob:
+def request_apply(user: User, job: ImportJob) -> ImportJob:
     job = ImportJob.objects.select_for_update().get(pk=job.pk)
     _move(job, State.APPLYING)
     job.user = user  # the audit event names who applied, not who uploaded
@@ -237,7 +238,7 @@ def request_apply(user: Any, job: ImportJob) -> ImportJob:
 
 
 @transaction.atomic
-def cancel_import(user: Any, job: ImportJob) -> ImportJob:
+def cancel_import(user: User, job: ImportJob) -> ImportJob:
     job = ImportJob.objects.select_for_update().get(pk=job.pk)
     _move(job, State.CANCELLED)
     _forget(job)

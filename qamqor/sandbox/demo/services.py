@@ -13,6 +13,7 @@ import io
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from qamqor.accounts.types import User
 from qamqor.aid.services.common import carry_aid_amount
 from qamqor.aid.services.registers import form_register, mark_register_paid, record_export
 from qamqor.applications.models import Application
@@ -47,7 +48,7 @@ def _working_day_at(days_back: int, hour: int) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(hour, 0), tzinfo=ALMATY)
 
 
-def _complete(user: Any, application: Application) -> None:
+def _complete(user: User, application: Application) -> None:
     present = {d.kind for d in application.documents.all()}
     for kind in application.missing_documents(present):
         add_document(user, application, kind, _pdf())
