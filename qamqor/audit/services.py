@@ -27,7 +27,7 @@ def _school_id(obj: Model) -> int | None:
     return school_id
 
 
-def actor_role(user: AnyUser, school_id: int | None) -> str:
+def actor_role(user: AnyUser | None, school_id: int | None) -> str:
     """The user's roles where the event happened (anywhere, for an event of no school)."""
     scope = get_scope(user)  # computed once per request; the access checks made it already
     if school_id is not None:
@@ -80,7 +80,7 @@ def record(
 
 
 def record_many(
-    user: AnyUser, action: str, object_type: str, school_id: int | None, count: int, label: str = ""
+    user: AnyUser | None, action: str, object_type: str, school_id: int | None, count: int, label: str = ""
 ) -> AuditEvent:
     """One row for a bulk operation (an import or an export), naming how many records."""
     return record(
@@ -139,7 +139,7 @@ def _list_label(object_type: str) -> str:
 
 
 def record_read(
-    user: AnyUser,
+    user: AnyUser | None,
     object_type: str | type[Model],
     rows: Iterable[Any] = (),
     *,

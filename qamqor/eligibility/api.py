@@ -190,7 +190,7 @@ def _decision(request: HttpRequest, school_id: int, pk: int | None) -> BoardDeci
 
 @router.get("/pupils/{pupil_id}/categories", response={200: list[AssignmentOut], 404: ErrorOut})
 @audit_read(CategoryAssignment)
-def list_pupil_categories(request: HttpRequest, pupil_id: int):
+def list_pupil_categories(request: ApiRequest, pupil_id: int):
     """The pupil's category applications and decisions, newest first."""
     pupil = _pupil(request, pupil_id)
     day, cal = today(), get_calendar()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
@@ -36,7 +36,7 @@ def my_aid(request: AuthedRequest) -> HttpResponse:
     return render(request, "aid/my_aid.html", {"applications": applications})
 
 
-def parent_report_context(request: HttpRequest, report: PurchaseReport, **forms: Any) -> dict:
+def parent_report_context(request: AuthedRequest, report: PurchaseReport, **forms: Any) -> dict:
     context = report_files_context(report, request.user, **forms)
     context["pupil"] = report.pupil
     return context

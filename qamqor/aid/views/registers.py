@@ -139,7 +139,7 @@ def register_delete(request: AuthedRequest, pk: int) -> HttpResponse:
     return redirect("aid:registers")
 
 
-def _export(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+def _export(request: AuthedRequest, pk: int, kind: str) -> HttpResponse:
     register = get_register(request, pk)
     try:
         services.record_export(request.user, register, kind)

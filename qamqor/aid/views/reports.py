@@ -105,7 +105,7 @@ def reports(request: AuthedRequest) -> HttpResponse:
     )
 
 
-def _report_context(request: HttpRequest, report: PurchaseReport, **forms: Any) -> dict:
+def _report_context(request: AuthedRequest, report: PurchaseReport, **forms: Any) -> dict:
     can_decide = (
         get_scope(request.user).has_role(report.school_id, *AID_WRITERS)
         and report.application.status == "reported"
@@ -162,7 +162,7 @@ def report_ask_again(request: AuthedRequest, pk: int) -> HttpResponse:
     return render(request, "aid/report.html", context, status=422)
 
 
-def _uploader_report(request: HttpRequest, pk: int) -> PurchaseReport:
+def _uploader_report(request: AuthedRequest, pk: int) -> PurchaseReport:
     try:
         report = (
             visible(request.user, PurchaseReport)

@@ -108,7 +108,7 @@ def _store_document(
 
 
 def transition_application(
-    user: User,
+    user: User | None,
     application: Application,
     status: str,
     *,

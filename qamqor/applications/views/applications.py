@@ -222,7 +222,7 @@ def _get(request: HttpRequest, pk: int, write: bool = False) -> Application:
         raise Http404 from exc
 
 
-def _detail_context(request: HttpRequest, a: Application, **forms: Any) -> dict[str, Any]:
+def _detail_context(request: AuthedRequest, a: Application, **forms: Any) -> dict[str, Any]:
     user = request.user
     writer, parent = can_write(user, a), is_parent_of(user, a)
     present = services.kinds_present(a)
@@ -352,7 +352,7 @@ def refuse(request: AuthedRequest, pk: int) -> HttpResponse:
     )
 
 
-def _writer_or_parent(request: HttpRequest, pk: int) -> Application:
+def _writer_or_parent(request: AuthedRequest, pk: int) -> Application:
     a = _get(request, pk)
     if not (can_write(request.user, a) or is_parent_of(request.user, a)):
         raise Http404

@@ -12,7 +12,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -33,7 +33,7 @@ from .applications import received_message
 from .common import explain
 
 
-def _children(request: HttpRequest) -> Any:
+def _children(request: AuthedRequest) -> Any:
     if not get_scope(request.user).child_ids:
         raise Http404
     children = my_children(request.user)
@@ -42,7 +42,7 @@ def _children(request: HttpRequest) -> Any:
     return children
 
 
-def _apply_context(request: HttpRequest, form: ParentApplyForm, children: Any) -> dict[str, Any]:
+def _apply_context(request: AuthedRequest, form: ParentApplyForm, children: Any) -> dict[str, Any]:
     pupil_id = form.chosen("pupil")
     pupil = next((c for c in children if str(c.pk) == pupil_id), None) or children[0]
     service = form.chosen("service")

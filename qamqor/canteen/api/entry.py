@@ -11,9 +11,9 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
+from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
-from qamqor.accounts.types import ApiRequest
 from qamqor.core.api import ApiError, Moment
 from qamqor.meals.canteen_auth import CanteenBearer
 
@@ -46,7 +46,7 @@ class EntryErrorOut(Schema):
     summary="Record a pupil entering the canteen",
     by_alias=True,
 )
-def post_entry(request: ApiRequest, payload: EntryIn):
+def post_entry(request: HttpRequest, payload: EntryIn):
     """One entry per pupil and day counts: a repeat answers 200 `already` with the first
     entry's time and stores nothing."""
     terminal = request.auth  # type: ignore[attr-defined]

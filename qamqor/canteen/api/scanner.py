@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
 from qamqor.accounts.api_auth import SessionAuth
 from qamqor.accounts.models import User
-from qamqor.accounts.types import ApiRequest
 from qamqor.core.api import ApiError, ErrorOut, TextIn
 from qamqor.core.clock import today
 from qamqor.meals.canteen_auth import CanteenBearer, Terminal
@@ -70,7 +69,7 @@ def _not_found() -> ApiError:
     by_alias=True,
     summary="The day's roster for an offline scanner",
 )
-def canteen_roster(request: ApiRequest, response: HttpResponse, school: int, date: dt.date):
+def canteen_roster(request: HttpRequest, response: HttpResponse, school: int, date: dt.date):
     """The vouchers that can be served at `school` on `date`: voucher id, first name and
     surname initial, class, meal type and whether it was already served that day; and
     whether `date` is a meal day. Only for a canteen operator of that school."""
@@ -113,7 +112,7 @@ def canteen_roster(request: ApiRequest, response: HttpResponse, school: int, dat
     auth=SessionAuth(),
     summary="A terminal token for this device's scanner",
 )
-def issue_terminal(request: ApiRequest, payload: TerminalIn):
+def issue_terminal(request: HttpRequest, payload: TerminalIn):
     """For the signed-in canteen operator: a token the scanner keeps on the device, so that
     its queue can be sent after the session has ended (an offline day, a night)."""
     user = request.auth  # type: ignore[attr-defined]

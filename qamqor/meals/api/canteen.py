@@ -11,10 +11,9 @@ import datetime as dt
 import json
 import uuid
 
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from ninja import Field, Router, Schema
 
-from qamqor.accounts.types import ApiRequest
 from qamqor.core.api import ApiError, ErrorOut, Moment
 from qamqor.meals.canteen_auth import CanteenBearer
 from qamqor.meals.services import redeem
@@ -87,7 +86,7 @@ def _json(status: int, body: dict) -> HttpResponse:
     summary="Redeem one scan",
     by_alias=True,  # the documented answer says "class", as the JSON written below does
 )
-def redeem_scan(request: ApiRequest, payload: ScanIn):
+def redeem_scan(request: HttpRequest, payload: ScanIn):
     """Serve a meal for a scanned QR code, or say why not. Sending the same `client_id`
     again answers the first answer again and changes nothing."""
     status, body = redeem.redeem_one(
@@ -106,7 +105,7 @@ def redeem_scan(request: ApiRequest, payload: ScanIn):
     summary="Redeem an offline queue",
     by_alias=True,
 )
-def redeem_scans(request: ApiRequest, payload: BatchIn):
+def redeem_scans(request: HttpRequest, payload: BatchIn):
     """Up to 5,000 queued scans, answered one by one in order. A pupil served twice
     offline is counted once; the other scan is recorded and answered as `conflict`."""
     if len(payload.scans) > redeem.BATCH_MAX:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.http import Http404, HttpRequest
+from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
 
@@ -252,7 +252,7 @@ def _out(request: ApiRequest, lst: MonthlyList) -> dict[str, Any]:
     response={200: ListOut, 404: ErrorOut, 422: ErrorOut},
 )
 @audit_read(MonthlyList)
-def get_month_list(request: HttpRequest, school_id: int, month: str):
+def get_month_list(request: ApiRequest, school_id: int, month: str):
     """The month's list: status, counts per basis and grade, who left and why, history.
 
     A month whose list is not formed yet answers with status `not_formed` and no pupils.

@@ -120,7 +120,7 @@ def list_vouchers(request: ApiRequest, month: dt.date | None = None, status: str
 @router.post(
     "/wallet/vouchers/{voucher_id}/qr", response={200: QrOut, 404: ErrorOut, 422: ErrorOut}
 )
-def voucher_qr(request: HttpRequest, voucher_id: int):
+def voucher_qr(request: ApiRequest, voucher_id: int):
     """A fresh signed meal token (CWT, base45) for an active voucher; valid 5 minutes."""
     voucher = _voucher(request, voucher_id)
     try:

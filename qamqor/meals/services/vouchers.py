@@ -66,7 +66,7 @@ def expire_past_vouchers(school_id: int, day: dt.date) -> int:
 
 
 @transaction.atomic
-def issue_vouchers(user: User, lst: MonthlyList) -> IssueResult:
+def issue_vouchers(user: User | None, lst: MonthlyList) -> IssueResult:
     """A voucher per verified pupil and meal of the programme; primary grades active at once."""
     if lst.status != MonthlyList.Status.VERIFIED:
         raise MealError("list_not_verified", _("Vouchers follow the state verification."))
@@ -135,7 +135,7 @@ def waiting_for_sms(school_id: int, month: dt.date):  # noqa: ANN201
     )
 
 
-def notify_parents(user: User, lst: MonthlyList, gateway: SmsGateway | None = None) -> NotifyResult:
+def notify_parents(user: User | None, lst: MonthlyList, gateway: SmsGateway | None = None) -> NotifyResult:
     """One SMS per pupil whose vouchers wait for it; they become active once it is sent.
 
     Each pupil in a transaction of its own: one failed message does not hold back the
@@ -172,7 +172,7 @@ def notify_parents(user: User, lst: MonthlyList, gateway: SmsGateway | None = No
     return NotifyResult(sent=sent, unreachable=unreachable)
 
 
-def issue_and_notify(user: User, lst: MonthlyList) -> tuple[IssueResult, NotifyResult]:
+def issue_and_notify(user: User | None, lst: MonthlyList) -> tuple[IssueResult, NotifyResult]:
     """Issue what is missing and message who is still waiting: safe to run any number of times."""
     issued = issue_vouchers(user, lst)
     return issued, notify_parents(user, lst)

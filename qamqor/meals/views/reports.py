@@ -86,7 +86,7 @@ def _school(request: HttpRequest, roles: set[str]) -> School:
     return schools[0]
 
 
-def _counts_school(request: HttpRequest, month: dt.date) -> School:
+def _counts_school(request: AuthedRequest, month: dt.date) -> School:
     school = _school(request, COUNT_READERS)
     return school_for_counts(request.user, school.pk, month)
 

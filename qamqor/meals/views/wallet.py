@@ -77,7 +77,7 @@ def _month(value: str | None) -> dt.date:
         return first_of_month(today())
 
 
-def _parent_child(request: HttpRequest, pk: int) -> Pupil:
+def _parent_child(request: AuthedRequest, pk: int) -> Pupil:
     child_ids = services.require_parent(request.user)
     pupil = get_pupil_for_user(request.user, pk)
     if pupil.pk not in child_ids:

@@ -124,7 +124,7 @@ class _Zero(dict):
 
 
 @transaction.atomic
-def apply_import(user: User, school: School, rows: Sequence[Sequence[Any]]) -> dict[str, int]:
+def apply_import(user: User | None, school: School, rows: Sequence[Sequence[Any]]) -> dict[str, int]:
     """Import `rows` ([(row number, {column key: text})]) into `school`: all or nothing.
 
     Raises ImportInvalid with the row-by-row errors; returns the counts otherwise. Imports
@@ -142,7 +142,7 @@ def apply_import(user: User, school: School, rows: Sequence[Sequence[Any]]) -> d
     return counts
 
 
-def import_file(user: User, school: School, data: bytes) -> dict[str, int]:
+def import_file(user: User | None, school: School, data: bytes) -> dict[str, int]:
     """Read and apply a whole file in one call (the benchmark and scripts use it)."""
     try:
         sheet = read_sheet(data)

@@ -60,7 +60,7 @@ def _writable_schools(user: User) -> Any:
     return schools
 
 
-def _school_from(request: HttpRequest, value: Any) -> Any:
+def _school_from(request: AuthedRequest, value: Any) -> Any:
     schools = _writable_schools(request.user)
     if value in (None, ""):
         if len(schools) != 1:
