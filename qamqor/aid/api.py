@@ -7,6 +7,7 @@ session). Without access the answer is 404 `not_found`, as on the pages.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Set as AbstractSet
 from typing import Any
 
 from django.http import Http404
@@ -193,7 +194,7 @@ def _register(request: ApiRequest, pk: int, write: bool = False) -> PaymentRegis
         raise _not_found() from exc
 
 
-def _report(request: ApiRequest, pk: int, roles: set[str] | None = None) -> PurchaseReport:
+def _report(request: ApiRequest, pk: int, roles: AbstractSet[str] | None = None) -> PurchaseReport:
     """A report the user reads; with `roles`, only as staff of its school holding one of them."""
     try:
         report = visible(request.auth, PurchaseReport).select_related("application").get(pk=pk)

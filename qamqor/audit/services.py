@@ -80,7 +80,12 @@ def record(
 
 
 def record_many(
-    user: AnyUser | None, action: str, object_type: str, school_id: int | None, count: int, label: str = ""
+    user: AnyUser | None,
+    action: str,
+    object_type: str,
+    school_id: int | None,
+    count: int,
+    label: str = "",
 ) -> AuditEvent:
     """One row for a bulk operation (an import or an export), naming how many records."""
     return record(

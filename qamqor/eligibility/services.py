@@ -196,7 +196,7 @@ def _check_board_decision(school_id: int, category: str, decision: BoardDecision
 
 def kinds_present(assignment: CategoryAssignment) -> set[str]:
     kinds = set(assignment.evidence.values_list("kind", flat=True))
-    if assignment.board_decision_id and assignment.board_decision.scan:
+    if assignment.board_decision and assignment.board_decision.scan:
         # The decision's own scan proves it; it need not be uploaded twice.
         kinds.add(EvidenceKind.BOARD_DECISION)
     return kinds
@@ -371,7 +371,7 @@ def record_board_decision(
         .first()
     )
     creating = decision is None
-    if creating:
+    if decision is None:
         if not text:
             raise EligibilityError(
                 "board_text_required", _("Enter what the board decided."), "board_text"

@@ -101,7 +101,7 @@ def dashboard(request: AuthedRequest) -> HttpResponse:
     page.object_list = with_due(page.object_list, day)
     query = request.GET.copy()
     query.pop("page", None)
-    context = {
+    context: dict[str, Any] = {
         "form": form,
         "page": page,
         "query": query.urlencode(),
@@ -381,7 +381,7 @@ def board_scan(request: AuthedRequest, pk: int) -> FileResponse:
     if not decision.scan or not get_scope(request.user).can_see_categories(decision.school_id):
         raise Http404
     record(request.user, "view", decision, fields=["scan"])
-    name = decision.scan.name.rsplit(".", 1)
+    name = (decision.scan.name or "").rsplit(".", 1)  # a scan has a name (checked above)
     extension = name[1].lower() if len(name) == 2 else "pdf"
     content_type = {"pdf": "application/pdf", "jpg": "image/jpeg", "png": "image/png"}.get(
         extension, "application/octet-stream"

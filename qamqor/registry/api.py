@@ -41,7 +41,7 @@ class PupilOut(Schema):
 
     @staticmethod
     def resolve_grade(obj: Pupil) -> int | None:
-        return obj.school_class.grade if obj.school_class_id else None
+        return obj.school_class.grade if obj.school_class else None
 
 
 class PupilIn(TextIn):
@@ -60,15 +60,15 @@ class PupilIn(TextIn):
 class PupilPatch(TextIn):
     # A field left out is unchanged; `null` is refused (422) where the column takes no null,
     # rather than reaching the database (a 500, whose error text quotes the child's row).
-    iin: str = Field(None)
-    surname: str = Field(None, min_length=1, max_length=100)
-    name: str = Field(None, min_length=1, max_length=100)
-    patronymic: str = Field(None, max_length=100)
-    birth_date: dt.date = Field(None)
-    sex: str = Field(None, pattern="^[MF]$")
+    iin: str = Field(None)  # type: ignore[assignment]  # absent, not null
+    surname: str = Field(None, min_length=1, max_length=100)  # type: ignore[assignment]  # absent, not null
+    name: str = Field(None, min_length=1, max_length=100)  # type: ignore[assignment]  # absent, not null
+    patronymic: str = Field(None, max_length=100)  # type: ignore[assignment]  # absent, not null
+    birth_date: dt.date = Field(None)  # type: ignore[assignment]  # absent, not null
+    sex: str = Field(None, pattern="^[MF]$")  # type: ignore[assignment]  # absent, not null
     school_class_id: int | None = None
     family_id: int | None = None
-    status: str = Field(None)
+    status: str = Field(None)  # type: ignore[assignment]  # absent, not null
 
 
 class PupilFilters(Schema):
@@ -207,9 +207,9 @@ class FamilyIn(TextIn):
 class FamilyPatch(TextIn):
     MULTILINE = frozenset({"notes"})
     # Left out: unchanged; `null` is a 422 (the columns take none).
-    address: str = Field(None, max_length=300)
-    phone: str = Field(None, max_length=20)
-    notes: str = Field(None)
+    address: str = Field(None, max_length=300)  # type: ignore[assignment]  # absent, not null
+    phone: str = Field(None, max_length=20)  # type: ignore[assignment]  # absent, not null
+    notes: str = Field(None)  # type: ignore[assignment]  # absent, not null
 
 
 def _family_out(user: User, family: Family) -> dict[str, Any]:

@@ -71,11 +71,11 @@ def _check_pupil(pupil: Pupil) -> None:
         # sex keeps its own code so the form can point at the right field.
         public = code if code.endswith("_mismatch") else "iin_invalid"
         raise RegistryError(public, "iin", message_for(code))
-    if pupil.school_class_id and pupil.school_class.school_id != pupil.school_id:
+    if pupil.school_class and pupil.school_class.school_id != pupil.school_id:
         raise RegistryError(
             "class_other_school", "school_class", _("The class belongs to another school.")
         )
-    if pupil.family_id and pupil.family.school_id != pupil.school_id:
+    if pupil.family and pupil.family.school_id != pupil.school_id:
         raise RegistryError(
             "family_other_school", "family", _("The family belongs to another school.")
         )

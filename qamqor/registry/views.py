@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -41,7 +42,7 @@ def _category_badges(user: User, pupils: list[Pupil]) -> dict[int, list[str]]:
         return {}
     # The eligibility app hangs its assignments on Pupil; reach them through the relation
     # so that the registry does not import eligibility (the app graph stays a DAG).
-    model = Pupil._meta.get_field("categories").related_model
+    model: Any = Pupil._meta.get_field("categories").related_model
     labels = dict(model._meta.get_field("category").choices)
     result: dict[int, list[str]] = {}
     rows = model.objects.filter(pupil_id__in=ids, status=CONFIRMED).values_list(
@@ -69,13 +70,15 @@ def pupil_list(request: AuthedRequest) -> HttpResponse:
                 label=_("pupil list: %(n)d shown") % {"n": len(pupils)})  # fmt: skip
     badges = _category_badges(request.user, pupils)
     for pupil in pupils:
-        pupil.badges = badges.get(pupil.pk, [])
+        pupil.badges = badges.get(pupil.pk, [])  # type: ignore[attr-defined]  # for the template
     readable = scope.school_ids(roles=SCHOOL_READERS)
     classes = SchoolClass.objects.filter(school_id__in=readable) | SchoolClass.objects.filter(
         id__in=scope.class_ids
     )
     show_categories = any(scope.can_see_categories(s) for s in scope.member_school_ids)
-    category_field = Pupil._meta.get_field("categories").related_model._meta.get_field("category")
+    category_field: Any = Pupil._meta.get_field("categories").related_model._meta.get_field(
+        "category"
+    )
     query = request.GET.copy()
     query.pop("page", None)
     context = {
@@ -89,7 +92,7 @@ def pupil_list(request: AuthedRequest) -> HttpResponse:
         "sort": params.get("sort") or "name",
         "query": query.urlencode(),
         "can_add": bool(scope.school_ids(write=True)),
-        "statuses": form.fields["status"].choices,
+        "statuses": cast(forms.ChoiceField, form.fields["status"]).choices,
     }
     template = "registry/_pupil_results.html" if request.htmx else "registry/pupil_list.html"
     return render(request, template, context)

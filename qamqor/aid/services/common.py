@@ -47,7 +47,9 @@ def carry_aid_amount(year: int, source: str) -> AidAmount:
     return amount
 
 
-def move_application(user: User | None, application: Application, status: str, comment: str = "") -> None:
+def move_application(
+    user: User | None, application: Application, status: str, comment: str = ""
+) -> None:
     """Move a cash-aid application through the applications app's one door for a status
     change (its transition table, a `StatusChange`, the audit). The caller holds the lock."""
     try:

@@ -56,10 +56,11 @@ def _locked(report: PurchaseReport) -> PurchaseReport:
 def _require_open(report: PurchaseReport) -> None:
     if not report.open_for_upload:
         status = report.application.status
-        message = {
+        messages: dict[str, str] = {
             AppStatus.REPORTED: _("The report is submitted and waits for the school's answer."),
             AppStatus.ACCEPTED: _("The report is accepted; nothing more is needed."),
-        }.get(status, _("The report cannot be changed now."))
+        }
+        message = messages.get(status, _("The report cannot be changed now."))
         raise AidError("report_closed", message)
 
 
@@ -108,7 +109,7 @@ def add_report_file(
         amount=value,
         original_name=uploads.original_name(f),
         content_type=content_type,
-        size=uploads.file_size(f),
+        size=uploads.file_size(f),  # type: ignore[arg-type]  # check_upload refused a missing file
         uploaded_at=now(),
         uploaded_by=signed_in(user),
     )

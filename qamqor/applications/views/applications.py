@@ -273,7 +273,7 @@ def detail(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 def _act(
-    request: HttpRequest,
+    request: AuthedRequest,
     application: Application,
     form: Any,
     form_name: str,

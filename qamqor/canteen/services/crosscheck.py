@@ -37,11 +37,10 @@ def differences(entered: set[int], served: set[int]) -> list[Difference]:
 def served_pupils(school_id: int, day: dt.date) -> set[int]:
     from qamqor.meals.models import Redemption
 
-    return set(
-        Redemption.objects.filter(
-            school_id=school_id, day=day, status=Redemption.Status.SERVED
-        ).values_list("pupil_id", flat=True)
-    ) - {None}
+    served = Redemption.objects.filter(
+        school_id=school_id, day=day, status=Redemption.Status.SERVED
+    ).values_list("pupil_id", flat=True)
+    return {pupil_id for pupil_id in served if pupil_id is not None}
 
 
 @transaction.atomic

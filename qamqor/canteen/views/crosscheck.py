@@ -32,8 +32,8 @@ def crosscheck(request: AuthedRequest) -> HttpResponse:
         rows = check.mismatches.select_related("pupil", "school_class").order_by(
             "school_class__grade", "school_class__letter", "kind", "pupil__surname", "pupil__name"
         )
-        for klass, items in groupby(rows, key=lambda m: m.school_class):
-            items = list(items)
+        for klass, group in groupby(rows, key=lambda m: m.school_class):
+            items = list(group)
             groups.append(
                 {
                     "klass": klass,

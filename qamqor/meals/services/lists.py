@@ -109,11 +109,11 @@ def compute_entries(programme: Programme) -> list[ListEntry]:
         .only("id", "school_class__grade", "school_class__letter")
     )
     assignments = _assignments_by_pupil(
-        [p.pk for p in pupils if p.school_class.grade >= programme.category_from_grade]
+        [p.pk for p in pupils if p.school_class.grade >= programme.category_from_grade]  # type: ignore[union-attr]  # school_class__isnull=False
     )
     entries = []
     for pupil in pupils:
-        grade = pupil.school_class.grade
+        grade = pupil.school_class.grade  # type: ignore[union-attr]  # school_class__isnull=False
         basis = basis_in_month(programme, grade, assignments.get(pupil.pk, []), days)
         if basis:
             entries.append(

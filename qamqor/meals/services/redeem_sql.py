@@ -14,6 +14,7 @@ import sqlite3
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import connection
 
@@ -62,7 +63,7 @@ def uuid_key(value: object) -> str:
 
 def _date(value: object) -> dt.date | None:
     if value is None or isinstance(value, dt.date):
-        return value  # type: ignore[return-value]
+        return value
     return dt.date.fromisoformat(str(value)[:10])
 
 
@@ -128,6 +129,7 @@ def voucher_facts(voucher_ids: Iterable[int], days: Iterable[dt.date]) -> dict[i
     # the server adopts after five runs (planning the seven-table join costs ~0.5 ms, ten
     # times running it). A batch plans once for thousands of scans: no need.
     prepare = connection.vendor == "postgresql" and len(ids) == 1 and len(day_list) == 1
+    params: list[Any]
     if prepare:
         day_sql, id_sql, params = "= $2", "= $1", [ids[0], day_list[0]]
     else:

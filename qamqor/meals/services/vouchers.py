@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 VStatus = Voucher.Status
 WALLET_PATH = "/meals/wallet/"
 # Whom the SMS goes to first: the parents, then a guardian, then other relatives.
-RELATION_ORDER = {
+RELATION_ORDER: dict[str, int] = {
     Guardian.Relation.MOTHER: 0,
     Guardian.Relation.FATHER: 1,
     Guardian.Relation.GUARDIAN: 2,
@@ -109,11 +109,12 @@ def issue_vouchers(user: User | None, lst: MonthlyList) -> IssueResult:
 
 
 def _phone(pupil: Pupil) -> str:
-    if pupil.family_id is None:
+    family = pupil.family
+    if family is None:
         return ""
-    guardians = [g for g in pupil.family.guardians.all() if g.phone]
+    guardians = [g for g in family.guardians.all() if g.phone]
     guardians.sort(key=lambda g: (not g.lives_with_family, RELATION_ORDER.get(g.relation, 9)))
-    return guardians[0].phone if guardians else (pupil.family.phone or "")
+    return guardians[0].phone if guardians else (family.phone or "")
 
 
 def _message(pupil: Pupil, month: dt.date) -> str:
@@ -135,7 +136,9 @@ def waiting_for_sms(school_id: int, month: dt.date):  # noqa: ANN201
     )
 
 
-def notify_parents(user: User | None, lst: MonthlyList, gateway: SmsGateway | None = None) -> NotifyResult:
+def notify_parents(
+    user: User | None, lst: MonthlyList, gateway: SmsGateway | None = None
+) -> NotifyResult:
     """One SMS per pupil whose vouchers wait for it; they become active once it is sent.
 
     Each pupil in a transaction of its own: one failed message does not hold back the

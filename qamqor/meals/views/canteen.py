@@ -52,9 +52,9 @@ def conflicts(request: AuthedRequest) -> HttpResponse:
     for row in page:
         # A pupil of another school scanned here (wrong_school) is not named on this page.
         pupil = row.voucher.pupil if row.voucher and row.voucher.school_id == school.pk else None
-        row.pupil_label = pupil.short_name if pupil else "—"
-        row.class_label = str(pupil.school_class) if pupil and pupil.school_class_id else ""
-        row.reason = message_for(row.code) if row.code else ""
+        row.pupil_label = pupil.short_name if pupil else "—"  # type: ignore[attr-defined]  # for the template
+        row.class_label = str(pupil.school_class) if pupil and pupil.school_class_id else ""  # type: ignore[attr-defined]  # for the template
+        row.reason = message_for(row.code) if row.code else ""  # type: ignore[attr-defined]  # for the template
     record_read(request.user, Redemption, page, request=request, school_id=school.pk)
     query = request.GET.copy()
     query.pop("page", None)

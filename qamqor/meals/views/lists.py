@@ -184,7 +184,7 @@ def _month_context(
         diff = services.diff_with_previous(lst)
         failed = services.failures(lst)
         for entry in failed:
-            entry.message = failure_message(entry.failure_code)
+            entry.message = failure_message(entry.failure_code)  # type: ignore[attr-defined]  # for the template
         context |= {
             "counts": counts,
             "basis_rows": [(Basis(b).label, b, n) for b, n in counts.by_basis.items()],

@@ -11,7 +11,8 @@ an export; opening a class of the табель (names on screen) as a view.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from collections.abc import Set as AbstractSet
+from typing import Any, cast
 from urllib.parse import urlencode
 
 from django import forms
@@ -71,11 +72,11 @@ def _day(request: HttpRequest) -> dt.date:
         return today()
 
 
-def _schools(request: HttpRequest, roles: set[str]) -> list[School]:
+def _schools(request: HttpRequest, roles: AbstractSet[str]) -> list[School]:
     return list(access.readable_schools(request.user, roles=roles).order_by("name_kk", "id"))
 
 
-def _school(request: HttpRequest, roles: set[str]) -> School:
+def _school(request: HttpRequest, roles: AbstractSet[str]) -> School:
     """The school asked for (`?school=`), else the user's first; 404 without the role."""
     wanted = request.GET.get("school")
     if wanted:
@@ -162,10 +163,13 @@ class AmendForm(forms.Form):
         for sheet in tabel.sheets:
             for row in sheet.rows:
                 pupils.setdefault(row.pupil_id, f"{row.display_name} ({sheet.class_label})")
-        self.fields["pupil"].choices = sorted(pupils.items(), key=lambda p: p[1])
-        self.fields["day"].choices = [(d.isoformat(), date_format(d)) for d in tabel.days]
+        by_name = sorted(pupils.items(), key=lambda p: p[1])
+        cast(forms.ChoiceField, self.fields["pupil"]).choices = by_name
+        cast(forms.ChoiceField, self.fields["day"]).choices = [
+            (d.isoformat(), date_format(d)) for d in tabel.days
+        ]
         programme = tabel.summary.programme
-        self.fields["meal_type"].choices = (
+        cast(forms.ChoiceField, self.fields["meal_type"]).choices = (
             [(m.meal_type, m.get_meal_type_display()) for m in programme.meals.all()]
             if programme
             else []
@@ -358,7 +362,7 @@ def payment_statement(request: AuthedRequest) -> HttpResponse:
     return render(request, "meals/reports/payment.html", context)
 
 
-def _payment_export(request: HttpRequest, kind: str) -> HttpResponse:
+def _payment_export(request: AuthedRequest, kind: str) -> HttpResponse:
     month = _month(request)
     school = _counts_school(request, month)
     summary = tabel_summary(school, month)

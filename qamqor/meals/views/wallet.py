@@ -9,7 +9,7 @@ first name and class — never a category.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
 import segno
 from django import forms
@@ -64,7 +64,7 @@ class RatingsFilterForm(forms.Form):
 
     def __init__(self, *args: Any, schools: Any = (), **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["school"].choices = [("", _("All my schools"))] + [
+        cast(forms.ChoiceField, self.fields["school"]).choices = [("", _("All my schools"))] + [
             (s.pk, s.name) for s in schools
         ]
 
@@ -277,7 +277,7 @@ def ratings(request: AuthedRequest) -> HttpResponse:
     page = Paginator(comments, 50).get_page(request.GET.get("page"))
     page.object_list = list(page.object_list)
     for r in page.object_list:
-        r.school_name = names.get(r.voucher.school_id, "")
+        r.school_name = names.get(r.voucher.school_id, "")  # type: ignore[attr-defined]  # for the template
     query = request.GET.copy()
     query.pop("page", None)
     context = {

@@ -124,7 +124,9 @@ class _Zero(dict):
 
 
 @transaction.atomic
-def apply_import(user: User | None, school: School, rows: Sequence[Sequence[Any]]) -> dict[str, int]:
+def apply_import(
+    user: User | None, school: School, rows: Sequence[Sequence[Any]]
+) -> dict[str, int]:
     """Import `rows` ([(row number, {column key: text})]) into `school`: all or nothing.
 
     Raises ImportInvalid with the row-by-row errors; returns the counts otherwise. Imports
