@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.db.models import Case, DateField, F, Q, QuerySet, When
 
@@ -17,6 +17,14 @@ from qamqor.registry.models import Guardian, Pupil
 
 from .catalogue import checklist
 from .models import Application
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+
+class CurrentDue(TypedDict):
+    current_due: dt.date
+
 
 Status = Application.Status
 
@@ -42,7 +50,9 @@ def with_due(applications: Any, today: dt.date) -> list[Application]:
     return result
 
 
-def with_current_due(qs: QuerySet[Application]) -> QuerySet[Application]:
+def with_current_due(
+    qs: QuerySet[Application],
+) -> QuerySet[WithAnnotations[Application, CurrentDue]]:
     """Annotate `current_due`: the appeal's deadline while appealed, else the decision's."""
     return qs.annotate(
         current_due=Case(
@@ -101,7 +111,7 @@ def my_children(user: User) -> QuerySet[Pupil]:
 
 def my_guardian(user: User, pupil: Pupil) -> Guardian | None:
     """The signed-in parent's own guardian record in the child's family."""
-    return Guardian.objects.filter(user=user, family_id=pupil.family_id).first()
+    return Guardian.objects.filter(user=user, family_id=pupil.family_id).first()  # type: ignore[misc]  # no family: None
 
 
 def application_checklist(application: Application, present: set[str]) -> list:

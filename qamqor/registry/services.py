@@ -94,7 +94,7 @@ def create_pupil(user: User, school: School, data: Mapping[str, Any]) -> Pupil:
         # The IIN carries both; fill what the caller left out.
         result = ids.validate_iin(pupil.iin or "")
         if result.valid:
-            pupil.birth_date = pupil.birth_date or result.birth_date
+            pupil.birth_date = pupil.birth_date or result.birth_date  # type: ignore[assignment]  # a valid IIN has one
             pupil.sex = pupil.sex or result.sex or ""
     _check_pupil(pupil)
     if Pupil.objects.filter(iin=pupil.iin).exists():

@@ -183,7 +183,7 @@ def _back(request: HttpRequest, report: PurchaseReport) -> str:
     return "aid:report"
 
 
-def _render_back(request: HttpRequest, report: PurchaseReport, **forms: Any) -> HttpResponse:
+def _render_back(request: AuthedRequest, report: PurchaseReport, **forms: Any) -> HttpResponse:
     if _back(request, report) == "aid:my_report":
         from .parent import parent_report_context
 

@@ -91,7 +91,7 @@ def _create_consent(
 @transaction.atomic
 def give_consent(user: User, pupil: Pupil) -> FaceConsent:
     """The signed-in parent consents for their own child (the view checked the child)."""
-    guardian = Guardian.objects.filter(user=user, family_id=pupil.family_id).first()
+    guardian = Guardian.objects.filter(user=user, family_id=pupil.family_id).first()  # type: ignore[misc]  # no family: None
     if guardian is None:
         raise FaceIdError(
             "not_a_guardian", _("Only the child's parent or legal representative can consent.")

@@ -96,11 +96,11 @@ def _compute(day: dt.date, school_ids: Iterable[int] | None) -> dict[ReportKey, 
         n=Count("id")
     ):
         counts[(row["school_id"], row["pupil__school_class_id"], row["meal_type"])][0] = row["n"]
-    for row in served.values("school_id", "voucher__pupil__school_class_id", "meal_type").annotate(
+    for scan in served.values("school_id", "voucher__pupil__school_class_id", "meal_type").annotate(
         n=Count("id")
     ):
-        key = (row["school_id"], row["voucher__pupil__school_class_id"], row["meal_type"])
-        counts[key][1] = row["n"]
+        key = (scan["school_id"], scan["voucher__pupil__school_class_id"], scan["meal_type"])
+        counts[key][1] = scan["n"]  # type: ignore[index]  # a served scan has a school
     return counts
 
 
@@ -187,6 +187,7 @@ def daily_report(school: School, day: dt.date) -> DailyView:
             "school_class_id", "meal_type", "vouchers_active", "meals_served", "generated_at"
         )
     )
+    raw: list[tuple[int | None, str, int, int]]
     if stored:
         raw = [(c, m, a, s) for c, m, a, s, _g in stored]
         generated_at = max(g for *_rest, g in stored)
@@ -194,7 +195,7 @@ def daily_report(school: School, day: dt.date) -> DailyView:
         counts = _compute(day, [school.pk])
         raw = [(c, m, a, s) for (_s, c, m), (a, s) in counts.items()]
         generated_at = None
-    classes = {
+    classes: dict[int | None, SchoolClass] = {
         k.pk: k for k in SchoolClass.objects.filter(pk__in={c for c, *_ in raw if c is not None})
     }
     meal_order = list(MealType.values)

@@ -304,7 +304,7 @@ def tabel_summary(
     cutoff = received_by or (submission.submitted_at if submission else None)
     base = served_scans(school.pk, month, cutoff)
     per_day: dict[tuple[dt.date, str], int] = {
-        (r["day"], r["meal_type"]): r["n"]
+        (r["day"], r["meal_type"]): r["n"]  # type: ignore[misc]  # served scans have a day
         for r in base.values("day", "meal_type").annotate(n=Count("pupil_id", distinct=True))
     }
     pupils_by_meal: dict[str, int] = {
@@ -319,7 +319,7 @@ def tabel_summary(
         # Only the amended pupils can differ from the aggregates: recount them exactly.
         touched = {a[0] for a in amendments}
         before = set(base.filter(pupil_id__in=touched).values_list("pupil_id", "day", "meal_type"))
-        after, added, removed = apply_amendments(before, amendments)
+        after, added, removed = apply_amendments(before, amendments)  # type: ignore[arg-type]  # served scans have a pupil and a day
         for _p, day, meal_type in added:
             per_day[(day, meal_type)] = per_day.get((day, meal_type), 0) + 1
             added_by_meal[meal_type] += 1
@@ -498,7 +498,7 @@ def amend_tabel(
         .values_list("pupil_id", "day", "meal_type")
     )
     rows = [a for a in amendment_rows(submission) if a[0] == pupil_id]
-    marks, _added, _removed = apply_amendments(before, rows)
+    marks, _added, _removed = apply_amendments(before, rows)  # type: ignore[arg-type]  # served scans have a pupil and a day
     key = (pupil_id, day, meal_type)
     if action == TabelAmendment.Action.ADD:
         if key in marks:

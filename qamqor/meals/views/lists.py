@@ -61,7 +61,7 @@ class EntryFilter(forms.Form):
     grade = forms.IntegerField(required=False, min_value=0, max_value=11)
     basis = forms.ChoiceField(required=False, choices=[("", "")] + Basis.choices)
     verification = forms.ChoiceField(
-        required=False, choices=[("", "")] + ListEntry.Verification.choices
+        required=False, choices=[("", ""), *ListEntry.Verification.choices]
     )
     page = forms.IntegerField(required=False, min_value=1)
 
