@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -160,7 +161,7 @@ def category_counts(school_ids: set[int], today: dt.date) -> list[dict[str, Any]
             refused=Count("id", filter=Q(status=CategoryAssignment.Status.REFUSED)),
         )
     )
-    by_category = {r["category"]: r for r in rows}
+    by_category: dict[str, Mapping[str, Any]] = {r["category"]: r for r in rows}
     empty = {"applied": 0, "overdue": 0, "confirmed": 0, "refused": 0}
     return [
         {

@@ -35,15 +35,15 @@ def _table(request: HttpRequest):  # noqa: ANN202
     wanted = request.GET.get("school")
     if wanted:
         schools = schools.filter(pk=wanted) if wanted.isdigit() else schools.none()
-    schools = list(schools.order_by("district__name_kk", "name_kk"))
-    if not schools:
+    listed = list(schools.order_by("district__name_kk", "name_kk"))
+    if not listed:
         raise Http404
     day = today()
     form = YearForm(request.GET or None)
     year = day.year
     if form.is_bound and form.is_valid() and form.cleaned_data["year"]:
         year = form.cleaned_data["year"]
-    rows = aid_monitoring(schools, year, day)
+    rows = aid_monitoring(listed, year, day)
     return form, year, day, rows
 
 

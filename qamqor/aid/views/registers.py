@@ -186,7 +186,7 @@ def register_paid(request: AuthedRequest, pk: int) -> HttpResponse:
                 "Marked paid on %(date)s: %(n)s payment; its purchase report is due.",
                 "Marked paid on %(date)s: %(n)s payments; their purchase reports are due.",
                 result.paid,
-            ) % {"date": date_format(register.paid_on, "SHORT_DATE_FORMAT"), "n": result.paid}
+            ) % {"date": date_format(register.paid_on, "SHORT_DATE_FORMAT"), "n": result.paid}  # type: ignore[arg-type]  # paid: dated
             messages.success(request, text)
             if result.released:
                 messages.warning(

@@ -74,6 +74,7 @@ def canteen_roster(request: HttpRequest, response: HttpResponse, school: int, da
     surname initial, class, meal type and whether it was already served that day; and
     whether `date` is a meal day. Only for a canteen operator of that school."""
     who = request.auth  # type: ignore[attr-defined]
+    operator_bin: str | None
     if isinstance(who, Terminal):
         if not who.serves(school):
             raise _not_found()

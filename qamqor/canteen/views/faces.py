@@ -156,7 +156,7 @@ def _enrol(request: HttpRequest, pk: int) -> HttpResponse:
         too_large = int(request.META.get("CONTENT_LENGTH") or 0) > PHOTO_MAX_BYTES + 64 * 1024
     except ValueError:
         too_large = True
-    form = PhotoForm(data=request.POST, files={} if too_large else request.FILES)
+    form = PhotoForm(data=request.POST, files={} if too_large else request.FILES)  # type: ignore[arg-type]  # {}: no file
     if too_large:
         form.is_valid()
         limit = PHOTO_MAX_BYTES // 2**20

@@ -59,8 +59,8 @@ def _static_files() -> list[tuple[str, Path]]:
             for file in files:
                 if file.endswith(".map") or file.startswith("."):
                     continue  # source maps are for developers' tools, not the terminal
-                path = Path(folder) / file
-                found[f"{STATIC_DIR}/{path.relative_to(root).as_posix()}"] = path
+                served = Path(folder) / file
+                found[f"{STATIC_DIR}/{served.relative_to(root).as_posix()}"] = served
     return sorted(found.items())
 
 

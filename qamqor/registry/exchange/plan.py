@@ -200,8 +200,8 @@ def build_plan(school: Any, sheet_rows: Iterable[Sequence[Any]], today: dt.date)
     pupils: dict[str, Pupil] = {}
     iins = list(first_row)
     for chunk in _chunks(iins):
-        for pupil in Pupil.objects.filter(iin__in=chunk):
-            pupils[pupil.iin] = pupil
+        for known in Pupil.objects.filter(iin__in=chunk):
+            pupils[known.iin] = known
     for d in rows:
         pupil = pupils.get(d.iin)
         if pupil is not None and pupil.school_id != school.pk:
@@ -242,8 +242,8 @@ def build_plan(school: Any, sheet_rows: Iterable[Sequence[Any]], today: dt.date)
 
 def _plan_classes(plan: Plan, school: Any, classes: dict) -> dict[tuple[int, str], SchoolClass]:
     existing: dict[tuple[int, str], SchoolClass] = {}
-    for cls in SchoolClass.objects.filter(school=school).order_by("pk"):
-        existing.setdefault((cls.grade, class_letter(cls.letter)), cls)
+    for stored in SchoolClass.objects.filter(school=school).order_by("pk"):
+        existing.setdefault((stored.grade, class_letter(stored.letter)), stored)
     result = {}
     w = plan.writes
     for (grade, letter), attrs in classes.items():
@@ -290,7 +290,7 @@ def _plan_families(
             candidates = {pk for pk in candidates
                           if pk in by_pk and not by_pk[pk].nobd_key and pk not in claimed}  # fmt: skip
             if len(candidates) == 1:
-                family = by_pk[candidates.pop()]
+                family = by_pk[candidates.pop()]  # type: ignore[index]  # None is not in by_pk
                 family.nobd_key = key
                 changed.append("nobd_key")
         if family is None:

@@ -169,7 +169,7 @@ def _move(job: ImportJob, state: str) -> None:
 def _forget(job: ImportJob) -> None:
     """Drop the stored upload and the preview: nothing personal stays behind."""
     if job.file:
-        name, storage = job.file.name, job.file.storage
+        name, storage = job.file.name or "", job.file.storage  # a file has a name
         # After commit: a rolled-back transaction must not lose the file it still refers to.
         transaction.on_commit(lambda: _delete_file(storage, name))
     job.file = ""

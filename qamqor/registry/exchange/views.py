@@ -118,7 +118,7 @@ def upload(request: AuthedRequest) -> HttpResponse:
 
 def _field_label(name: str, lang: str) -> str:
     try:
-        return str(Pupil._meta.get_field(name).verbose_name)
+        return str(Pupil._meta.get_field(name).verbose_name)  # type: ignore[union-attr]  # a column, not a relation
     except FieldDoesNotExist:  # a family, guardian or income column
         if name in BY_KEY:
             return BY_KEY[name].header(lang)

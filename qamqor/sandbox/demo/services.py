@@ -38,7 +38,7 @@ PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\
 def _pdf() -> io.BytesIO:
     f = io.BytesIO(PDF)
     f.name = "scan.pdf"
-    f.size = len(PDF)
+    f.size = len(PDF)  # type: ignore[attr-defined]  # as an upload has it (uploads.file_size)
     return f
 
 
