@@ -12,6 +12,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Model
 from django.utils.translation import gettext as _
 
 from qamqor.accounts.types import User
@@ -54,7 +55,7 @@ GUARDIAN_FIELDS = (
 )
 
 
-def _apply(obj: Any, data: Mapping[str, Any], allowed: Iterable[str]) -> list[str]:
+def _apply(obj: Model, data: Mapping[str, Any], allowed: Iterable[str]) -> list[str]:
     changed = []
     for field in allowed:
         if field in data and getattr(obj, field) != data[field]:

@@ -14,6 +14,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -32,7 +33,7 @@ from .common import AidError, AppStatus, aid_amount, move_application
 RStatus = PaymentRegister.Status
 
 
-def approved_applications(school_id: int):  # noqa: ANN201
+def approved_applications(school_id: int) -> QuerySet[Application]:
     return Application.objects.filter(
         school_id=school_id, service=Service.FINANCIAL_AID, status=AppStatus.APPROVED
     )

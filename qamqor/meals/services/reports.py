@@ -25,7 +25,6 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
 from django.db import transaction
 from django.db.models import Count, Q
@@ -49,7 +48,7 @@ TABEL_READERS = SCHOOL_READERS
 ReportKey = tuple[int, int | None, str]  # school, class, meal type
 
 
-def school_for_counts(user: User, school_id: Any, month: dt.date) -> School:
+def school_for_counts(user: User, school_id: int | str, month: dt.date) -> School:
     """The school whose meal counts of `month` the user may read; 404 otherwise."""
     school = access.get_school_for_user(user, school_id, roles=COUNT_READERS)
     if access.get_scope(user).has_role(school.pk, *SCHOOL_READERS):

@@ -89,7 +89,7 @@ class Tabel:
 
 def _class_of(
     pupils: Mapping[int, Mapping[str, Any]], snapshot: dict[int, tuple[int, str]], pid: int
-):
+) -> tuple[int, str]:
     """The class a pupil ate in: the month's list snapshot, else the pupil's class now."""
     if pid in snapshot:
         return snapshot[pid]

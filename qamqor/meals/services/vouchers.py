@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -130,7 +131,7 @@ def _message(pupil: Pupil, month: dt.date) -> str:
         }
 
 
-def waiting_for_sms(school_id: int, month: dt.date):  # noqa: ANN201
+def waiting_for_sms(school_id: int, month: dt.date) -> QuerySet[Voucher]:
     return Voucher.objects.filter(
         school_id=school_id, month=month, status=VStatus.FORMED, notified_at__isnull=True
     )

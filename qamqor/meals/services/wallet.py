@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
 from django.conf import settings
 from django.core import signing as django_signing
@@ -60,7 +60,7 @@ def parent_vouchers(user: User) -> QuerySet[Voucher]:
     )
 
 
-def get_parent_voucher(user: User, pk: Any) -> Voucher:
+def get_parent_voucher(user: User, pk: int | str) -> Voucher:
     """One voucher of the user's own child; 404 for anyone else, staff included."""
     try:
         return parent_vouchers(user).get(pk=pk)
@@ -82,7 +82,7 @@ def month_bounds(month: dt.date) -> tuple[dt.date, dt.date]:
     return start, following - dt.timedelta(days=1)
 
 
-def served_meals(vouchers: Any, month: dt.date) -> QuerySet[Redemption]:
+def served_meals(vouchers: Iterable[Voucher], month: dt.date) -> QuerySet[Redemption]:
     """Meals actually served in `month` on these vouchers (scans with status served)."""
     start, end = month_bounds(month)
     return (
@@ -94,7 +94,9 @@ def served_meals(vouchers: Any, month: dt.date) -> QuerySet[Redemption]:
     )
 
 
-def ratings_by_meal(vouchers: Any, month: dt.date) -> dict[tuple[int, dt.date], MealRating]:
+def ratings_by_meal(
+    vouchers: Iterable[Voucher], month: dt.date
+) -> dict[tuple[int, dt.date], MealRating]:
     start, end = month_bounds(month)
     rows = MealRating.objects.filter(voucher__in=vouchers, day__range=(start, end))
     return {(r.voucher_id, r.day): r for r in rows}
@@ -187,7 +189,7 @@ def voucher_for_share(token: str) -> tuple[Voucher, dt.datetime]:
 # --- ratings --------------------------------------------------------------------------------
 
 
-def rating_refusal(voucher: Voucher, day: dt.date | None, score: Any) -> WalletError | None:
+def rating_refusal(voucher: Voucher, day: dt.date | None, score: object) -> WalletError | None:
     """Why this rating cannot be recorded, or None (reads, never writes)."""
     if not isinstance(score, int) or isinstance(score, bool) or not 1 <= score <= 5:
         return WalletError("score_range", _("Choose a score from 1 to 5."))

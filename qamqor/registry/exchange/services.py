@@ -25,6 +25,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.core.files.base import ContentFile
+from django.core.files.storage import Storage
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -176,7 +177,7 @@ def _forget(job: ImportJob) -> None:
     job.preview = []
 
 
-def _delete_file(storage: Any, name: str) -> None:
+def _delete_file(storage: Storage, name: str) -> None:
     try:
         storage.delete(name)
     except OSError:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from qamqor.accounts.types import User
@@ -62,7 +61,7 @@ def _category_pupils(school: School, category: str, grades: range, limit: int) -
     return list(Pupil.objects.filter(id__in=ids).order_by("id")[:limit])
 
 
-def load_services(school: School, pedagog: Any, director: Any) -> dict[str, int]:
+def load_services(school: School, pedagog: User, director: User) -> dict[str, int]:
     counts = {"applications": 0, "consultations": 0}
     # Cash aid for АӘК children: three approved and paid (their purchase reports now due),
     # one still under review.
