@@ -138,13 +138,13 @@ def visible(user: AnyUser, model: type[M], write: bool = False) -> QuerySet[M]:
     scope = get_scope(user)
     if not scope.authenticated:
         return model._default_manager.none()
-    return model._default_manager.filter(model.access_q(scope, write=write))  # type: ignore[attr-defined]
+    return model._default_manager.filter(model.access_q(scope, write=write))  # type: ignore[attr-defined]  # protected models define it
 
 
 def get_for_user(user: AnyUser, model: type[M], pk: Any, write: bool = False) -> M:
     try:
         return visible(user, model, write=write).get(pk=pk)
-    except (model.DoesNotExist, ValueError, TypeError) as exc:  # type: ignore[attr-defined]
+    except (model.DoesNotExist, ValueError, TypeError) as exc:  # type: ignore[attr-defined]  # every concrete model has it
         raise Http404 from exc
 
 

@@ -237,7 +237,7 @@ def audit_read(
         try:
             # ninja reads the view's annotations through the wrapper, with the wrapper's
             # globals: hand it the view's own signature, its string annotations resolved.
-            wrapper.__signature__ = inspect.signature(view, eval_str=True)  # type: ignore[attr-defined]
+            wrapper.__signature__ = inspect.signature(view, eval_str=True)  # type: ignore[attr-defined]  # read by inspect
         except NameError:  # pragma: no cover - an annotation only for type checkers
             pass
         return wrapper

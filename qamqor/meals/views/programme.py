@@ -147,7 +147,7 @@ def calendar_weeks(programme: Programme) -> list[list[dict[str, Any]]]:
             }
         )
     cells += [None] * (-len(cells) % 7)
-    return [cells[i : i + 7] for i in range(0, len(cells), 7)]  # type: ignore[misc]
+    return [cells[i : i + 7] for i in range(0, len(cells), 7)]  # type: ignore[misc]  # None pads the last week
 
 
 def _context(request: HttpRequest, school: Any, month: dt.date, **extra: Any) -> dict[str, Any]:
