@@ -25,6 +25,7 @@ from qamqor.accounts.types import AuthedRequest, User
 from qamqor.audit.services import record, record_read
 from qamqor.core import uploads
 from qamqor.core.clock import today
+from qamqor.registry.models import School
 
 from . import services
 from .forms import (
@@ -65,7 +66,7 @@ def _explain(form: Any, exc: services.EligibilityError) -> None:
     form.add_error(field, exc.message)
 
 
-def _board_decision(user: User, school: Any, form: BoardDecisionFields) -> BoardDecision | None:
+def _board_decision(user: User, school: School, form: BoardDecisionFields) -> BoardDecision | None:
     chosen = form.cleaned_data.get("board_decision")
     if chosen:
         return chosen

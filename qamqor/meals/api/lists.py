@@ -18,6 +18,7 @@ from qamqor.accounts.access import get_school_for_user, get_scope
 from qamqor.accounts.types import ApiRequest
 from qamqor.audit.services import audit_read
 from qamqor.core.api import ApiError, ErrorOut, TextIn
+from qamqor.registry.models import School
 
 from ..models import Basis, MonthlyList
 from ..services import lists as services
@@ -126,7 +127,7 @@ def _not_formed() -> ApiError:
     return ApiError("list_not_formed", _("The month's list is not formed yet."), 409)
 
 
-def _list(school: Any, month: dt.date) -> MonthlyList:
+def _list(school: School, month: dt.date) -> MonthlyList:
     lst = services.get_list(school.pk, month)
     if lst is None:
         raise _not_formed()
@@ -146,7 +147,7 @@ def _empty_progress() -> dict[str, Any]:
     }
 
 
-def _empty_out(school: Any, month: dt.date) -> dict[str, Any]:
+def _empty_out(school: School, month: dt.date) -> dict[str, Any]:
     """A month whose list is not formed yet: a month always exists, its list may not."""
     programme = programme_for(school.pk, month)
     return {

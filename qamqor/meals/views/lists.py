@@ -30,6 +30,7 @@ from qamqor.accounts.models import SCHOOL_READERS
 from qamqor.accounts.types import AuthedRequest
 from qamqor.audit.services import record
 from qamqor.core.clock import today
+from qamqor.registry.models import School
 
 from ..models import Basis, ListEntry, MonthlyList, Voucher, first_of_month
 from ..services import lists as services
@@ -80,7 +81,7 @@ def school_and_month(
     return school, month_of(month)
 
 
-def _back(school: Any, month: dt.date) -> HttpResponse:
+def _back(school: School, month: dt.date) -> HttpResponse:
     return redirect("meals:list_month", school.pk, month_key(month))
 
 
@@ -88,7 +89,7 @@ def _refuse(request: HttpRequest, exc: MealError) -> None:
     messages.error(request, exc.message)
 
 
-def _formed(request: HttpRequest, school: Any, month: dt.date) -> MonthlyList | None:
+def _formed(request: HttpRequest, school: School, month: dt.date) -> MonthlyList | None:
     lst = services.get_list(school.pk, month)
     if lst is None:
         messages.error(request, _("The month's list is not formed yet."))
@@ -149,7 +150,7 @@ def _entries(lst: MonthlyList, params: dict[str, Any], show_basis: bool) -> Any:
 
 
 def _month_context(
-    request: HttpRequest, school: Any, month: dt.date, **extra: Any
+    request: HttpRequest, school: School, month: dt.date, **extra: Any
 ) -> dict[str, Any]:
     scope = get_scope(request.user)
     show_basis = scope.can_see_categories(school.pk)

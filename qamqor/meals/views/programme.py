@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from qamqor.accounts.access import get_scope
 from qamqor.accounts.types import AuthedRequest, HtmxRequest
 from qamqor.core.calendar import get_calendar
+from qamqor.registry.models import School
 
 from ..models import Basis, MealType, Operator, Programme
 from ..services import programme as services
@@ -150,7 +151,7 @@ def calendar_weeks(programme: Programme) -> list[list[dict[str, Any]]]:
     return [cells[i : i + 7] for i in range(0, len(cells), 7)]  # type: ignore[misc]  # None pads the last week
 
 
-def _context(request: HttpRequest, school: Any, month: dt.date, **extra: Any) -> dict[str, Any]:
+def _context(request: HttpRequest, school: School, month: dt.date, **extra: Any) -> dict[str, Any]:
     programme = services.programme_for(school.pk, month)
     context: dict[str, Any] = {
         "school": school,
@@ -226,7 +227,7 @@ def edit(request: AuthedRequest, school_id: str, month: str) -> HttpResponse:
     )
 
 
-def _calendar_response(request: HtmxRequest, school: Any, month: dt.date) -> HttpResponse:
+def _calendar_response(request: HtmxRequest, school: School, month: dt.date) -> HttpResponse:
     if request.htmx:
         return render(request, "meals/lists/_calendar.html", _context(request, school, month))
     return redirect("meals:programme_month", school.pk, month_key(month))

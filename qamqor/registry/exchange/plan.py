@@ -16,7 +16,15 @@ from typing import Any
 
 from django.db.models import Q
 
-from qamqor.registry.models import Family, FamilyMember, Guardian, Income, Pupil, SchoolClass
+from qamqor.registry.models import (
+    Family,
+    FamilyMember,
+    Guardian,
+    Income,
+    Pupil,
+    School,
+    SchoolClass,
+)
 
 from .columns import ID_KEY_PREFIX
 from .validation import RowData, error, validate_row
@@ -174,7 +182,7 @@ def _gather_classes(rows: list[RowData], errors: list[dict]) -> dict[tuple[int, 
     return classes
 
 
-def build_plan(school: Any, sheet_rows: Iterable[Sequence[Any]], today: dt.date) -> Plan:
+def build_plan(school: School, sheet_rows: Iterable[Sequence[Any]], today: dt.date) -> Plan:
     """Check `sheet_rows` ([(row number, {column: text})]) against `school`'s registry."""
     rows: list[RowData] = []
     errors: list[dict] = []
@@ -240,7 +248,7 @@ def build_plan(school: Any, sheet_rows: Iterable[Sequence[Any]], today: dt.date)
     return plan
 
 
-def _plan_classes(plan: Plan, school: Any, classes: dict) -> dict[tuple[int, str], SchoolClass]:
+def _plan_classes(plan: Plan, school: School, classes: dict) -> dict[tuple[int, str], SchoolClass]:
     existing: dict[tuple[int, str], SchoolClass] = {}
     for stored in SchoolClass.objects.filter(school=school).order_by("pk"):
         existing.setdefault((stored.grade, class_letter(stored.letter)), stored)
@@ -267,7 +275,7 @@ def _plan_classes(plan: Plan, school: Any, classes: dict) -> dict[tuple[int, str
 
 def _plan_families(
     plan: Plan,
-    school: Any,
+    school: School,
     families: dict[str, _Family],
     id_keys: dict,
     by_pk: dict[int, Family],
@@ -314,7 +322,7 @@ def _plan_families(
 
 def _plan_pupils(
     plan: Plan,
-    school: Any,
+    school: School,
     rows: list[RowData],
     pupils: dict[str, Pupil],
     class_objs: dict,
