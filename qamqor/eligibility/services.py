@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
-from qamqor.accounts.types import AnyUser, User, signed_in
+from qamqor.accounts.types import User, signed_in
 from qamqor.audit.services import record
 from qamqor.core import uploads
 from qamqor.core.calendar import due_date
@@ -77,7 +77,7 @@ def _check_evidence(kind: str, f: IO[bytes]) -> str:
 
 
 def _store_evidence(
-    user: AnyUser | None, assignment: CategoryAssignment, kind: str, f: IO[bytes], content_type: str
+    user: User | None, assignment: CategoryAssignment, kind: str, f: IO[bytes], content_type: str
 ) -> Evidence:
     evidence = Evidence(
         assignment=assignment,
@@ -102,7 +102,7 @@ def _store_evidence(
 
 @transaction.atomic
 def apply_category(
-    user: AnyUser | None,
+    user: User | None,
     pupil: Pupil,
     category: str,
     received_at: dt.datetime | None = None,
@@ -256,7 +256,7 @@ def _check_income(assignment: CategoryAssignment, decided_on: dt.date) -> None:
 
 @transaction.atomic
 def confirm_category(
-    user: AnyUser | None,
+    user: User | None,
     assignment: CategoryAssignment,
     valid_from: dt.date | None,
     valid_to: dt.date | None,
@@ -313,7 +313,7 @@ def confirm_category(
 
 @transaction.atomic
 def refuse_category(
-    user: AnyUser | None, assignment: CategoryAssignment, reason: str
+    user: User | None, assignment: CategoryAssignment, reason: str
 ) -> CategoryAssignment:
     _locked(assignment)
     _transition(assignment, Status.REFUSED)

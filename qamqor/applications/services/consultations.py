@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from qamqor.accounts.types import AnyUser, User, signed_in
+from qamqor.accounts.types import User, signed_in
 from qamqor.audit.services import record
 from qamqor.core.clock import now
 from qamqor.registry.models import Family
@@ -19,7 +19,7 @@ from .applications import ApplicationError
 
 @transaction.atomic
 def log_consultation(
-    user: AnyUser | None,
+    user: User | None,
     family: Family,
     *,
     topic: str,

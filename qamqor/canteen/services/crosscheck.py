@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
-from qamqor.accounts.types import AnyUser, signed_in
+from qamqor.accounts.types import User, signed_in
 from qamqor.core.clock import now
 from qamqor.registry.models import Pupil
 
@@ -44,7 +44,7 @@ def served_pupils(school_id: int, day: dt.date) -> set[int]:
 
 
 @transaction.atomic
-def run_crosscheck(school_id: int, day: dt.date, user: AnyUser | None = None) -> CrossCheck:
+def run_crosscheck(school_id: int, day: dt.date, user: User | None = None) -> CrossCheck:
     entered = set(
         Entry.objects.filter(school_id=school_id, day=day).values_list("pupil_id", flat=True)
     )

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from qamqor.accounts.types import AnyUser, User, signed_in
+from qamqor.accounts.types import User, signed_in
 from qamqor.core.clock import now
 from qamqor.registry.models import Pupil
 
@@ -70,7 +70,7 @@ def record_entry(
     *,
     source: str,
     terminal: str = "",
-    user: AnyUser | None = None,
+    user: User | None = None,
 ) -> Outcome:
     """The pupil's entry on the day of `at` (Asia/Almaty), or the one already recorded."""
     if pupil.status != Pupil.Status.ACTIVE:

@@ -18,7 +18,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
-from qamqor.accounts.types import AnyUser, User, signed_in
+from qamqor.accounts.types import User, signed_in
 from qamqor.audit.services import record
 from qamqor.core.clock import now, today
 from qamqor.registry.models import Guardian, Pupil
@@ -67,7 +67,7 @@ def _guardian_of(pupil: Pupil, guardian: Guardian | None) -> Guardian:
 
 
 def _create_consent(
-    user: AnyUser | None, pupil: Pupil, guardian: Guardian, source: str, given_at: dt.datetime
+    user: User | None, pupil: Pupil, guardian: Guardian, source: str, given_at: dt.datetime
 ) -> FaceConsent:
     _check_pupil(pupil)
     try:
@@ -115,7 +115,7 @@ def record_paper_consent(
 
 
 @transaction.atomic
-def withdraw_consent(user: AnyUser | None, pupil: Pupil) -> FaceConsent:
+def withdraw_consent(user: User | None, pupil: Pupil) -> FaceConsent:
     """End the consent in force and erase the child's face template with it."""
     consent = (
         FaceConsent.objects.select_for_update()
@@ -143,7 +143,7 @@ def withdraw_consent(user: AnyUser | None, pupil: Pupil) -> FaceConsent:
     return consent
 
 
-def enrol_face(user: AnyUser | None, pupil: Pupil, photo: bytes) -> FaceTemplate:
+def enrol_face(user: User | None, pupil: Pupil, photo: bytes) -> FaceTemplate:
     """Encode the one face of `photo` and keep it sealed, replacing an earlier template.
 
     The slow part (detection and encoding, about half a second) runs before the

@@ -150,7 +150,7 @@ def enrol(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 @csrf_protect
-def _enrol(request: HttpRequest, pk: int) -> HttpResponse:
+def _enrol(request: AuthedRequest, pk: int) -> HttpResponse:
     pupil = _managed_pupil(request, pk)
     try:
         too_large = int(request.META.get("CONTENT_LENGTH") or 0) > PHOTO_MAX_BYTES + 64 * 1024

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from qamqor.accounts.models import Role
-from qamqor.accounts.types import AnyUser, User, signed_in
+from qamqor.accounts.types import User, signed_in
 from qamqor.audit.services import record
 from qamqor.core.clock import now
 from qamqor.eligibility.models import CategoryAssignment
@@ -55,7 +55,7 @@ DEPARTURE_REASONS = {
 CATEGORY_REASONS = {"category_expired", "category_refused", "no_category", "category_not_entitling"}
 
 
-def _move(lst: MonthlyList, status: str, user: AnyUser | None, comment: str = "") -> None:
+def _move(lst: MonthlyList, status: str, user: User | None, comment: str = "") -> None:
     if not lst.can_become(status):
         raise MealError(
             "transition_not_allowed",

@@ -31,7 +31,7 @@ from django.utils.formats import date_format
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
-from qamqor.accounts.types import AnyUser, signed_in
+from qamqor.accounts.types import User, signed_in
 from qamqor.audit.services import record
 from qamqor.core.clock import now, today
 from qamqor.registry.models import School
@@ -406,7 +406,7 @@ def tabel_deadline_state(summary: TabelSummary, day: dt.date) -> Deadline:
 
 
 @transaction.atomic
-def submit_tabel(user: AnyUser | None, school: School, month: dt.date) -> TabelSubmission:
+def submit_tabel(user: User | None, school: School, month: dt.date) -> TabelSubmission:
     """Submit (and lock) the табель of `month`, storing its totals; late ones are flagged.
 
     Refused before the month's last meal day (the sheet is not complete yet), without a
@@ -456,7 +456,7 @@ def submit_tabel(user: AnyUser | None, school: School, month: dt.date) -> TabelS
 
 @transaction.atomic
 def amend_tabel(
-    user: AnyUser | None,
+    user: User | None,
     school: School,
     month: dt.date,
     *,
