@@ -29,27 +29,32 @@ from .models import (
     Role,
     User,
 )
+from .types import AnyUser
 
 M = TypeVar("M", bound=Model)
 
 
 class Scope:
-    def __init__(self, user: Any):
+    def __init__(self, user: AnyUser | None):
         self.user = user
-        self.authenticated = bool(user and user.is_authenticated)
+        # The signed-in user (only a User is authenticated), for the queries below.
+        self.member: User | None = user if isinstance(user, User) else None
+        self.authenticated = self.member is not None
 
     @cached_property
     def roles_by_school(self) -> dict[int, set[str]]:
         """School id → the user's roles there (district officers get their district's schools)."""
         result: dict[int, set[str]] = defaultdict(set)
-        if not self.authenticated:
+        if self.member is None:
             return result
         school_model = apps.get_model("registry", "School")
-        if self.user.is_superuser:
+        if self.member.is_superuser:
             for school_id in school_model.objects.values_list("id", flat=True):
                 result[school_id].add(Role.ADMIN)
         district_roles: dict[int, set[str]] = defaultdict(set)
-        for m in Membership.objects.filter(user=self.user).only("role", "school_id", "district_id"):
+        for m in Membership.objects.filter(user=self.member).only(
+            "role", "school_id", "district_id"
+        ):
             if m.school_id:
                 result[m.school_id].add(m.role)
             elif m.district_id:
@@ -78,15 +83,15 @@ class Scope:
 
     @cached_property
     def class_ids(self) -> set[int]:
-        if not self.authenticated:
+        if self.member is None:
             return set()
-        return set(self.user.taught_classes.values_list("id", flat=True))
+        return set(self.member.taught_classes.values_list("id", flat=True))
 
     @cached_property
     def family_ids(self) -> set[int]:
-        if not self.authenticated:
+        if self.member is None:
             return set()
-        return set(self.user.guardian_profiles.values_list("family_id", flat=True))
+        return set(self.member.guardian_profiles.values_list("family_id", flat=True))
 
     @cached_property
     def child_ids(self) -> set[int]:
@@ -116,43 +121,43 @@ class Scope:
         return bool(self.school_ids())
 
 
-def get_scope(user: Any) -> Scope:
+def get_scope(user: AnyUser | None) -> Scope:
     scope = getattr(user, "_qamqor_scope", None)
     if scope is None:
         scope = Scope(user)
         if user is not None:
             try:
-                user._qamqor_scope = scope
+                user._qamqor_scope = scope  # type: ignore[union-attr]  # a per-request cache on the user object
             except AttributeError:  # AnonymousUser may refuse attributes on some versions
                 pass
     return scope
 
 
-def visible(user: Any, model: type[M], write: bool = False) -> QuerySet[M]:
+def visible(user: AnyUser, model: type[M], write: bool = False) -> QuerySet[M]:
     """Every row of `model` the user may read (or write)."""
     scope = get_scope(user)
     if not scope.authenticated:
         return model._default_manager.none()
-    return model._default_manager.filter(model.access_q(scope, write=write))  # type: ignore[attr-defined]
+    return model._default_manager.filter(model.access_q(scope, write=write))  # type: ignore[attr-defined]  # protected models define it
 
 
-def get_for_user(user: Any, model: type[M], pk: Any, write: bool = False) -> M:
+def get_for_user(user: AnyUser, model: type[M], pk: Any, write: bool = False) -> M:
     try:
         return visible(user, model, write=write).get(pk=pk)
-    except (model.DoesNotExist, ValueError, TypeError) as exc:  # type: ignore[attr-defined]
+    except (model.DoesNotExist, ValueError, TypeError) as exc:  # type: ignore[attr-defined]  # every concrete model has it
         raise Http404 from exc
 
 
-def get_pupil_for_user(user: Any, pk: Any, write: bool = False) -> Any:
+def get_pupil_for_user(user: AnyUser, pk: Any, write: bool = False) -> Any:
     return get_for_user(user, apps.get_model("registry", "Pupil"), pk, write=write)
 
 
-def get_family_for_user(user: Any, pk: Any, write: bool = False) -> Any:
+def get_family_for_user(user: AnyUser, pk: Any, write: bool = False) -> Any:
     return get_for_user(user, apps.get_model("registry", "Family"), pk, write=write)
 
 
 def get_school_for_user(
-    user: Any, pk: Any, write: bool = False, roles: Iterable[str] | None = None
+    user: AnyUser, pk: Any, write: bool = False, roles: Iterable[str] | None = None
 ) -> Any:
     """A school the user reads (or writes, or holds one of `roles` in); 404 otherwise."""
     scope = get_scope(user)
@@ -166,12 +171,12 @@ def get_school_for_user(
     return apps.get_model("registry", "School").objects.get(pk=school_id)
 
 
-def require_school_role(user: Any, school_id: int, *roles: str) -> None:
+def require_school_role(user: AnyUser, school_id: int, *roles: str) -> None:
     if not get_scope(user).has_role(school_id, *roles):
         raise Http404
 
 
-def readable_schools(user: Any, roles: Iterable[str] | None = None) -> QuerySet:
+def readable_schools(user: AnyUser, roles: Iterable[str] | None = None) -> QuerySet:
     school_model = apps.get_model("registry", "School")
     scope = get_scope(user)
     ids = scope.member_school_ids if roles is None else scope.school_ids(roles=roles)

@@ -7,15 +7,17 @@ session). Without access the answer is 404 `not_found`, as on the pages.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Set as AbstractSet
 from typing import Any
 
-from django.http import Http404, HttpRequest
+from django.http import Http404
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from qamqor.accounts.access import get_for_user, get_school_for_user, get_scope, visible
+from qamqor.accounts.types import ApiRequest
 from qamqor.audit.services import record
 from qamqor.core.api import ApiError, ErrorOut, TextIn
 from qamqor.core.clock import today
@@ -185,14 +187,14 @@ def _report_out(report: PurchaseReport) -> dict[str, Any]:
     }
 
 
-def _register(request: HttpRequest, pk: int, write: bool = False) -> PaymentRegister:
+def _register(request: ApiRequest, pk: int, write: bool = False) -> PaymentRegister:
     try:
         return get_for_user(request.auth, PaymentRegister, pk, write=write)
     except Http404 as exc:
         raise _not_found() from exc
 
 
-def _report(request: HttpRequest, pk: int, roles: set[str] | None = None) -> PurchaseReport:
+def _report(request: ApiRequest, pk: int, roles: AbstractSet[str] | None = None) -> PurchaseReport:
     """A report the user reads; with `roles`, only as staff of its school holding one of them."""
     try:
         report = visible(request.auth, PurchaseReport).select_related("application").get(pk=pk)
@@ -203,7 +205,7 @@ def _report(request: HttpRequest, pk: int, roles: set[str] | None = None) -> Pur
     return report
 
 
-def _uploader_report(request: HttpRequest, pk: int) -> PurchaseReport:
+def _uploader_report(request: ApiRequest, pk: int) -> PurchaseReport:
     report = _report(request, pk)
     if not services.can_upload(request.auth, report):
         raise _not_found()
@@ -214,7 +216,7 @@ def _uploader_report(request: HttpRequest, pk: int) -> PurchaseReport:
     "/aid/schools/{school_id}/register",
     response={200: RegisterOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
 )
-def form_register(request: HttpRequest, school_id: int):
+def form_register(request: ApiRequest, school_id: int):
     """The school's register in preparation (formed if none), checked against the registry."""
     try:
         school = get_school_for_user(request.auth, school_id, roles=AID_WRITERS)
@@ -228,7 +230,7 @@ def form_register(request: HttpRequest, school_id: int):
 
 
 @router.get("/aid/registers/{register_id}/lines", response={200: RegisterOut, 404: ErrorOut})
-def register_lines(request: HttpRequest, register_id: int):
+def register_lines(request: ApiRequest, register_id: int):
     """The register and its lines; a blocked line says why (`problem`, `problem_message`)."""
     register = _register(request, register_id)
     record(request.auth, "view", register)
@@ -239,7 +241,7 @@ def register_lines(request: HttpRequest, register_id: int):
     "/aid/registers/{register_id}/paid",
     response={200: PaidOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
 )
-def mark_paid(request: HttpRequest, register_id: int, payload: PaidIn):
+def mark_paid(request: ApiRequest, register_id: int, payload: PaidIn):
     """The bank paid the exported register: applications paid, purchase reports due."""
     register = _register(request, register_id, write=True)
     try:
@@ -250,7 +252,7 @@ def mark_paid(request: HttpRequest, register_id: int, payload: PaidIn):
 
 
 @router.get("/aid/reports/{report_id}", response={200: ReportOut, 404: ErrorOut})
-def get_report(request: HttpRequest, report_id: int):
+def get_report(request: ApiRequest, report_id: int):
     """The report, its deadline and files: the child's parents and the school's staff."""
     report = _report(request, report_id)
     record(request.auth, "view", report)
@@ -262,7 +264,7 @@ def get_report(request: HttpRequest, report_id: int):
     response={201: FileOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
 )
 def upload_file(
-    request: HttpRequest,
+    request: ApiRequest,
     report_id: int,
     kind: Form[str],
     file: File[UploadedFile],
@@ -294,7 +296,7 @@ def upload_file(
     "/aid/reports/{report_id}/submit",
     response={200: ReportOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
 )
-def submit(request: HttpRequest, report_id: int, payload: SubmitIn):
+def submit(request: ApiRequest, report_id: int, payload: SubmitIn):
     """Send the report to the school (at least one receipt and one photo)."""
     report = _uploader_report(request, report_id)
     try:
@@ -308,7 +310,7 @@ def submit(request: HttpRequest, report_id: int, payload: SubmitIn):
     "/aid/reports/{report_id}/accept",
     response={200: ReportOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
 )
-def accept(request: HttpRequest, report_id: int):
+def accept(request: ApiRequest, report_id: int):
     report = _report(request, report_id, roles=AID_WRITERS)
     try:
         services.accept_report(request.auth, report)
@@ -321,7 +323,7 @@ def accept(request: HttpRequest, report_id: int):
     "/aid/reports/{report_id}/ask-again",
     response={200: ReportOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
 )
-def ask_again(request: HttpRequest, report_id: int, payload: AskAgainIn):
+def ask_again(request: ApiRequest, report_id: int, payload: AskAgainIn):
     """Send the report back with a comment; the family gets at least 5 more days."""
     report = _report(request, report_id, roles=AID_WRITERS)
     try:

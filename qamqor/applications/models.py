@@ -84,7 +84,7 @@ class DocumentKind(models.TextChoices):
 # aid takes seed 001's category-confirmation term (15), since it needs the category checked;
 # camps and meals 5 (our choice, to be checked against the current service standards). The
 # school may not stop the clock: a documents request pauses nothing.
-DECISION_WORKING_DAYS = {
+DECISION_WORKING_DAYS: dict[str, int] = {
     Service.FINANCIAL_AID: 15,
     Service.CAMP_VOUCHER: 5,
     Service.FREE_MEALS: 5,

@@ -52,11 +52,12 @@ def check(
         raise error(exc.code, str((messages or {}).get(exc.code, exc.message)), field) from exc
 
 
-def store(row: StoredFile, f: IO[bytes], content_type: str, user: Any) -> StoredFile:
+def store(row: StoredFile, f: IO[bytes], content_type: str, uploaded_by: Any) -> StoredFile:
+    """Save the upload under a fresh name; `uploaded_by` is a signed-in user or None."""
     row.original_name = uploads.original_name(f)
     row.content_type = content_type
+    row.uploaded_by = uploaded_by
     row.size = uploads.file_size(f)
-    row.uploaded_by = user if getattr(user, "is_authenticated", False) else None
     row.file.save(uploads.storage_name(content_type), File(f), save=False)
     row.save()
     return row

@@ -43,7 +43,7 @@ def require(obj: StatusMachine, status: str, error: type[Exception]) -> None:
     current = getattr(obj, obj.STATUS_FIELD)
     if not obj.REFUSED:
         raise error("transition_not_allowed", f"{current} -> {status}")
-    labels = dict(obj._meta.get_field(obj.STATUS_FIELD).flatchoices)
+    labels = dict(obj._meta.get_field(obj.STATUS_FIELD).flatchoices)  # type: ignore[union-attr]  # a choices field, not a relation
     words = {"status": labels.get(current, current), "target": labels.get(status, status)}
     raise error("transition_not_allowed", str(obj.REFUSED) % words)
 

@@ -41,7 +41,7 @@ class EvidenceKind(models.TextChoices):
 
 
 # The evidence each category is proved by (seed 001).
-EXPECTED_EVIDENCE = {
+EXPECTED_EVIDENCE: dict[str, list[EvidenceKind]] = {
     Category.ASP: [EvidenceKind.ASP_CERTIFICATE],
     Category.BELOW_SUBSISTENCE: [EvidenceKind.INCOME],
     Category.ORPHAN: [EvidenceKind.GUARDIANSHIP],

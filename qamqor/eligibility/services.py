@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from typing import IO, Any
+from typing import IO
 
 from django.core.files import File
 from django.db import transaction
@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
+from qamqor.accounts.types import User, signed_in
 from qamqor.audit.services import record, record_file
 from qamqor.core import files, uploads
 from qamqor.core.calendar import due_date
@@ -65,17 +66,17 @@ def _check_evidence(kind: str, f: IO[bytes]) -> str:
 
 
 def _store_evidence(
-    user: Any, assignment: CategoryAssignment, kind: str, f: IO[bytes], content_type: str
+    user: User | None, assignment: CategoryAssignment, kind: str, f: IO[bytes], content_type: str
 ) -> Evidence:
     evidence = Evidence(assignment=assignment, kind=kind)
-    files.store(evidence, f, content_type, user)
+    files.store(evidence, f, content_type, signed_in(user))
     record_file(user, "create", evidence, assignment.school_id, ["kind", "file"])
     return evidence
 
 
 @transaction.atomic
 def apply_category(
-    user: Any,
+    user: User | None,
     pupil: Pupil,
     category: str,
     received_at: dt.datetime | None = None,
@@ -129,7 +130,7 @@ def apply_category(
         due_date=due,
         granted_by=(granted_by or "").strip()[:300],
         board_decision=board_decision,
-        created_by=user if getattr(user, "is_authenticated", False) else None,
+        created_by=signed_in(user),
     )
     fields = ["category", "status", "received_at", "due_date"]
     fields += ["granted_by"] if assignment.granted_by else []
@@ -142,7 +143,7 @@ def apply_category(
 
 @transaction.atomic
 def add_evidence(
-    user: Any, assignment: CategoryAssignment, kind: str, uploaded_file: IO[bytes]
+    user: User, assignment: CategoryAssignment, kind: str, uploaded_file: IO[bytes]
 ) -> Evidence:
     _locked(assignment)
     if assignment.status != Status.APPLIED:
@@ -169,7 +170,7 @@ def _check_board_decision(school_id: int, category: str, decision: BoardDecision
 
 def kinds_present(assignment: CategoryAssignment) -> set[str]:
     kinds = set(assignment.evidence.values_list("kind", flat=True))
-    if assignment.board_decision_id and assignment.board_decision.scan:
+    if assignment.board_decision and assignment.board_decision.scan:
         # The decision's own scan proves it; it need not be uploaded twice.
         kinds.add(EvidenceKind.BOARD_DECISION)
     return kinds
@@ -229,7 +230,7 @@ def _check_income(assignment: CategoryAssignment, decided_on: dt.date) -> None:
 
 @transaction.atomic
 def confirm_category(
-    user: Any,
+    user: User | None,
     assignment: CategoryAssignment,
     valid_from: dt.date | None,
     valid_to: dt.date | None,
@@ -268,7 +269,7 @@ def confirm_category(
     assignment.valid_to = valid_to
     assignment.granted_by = (granted_by or assignment.granted_by or "").strip()[:300]
     assignment.decided_at = decided
-    assignment.decided_by = user if getattr(user, "is_authenticated", False) else None
+    assignment.decided_by = signed_in(user)
     fields = ["valid_from", "valid_to", "granted_by", "board_decision", "decided_at", "decided_by"]
     move(assignment, Status.CONFIRMED, error=EligibilityError, fields=fields)
     record(user, "update", assignment, fields=["status", *fields])
@@ -276,7 +277,9 @@ def confirm_category(
 
 
 @transaction.atomic
-def refuse_category(user: Any, assignment: CategoryAssignment, reason: str) -> CategoryAssignment:
+def refuse_category(
+    user: User | None, assignment: CategoryAssignment, reason: str
+) -> CategoryAssignment:
     _locked(assignment)
     require(assignment, Status.REFUSED, EligibilityError)
     reason = (reason or "").strip()
@@ -288,7 +291,7 @@ def refuse_category(user: Any, assignment: CategoryAssignment, reason: str) -> C
         )
     assignment.refusal_reason = reason
     assignment.decided_at = now()
-    assignment.decided_by = user if getattr(user, "is_authenticated", False) else None
+    assignment.decided_by = signed_in(user)
     fields = ["refusal_reason", "decided_at", "decided_by"]
     move(assignment, Status.REFUSED, error=EligibilityError, fields=fields)
     record(user, "update", assignment, fields=["status", *fields])
@@ -297,7 +300,7 @@ def refuse_category(user: Any, assignment: CategoryAssignment, reason: str) -> C
 
 @transaction.atomic
 def record_board_decision(
-    user: Any,
+    user: User,
     school: School,
     number: str,
     date: dt.date | None,
@@ -329,7 +332,7 @@ def record_board_decision(
         .first()
     )
     creating = decision is None
-    if creating:
+    if decision is None:
         if not text:
             raise EligibilityError(
                 "board_text_required", _("Enter what the board decided."), "board_text"

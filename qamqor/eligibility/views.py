@@ -21,9 +21,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from qamqor.accounts.access import get_for_user, get_pupil_for_user, get_scope, visible
+from qamqor.accounts.types import AuthedRequest, User
 from qamqor.audit.services import record, record_file, record_read
 from qamqor.core import files, uploads
 from qamqor.core.clock import today
+from qamqor.registry.models import School
 
 from . import services
 from .forms import (
@@ -64,7 +66,7 @@ def _explain(form: Any, exc: services.EligibilityError) -> None:
     form.add_error(field, exc.message)
 
 
-def _board_decision(user: Any, school: Any, form: BoardDecisionFields) -> BoardDecision | None:
+def _board_decision(user: User, school: School, form: BoardDecisionFields) -> BoardDecision | None:
     chosen = form.cleaned_data.get("board_decision")
     if chosen:
         return chosen
@@ -74,7 +76,7 @@ def _board_decision(user: Any, school: Any, form: BoardDecisionFields) -> BoardD
 
 @login_required
 @require_GET
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: AuthedRequest) -> HttpResponse:
     """Applications waiting for a decision, by due date; recent decisions; counts."""
     school_ids = reader_school_ids(request.user)
     if not school_ids:
@@ -100,7 +102,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     page.object_list = with_due(page.object_list, day)
     query = request.GET.copy()
     query.pop("page", None)
-    context = {
+    context: dict[str, Any] = {
         "form": form,
         "page": page,
         "query": query.urlencode(),
@@ -143,7 +145,7 @@ def _assign_context(pupil: Any, form: AssignForm, formset: Any) -> dict[str, Any
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def assign(request: HttpRequest, pk: int) -> HttpResponse:
+def assign(request: AuthedRequest, pk: int) -> HttpResponse:
     pupil = get_pupil_for_user(request.user, pk, write=True)
     if request.method == "GET":
         form = AssignForm(
@@ -247,7 +249,7 @@ def _get_assignment(request: HttpRequest, pk: int, write: bool = False) -> Categ
 
 @login_required
 @require_GET
-def assignment_page(request: HttpRequest, pk: int) -> HttpResponse:
+def assignment_page(request: AuthedRequest, pk: int) -> HttpResponse:
     assignment = _get_assignment(request, pk)
     record(request.user, "view", assignment)
     return render(request, "eligibility/assignment.html", _assignment_context(request, assignment))
@@ -255,7 +257,7 @@ def assignment_page(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def confirm(request: HttpRequest, pk: int) -> HttpResponse:
+def confirm(request: AuthedRequest, pk: int) -> HttpResponse:
     assignment = _get_assignment(request, pk, write=True)
     form = ConfirmForm(request.POST, request.FILES, assignment=assignment)
     if form.is_valid():
@@ -291,7 +293,7 @@ def confirm(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def refuse(request: HttpRequest, pk: int) -> HttpResponse:
+def refuse(request: AuthedRequest, pk: int) -> HttpResponse:
     assignment = _get_assignment(request, pk, write=True)
     form = RefuseForm(request.POST)
     if form.is_valid():
@@ -313,7 +315,7 @@ def refuse(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def add_evidence(request: HttpRequest, pk: int) -> HttpResponse:
+def add_evidence(request: AuthedRequest, pk: int) -> HttpResponse:
     assignment = _get_assignment(request, pk, write=True)
     form = EvidenceForm(request.POST, request.FILES, prefix="add", require_file=True)
     if form.is_valid():
@@ -337,7 +339,7 @@ def add_evidence(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
+def evidence_download(request: AuthedRequest, pk: int) -> FileResponse:
     try:
         evidence = Evidence.objects.get(pk=pk)
     except (Evidence.DoesNotExist, ValueError) as exc:
@@ -350,7 +352,7 @@ def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
 
 @login_required
 @require_GET
-def board_scan(request: HttpRequest, pk: int) -> FileResponse:
+def board_scan(request: AuthedRequest, pk: int) -> FileResponse:
     try:
         decision = BoardDecision.objects.get(pk=pk)
     except (BoardDecision.DoesNotExist, ValueError) as exc:
@@ -359,7 +361,7 @@ def board_scan(request: HttpRequest, pk: int) -> FileResponse:
     if not decision.scan or not get_scope(request.user).can_see_categories(decision.school_id):
         raise Http404
     record(request.user, "view", decision, fields=["scan"])
-    name = decision.scan.name.rsplit(".", 1)
+    name = (decision.scan.name or "").rsplit(".", 1)  # a scan has a name (checked above)
     extension = name[1].lower() if len(name) == 2 else "pdf"
     content_type = {"pdf": "application/pdf", "jpg": "image/jpeg", "png": "image/png"}.get(
         extension, "application/octet-stream"

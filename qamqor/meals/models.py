@@ -31,7 +31,7 @@ class MealType(models.TextChoices):
 
 # Why a pupil is on the month's list: the universal rule or one of the five categories
 # (their codes and labels are the eligibility app's, not a copy).
-Basis = models.TextChoices(
+Basis = models.TextChoices(  # type: ignore[call-overload]  # (name, (value, label)) pairs work; the stubs want (name, value)
     "Basis",
     [
         ("UNIVERSAL", ("universal", _("grades 1–4: universal free lunch"))),

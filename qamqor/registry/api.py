@@ -3,11 +3,11 @@
 import datetime as dt
 from typing import Any
 
-from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from qamqor.accounts import access
+from qamqor.accounts.types import ApiRequest, User
 from qamqor.audit.services import audit_read, record
 from qamqor.core import ids
 from qamqor.core.api import MAX_OFFSET, ApiError, ErrorOut, Paging, TextIn
@@ -41,7 +41,7 @@ class PupilOut(Schema):
 
     @staticmethod
     def resolve_grade(obj: Pupil) -> int | None:
-        return obj.school_class.grade if obj.school_class_id else None
+        return obj.school_class.grade if obj.school_class else None
 
 
 class PupilIn(TextIn):
@@ -60,15 +60,15 @@ class PupilIn(TextIn):
 class PupilPatch(TextIn):
     # A field left out is unchanged; `null` is refused (422) where the column takes no null,
     # rather than reaching the database (a 500, whose error text quotes the child's row).
-    iin: str = Field(None)
-    surname: str = Field(None, min_length=1, max_length=100)
-    name: str = Field(None, min_length=1, max_length=100)
-    patronymic: str = Field(None, max_length=100)
-    birth_date: dt.date = Field(None)
-    sex: str = Field(None, pattern="^[MF]$")
+    iin: str = Field(None)  # type: ignore[assignment]  # absent, not null
+    surname: str = Field(None, min_length=1, max_length=100)  # type: ignore[assignment]  # absent, not null
+    name: str = Field(None, min_length=1, max_length=100)  # type: ignore[assignment]  # absent, not null
+    patronymic: str = Field(None, max_length=100)  # type: ignore[assignment]  # absent, not null
+    birth_date: dt.date = Field(None)  # type: ignore[assignment]  # absent, not null
+    sex: str = Field(None, pattern="^[MF]$")  # type: ignore[assignment]  # absent, not null
     school_class_id: int | None = None
     family_id: int | None = None
-    status: str = Field(None)
+    status: str = Field(None)  # type: ignore[assignment]  # absent, not null
 
 
 class PupilFilters(Schema):
@@ -120,7 +120,7 @@ def _raise(exc: services.RegistryError) -> None:
 @router.get("/pupils", response=list[PupilOut])
 @audit_read(Pupil)
 @paginate(Paging)
-def list_pupils(request: HttpRequest, filters: Query[PupilFilters]):
+def list_pupils(request: ApiRequest, filters: Query[PupilFilters]):
     """Pupils the caller may read, with search (`q`: name or IIN prefix), filters and sort."""
     params = filters.dict(exclude_none=True)
     qs = pupil_queryset(request.auth, params)
@@ -130,7 +130,7 @@ def list_pupils(request: HttpRequest, filters: Query[PupilFilters]):
 
 
 @router.post("/pupils", response={201: PupilOut, 404: ErrorOut, 422: ErrorOut})
-def create_pupil(request: HttpRequest, payload: PupilIn):
+def create_pupil(request: ApiRequest, payload: PupilIn):
     _check_iin(payload.iin)
     scope = access.get_scope(request.auth)
     school_id = payload.school_id or next(iter(sorted(scope.school_ids(write=True))), None)
@@ -144,14 +144,14 @@ def create_pupil(request: HttpRequest, payload: PupilIn):
 
 
 @router.get("/pupils/{pupil_id}", response=PupilOut)
-def get_pupil(request: HttpRequest, pupil_id: int):
+def get_pupil(request: ApiRequest, pupil_id: int):
     pupil = access.get_pupil_for_user(request.auth, pupil_id)
     record(request.auth, "view", pupil)
     return pupil
 
 
 @router.patch("/pupils/{pupil_id}", response={200: PupilOut, 422: ErrorOut})
-def patch_pupil(request: HttpRequest, pupil_id: int, payload: PupilPatch):
+def patch_pupil(request: ApiRequest, pupil_id: int, payload: PupilPatch):
     pupil = access.get_pupil_for_user(request.auth, pupil_id, write=True)
     data = payload.dict(exclude_unset=True)
     if "iin" in data:
@@ -207,12 +207,12 @@ class FamilyIn(TextIn):
 class FamilyPatch(TextIn):
     MULTILINE = frozenset({"notes"})
     # Left out: unchanged; `null` is a 422 (the columns take none).
-    address: str = Field(None, max_length=300)
-    phone: str = Field(None, max_length=20)
-    notes: str = Field(None)
+    address: str = Field(None, max_length=300)  # type: ignore[assignment]  # absent, not null
+    phone: str = Field(None, max_length=20)  # type: ignore[assignment]  # absent, not null
+    notes: str = Field(None)  # type: ignore[assignment]  # absent, not null
 
 
-def _family_out(user: Any, family: Family) -> dict[str, Any]:
+def _family_out(user: User, family: Family) -> dict[str, Any]:
     figures = family_figures(family)
     return {
         "id": family.pk,
@@ -238,7 +238,7 @@ class FamilyPage(Schema):
 @router.get("/families", response=FamilyPage)
 @audit_read(Family)
 def list_families(
-    request: HttpRequest,
+    request: ApiRequest,
     school: int | None = None,
     limit: int = Query(50, ge=1, le=200),
     offset: int = Query(0, ge=0, le=MAX_OFFSET),
@@ -251,7 +251,7 @@ def list_families(
 
 
 @router.post("/families", response={201: FamilyOut, 404: ErrorOut, 422: ErrorOut})
-def create_family(request: HttpRequest, payload: FamilyIn):
+def create_family(request: ApiRequest, payload: FamilyIn):
     scope = access.get_scope(request.auth)
     school_id = payload.school_id or next(iter(sorted(scope.school_ids(write=True))), None)
     school = access.get_school_for_user(request.auth, school_id, write=True)
@@ -260,14 +260,14 @@ def create_family(request: HttpRequest, payload: FamilyIn):
 
 
 @router.get("/families/{family_id}", response=FamilyOut)
-def get_family(request: HttpRequest, family_id: int):
+def get_family(request: ApiRequest, family_id: int):
     family = access.get_family_for_user(request.auth, family_id)
     record(request.auth, "view", family)
     return _family_out(request.auth, family)
 
 
 @router.patch("/families/{family_id}", response={200: FamilyOut, 422: ErrorOut})
-def patch_family(request: HttpRequest, family_id: int, payload: FamilyPatch):
+def patch_family(request: ApiRequest, family_id: int, payload: FamilyPatch):
     family = access.get_family_for_user(request.auth, family_id, write=True)
     services.update_family(request.auth, family, payload.dict(exclude_unset=True))
     return _family_out(request.auth, family)

@@ -16,13 +16,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from qamqor.accounts.access import get_scope
+from qamqor.accounts.types import User, signed_in
 from qamqor.applications.services import lock_application
 from qamqor.audit.services import record, record_file
 from qamqor.core import files, uploads
 from qamqor.core.clock import now, today
 
 from ..models import AID_WRITERS, ASK_AGAIN_DAYS, PurchaseReport, ReportFile
-from .common import AidError, AppStatus, move_application, user_or_none
+from .common import AidError, AppStatus, move_application
 
 Kind = ReportFile.Kind
 # What each kind of file may be: a receipt is often an e-receipt PDF; a photo is an image.
@@ -41,7 +42,7 @@ MAX_FILES = 30
 MAX_RECEIPT_AMOUNT = 10_000_000
 
 
-def can_upload(user: Any, report: PurchaseReport) -> bool:
+def can_upload(user: User, report: PurchaseReport) -> bool:
     """The child's own parent, or a writer of the school (a report brought on paper)."""
     scope = get_scope(user)
     return report.pupil_id in scope.child_ids or scope.has_role(report.school_id, *AID_WRITERS)
@@ -61,10 +62,11 @@ def _locked(report: PurchaseReport) -> PurchaseReport:
 def _require_open(report: PurchaseReport) -> None:
     if not report.open_for_upload:
         status = report.application.status
-        message = {
+        messages: dict[str, str] = {
             AppStatus.REPORTED: _("The report is submitted and waits for the school's answer."),
             AppStatus.ACCEPTED: _("The report is accepted; nothing more is needed."),
-        }.get(status, _("The report cannot be changed now."))
+        }
+        message = messages.get(status, _("The report cannot be changed now."))
         raise AidError("report_closed", message)
 
 
@@ -86,7 +88,7 @@ def _amount(kind: str, amount: Any) -> int | None:
 
 @transaction.atomic
 def add_report_file(
-    user: Any, report: PurchaseReport, kind: str, f: IO[bytes] | None, amount: Any = None
+    user: User, report: PurchaseReport, kind: str, f: IO[bytes] | None, amount: Any = None
 ) -> ReportFile:
     if kind not in Kind.values:
         raise AidError("kind_invalid", _("Choose whether this is a receipt or a photo."), "kind")
@@ -106,7 +108,7 @@ def add_report_file(
             "file",
         )
     item = ReportFile(report=report, kind=kind, amount=value, uploaded_at=now())
-    files.store(item, f, content_type, user)
+    files.store(item, f, content_type, signed_in(user))  # type: ignore[arg-type]  # files.check refused None
     fields = ["kind", "file", *(["amount"] if value else [])]
     record_file(user, "create", item, report.school_id, fields)
     return item
@@ -120,7 +122,7 @@ def file_removable(item: ReportFile, report: PurchaseReport) -> bool:
 
 
 @transaction.atomic
-def remove_report_file(user: Any, item: ReportFile) -> None:
+def remove_report_file(user: User, item: ReportFile) -> None:
     report = _locked(item.report)
     _require_open(report)
     if not file_removable(item, report):
@@ -135,7 +137,7 @@ def remove_report_file(user: Any, item: ReportFile) -> None:
 
 
 @transaction.atomic
-def submit_report(user: Any, report: PurchaseReport, note: str = "") -> PurchaseReport:
+def submit_report(user: User, report: PurchaseReport, note: str = "") -> PurchaseReport:
     """seed 000: receipts and photos are both needed to check the spending."""
     _locked(report)
     _require_open(report)
@@ -164,12 +166,12 @@ def _require_reported(report: PurchaseReport) -> None:
 
 
 @transaction.atomic
-def accept_report(user: Any, report: PurchaseReport) -> PurchaseReport:
+def accept_report(user: User, report: PurchaseReport) -> PurchaseReport:
     _locked(report)
     _require_reported(report)
     move_application(user, report.application, AppStatus.ACCEPTED)
     report.decided_at = now()
-    report.decided_by = user_or_none(user)
+    report.decided_by = signed_in(user)
     report.save(update_fields=["decided_at", "decided_by"])
     record(user, "update", report, fields=["decided_at", "decided_by"])
     return report
@@ -181,7 +183,7 @@ def ask_again_due(due_date: dt.date, day: dt.date) -> dt.date:
 
 
 @transaction.atomic
-def ask_again(user: Any, report: PurchaseReport, comment: str) -> PurchaseReport:
+def ask_again(user: User, report: PurchaseReport, comment: str) -> PurchaseReport:
     """Send the report back with what is missing; the family gets a deadline it can keep."""
     _locked(report)
     _require_reported(report)
@@ -197,7 +199,7 @@ def ask_again(user: Any, report: PurchaseReport, comment: str) -> PurchaseReport
     report.return_comment = comment[:2000]
     report.times_returned += 1
     report.decided_at = now()
-    report.decided_by = user_or_none(user)
+    report.decided_by = signed_in(user)
     fields = ["due_date", "return_comment", "times_returned", "decided_at", "decided_by"]
     report.save(update_fields=fields)
     record(user, "update", report, fields=fields)

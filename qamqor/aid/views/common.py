@@ -7,6 +7,7 @@ from typing import Any
 from django.http import Http404, HttpRequest
 
 from qamqor.accounts.access import get_scope, visible
+from qamqor.accounts.types import User
 
 from ..models import AID_READERS, AID_WRITERS, PaymentRegister, PurchaseReport
 from ..services import AidError
@@ -18,11 +19,11 @@ def explain(form: Any, exc: AidError) -> None:
     form.add_error(field, exc.message)
 
 
-def reader_school_ids(user: Any) -> set[int]:
+def reader_school_ids(user: User) -> set[int]:
     return get_scope(user).school_ids(roles=AID_READERS)
 
 
-def writer_school_ids(user: Any) -> set[int]:
+def writer_school_ids(user: User) -> set[int]:
     return get_scope(user).school_ids(roles=AID_WRITERS)
 
 

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from qamqor.accounts.access import get_scope, visible
+from qamqor.accounts.types import AuthedRequest, User
 from qamqor.audit.services import record, record_file, record_read
 from qamqor.core import uploads
 from qamqor.core.clock import today
@@ -46,7 +47,7 @@ def state_q(state: str, day: dt.date) -> Q:
     }[state]
 
 
-def report_files_context(report: PurchaseReport, user: Any, **forms: Any) -> dict[str, Any]:
+def report_files_context(report: PurchaseReport, user: User, **forms: Any) -> dict[str, Any]:
     """The files, the receipts' total against the aid, and the upload forms if allowed."""
     files = list(report.files.order_by("kind", "uploaded_at", "id"))
     total = sum(f.amount or 0 for f in files if f.kind == ReportFile.Kind.RECEIPT)
@@ -75,7 +76,7 @@ def report_files_context(report: PurchaseReport, user: Any, **forms: Any) -> dic
 
 @login_required
 @require_GET
-def reports(request: HttpRequest) -> HttpResponse:
+def reports(request: AuthedRequest) -> HttpResponse:
     school_ids = reader_school_ids(request.user)
     if not school_ids:
         raise Http404
@@ -104,7 +105,7 @@ def reports(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _report_context(request: HttpRequest, report: PurchaseReport, **forms: Any) -> dict:
+def _report_context(request: AuthedRequest, report: PurchaseReport, **forms: Any) -> dict:
     can_decide = (
         get_scope(request.user).has_role(report.school_id, *AID_WRITERS)
         and report.application.status == "reported"
@@ -124,7 +125,7 @@ def _report_context(request: HttpRequest, report: PurchaseReport, **forms: Any) 
 
 @login_required
 @require_GET
-def report_page(request: HttpRequest, pk: int) -> HttpResponse:
+def report_page(request: AuthedRequest, pk: int) -> HttpResponse:
     report = get_staff_report(request, pk)
     record(request.user, "view", report)
     return render(request, "aid/report.html", _report_context(request, report))
@@ -132,7 +133,7 @@ def report_page(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def report_accept(request: HttpRequest, pk: int) -> HttpResponse:
+def report_accept(request: AuthedRequest, pk: int) -> HttpResponse:
     report = get_staff_report(request, pk, write=True)
     try:
         services.accept_report(request.user, report)
@@ -145,7 +146,7 @@ def report_accept(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def report_ask_again(request: HttpRequest, pk: int) -> HttpResponse:
+def report_ask_again(request: AuthedRequest, pk: int) -> HttpResponse:
     report = get_staff_report(request, pk, write=True)
     form = AskAgainForm(request.POST)
     if form.is_valid():
@@ -161,7 +162,7 @@ def report_ask_again(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "aid/report.html", context, status=422)
 
 
-def _uploader_report(request: HttpRequest, pk: int) -> PurchaseReport:
+def _uploader_report(request: AuthedRequest, pk: int) -> PurchaseReport:
     try:
         report = (
             visible(request.user, PurchaseReport)
@@ -182,7 +183,7 @@ def _back(request: HttpRequest, report: PurchaseReport) -> str:
     return "aid:report"
 
 
-def _render_back(request: HttpRequest, report: PurchaseReport, **forms: Any) -> HttpResponse:
+def _render_back(request: AuthedRequest, report: PurchaseReport, **forms: Any) -> HttpResponse:
     if _back(request, report) == "aid:my_report":
         from .parent import parent_report_context
 
@@ -193,7 +194,7 @@ def _render_back(request: HttpRequest, report: PurchaseReport, **forms: Any) -> 
 
 @login_required
 @require_POST
-def report_upload(request: HttpRequest, pk: int) -> HttpResponse:
+def report_upload(request: AuthedRequest, pk: int) -> HttpResponse:
     report = _uploader_report(request, pk)
     form = ReportFileForm(request.POST, request.FILES)
     if form.is_valid():
@@ -213,7 +214,7 @@ def report_upload(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def report_file_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def report_file_delete(request: AuthedRequest, pk: int) -> HttpResponse:
     try:
         item = ReportFile.objects.select_related("report").get(pk=pk)
     except (ReportFile.DoesNotExist, ValueError) as exc:
@@ -230,7 +231,7 @@ def report_file_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def report_submit(request: HttpRequest, pk: int) -> HttpResponse:
+def report_submit(request: AuthedRequest, pk: int) -> HttpResponse:
     report = _uploader_report(request, pk)
     form = SubmitForm(request.POST)
     if form.is_valid():
@@ -247,7 +248,7 @@ def report_submit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def report_file(request: HttpRequest, pk: int) -> FileResponse:
+def report_file(request: AuthedRequest, pk: int) -> FileResponse:
     try:
         item = ReportFile.objects.get(pk=pk)
     except (ReportFile.DoesNotExist, ValueError) as exc:

@@ -20,6 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from qamqor.accounts.types import User, signed_in
 from qamqor.audit.services import record, record_file
 from qamqor.core import files
 from qamqor.core.calendar import add_working_days, due_date, get_calendar
@@ -55,10 +56,6 @@ class ApplicationError(Exception):
         self.extra = extra
 
 
-def _user(user: Any) -> Any:
-    return user if getattr(user, "is_authenticated", False) else None
-
-
 def kind_labels(kinds: Iterable[str]) -> str:
     return "; ".join(str(DocumentKind(k).label) for k in kinds)
 
@@ -84,16 +81,16 @@ def _check_document(kind: str, f: IO[bytes] | None) -> str:
 
 
 def _store_document(
-    user: Any, application: Application, kind: str, f: IO[bytes], content_type: str
+    user: User, application: Application, kind: str, f: IO[bytes], content_type: str
 ) -> ApplicationDocument:
     document = ApplicationDocument(application=application, kind=kind)
-    files.store(document, f, content_type, user)
+    files.store(document, f, content_type, signed_in(user))
     record_file(user, "create", document, application.school_id, ["kind", "file"])
     return document
 
 
 def transition_application(
-    user: Any,
+    user: User | None,
     application: Application,
     status: str,
     *,
@@ -190,7 +187,7 @@ def _check_duplicate(pupil: Pupil, service: str, received_at: dt.datetime) -> No
 
 @transaction.atomic
 def submit_application(
-    user: Any,
+    user: User,
     pupil: Pupil,
     service: str,
     channel: str,
@@ -239,7 +236,7 @@ def submit_application(
         needs_marriage_certificate=marriage,
         received_at=received_at,
         notes=(notes or "").strip(),
-        created_by=_user(user),
+        created_by=signed_in(user),
     )
     missing = application.missing_documents({kind for kind, _f in documents})
     if missing and not allow_incomplete:
@@ -258,7 +255,7 @@ def submit_application(
         application=application,
         from_status="",
         to_status=Status.SUBMITTED,
-        by=_user(user),
+        by=signed_in(user),
         at=now(),
         comment=_("Documents missing: %(kinds)s.") % {"kinds": kind_labels(missing)}
         if missing
@@ -278,7 +275,7 @@ def submit_application(
 
 @transaction.atomic
 def add_document(
-    user: Any, application: Application, kind: str, uploaded_file: IO[bytes]
+    user: User, application: Application, kind: str, uploaded_file: IO[bytes]
 ) -> ApplicationDocument:
     """Attach a document. When it completes what the school asked for, the review resumes."""
     _locked(application)
@@ -301,7 +298,7 @@ def add_document(
 
 
 @transaction.atomic
-def start_review(user: Any, application: Application) -> Application:
+def start_review(user: User, application: Application) -> Application:
     """Take a new application (or one waiting for documents) into review."""
     _locked(application)
     if application.status == Status.APPEALED:
@@ -314,7 +311,7 @@ def start_review(user: Any, application: Application) -> Application:
 
 @transaction.atomic
 def request_documents(
-    user: Any, application: Application, kinds: Iterable[str], note: str = ""
+    user: User, application: Application, kinds: Iterable[str], note: str = ""
 ) -> Application:
     """Ask the family for documents. The legal deadline keeps running (see docs)."""
     _locked(application)
@@ -342,7 +339,7 @@ def request_documents(
 
 
 @transaction.atomic
-def approve_application(user: Any, application: Application, comment: str = "") -> Application:
+def approve_application(user: User, application: Application, comment: str = "") -> Application:
     _locked(application)
     if application.can_become(Status.APPROVED):
         missing = application.missing_documents(kinds_present(application))
@@ -353,7 +350,7 @@ def approve_application(user: Any, application: Application, comment: str = "") 
                 missing=missing,
             )
     application.decided_at = now()
-    application.decided_by = _user(user)
+    application.decided_by = signed_in(user)
     transition_application(
         user, application, Status.APPROVED, comment=comment, fields=["decided_at", "decided_by"]
     )
@@ -362,7 +359,7 @@ def approve_application(user: Any, application: Application, comment: str = "") 
 
 
 @transaction.atomic
-def refuse_application(user: Any, application: Application, reason: str) -> Application:
+def refuse_application(user: User, application: Application, reason: str) -> Application:
     _locked(application)
     reason = (reason or "").strip()
     if application.can_become(Status.REFUSED) and not reason:
@@ -373,7 +370,7 @@ def refuse_application(user: Any, application: Application, reason: str) -> Appl
         )
     application.refusal_reason = reason
     application.decided_at = now()
-    application.decided_by = _user(user)
+    application.decided_by = signed_in(user)
     transition_application(
         user,
         application,
@@ -386,7 +383,7 @@ def refuse_application(user: Any, application: Application, reason: str) -> Appl
 
 
 @transaction.atomic
-def file_appeal(user: Any, application: Application, text: str) -> Application:
+def file_appeal(user: User, application: Application, text: str) -> Application:
     """A complaint against the refusal; the school decides it within 5 working days."""
     _locked(application)
     text = (text or "").strip()
@@ -421,7 +418,7 @@ def file_appeal(user: Any, application: Application, text: str) -> Application:
 
 
 @transaction.atomic
-def decide_appeal(user: Any, application: Application, upheld: bool, decision: str) -> Application:
+def decide_appeal(user: User, application: Application, upheld: bool, decision: str) -> Application:
     """Upheld: the review starts again with a new term; dismissed: the refusal stands."""
     _locked(application)
     if application.status != Status.APPEALED:

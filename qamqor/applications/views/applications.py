@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from qamqor.accounts.access import get_for_user, get_pupil_for_user, get_scope, visible
+from qamqor.accounts.types import AuthedRequest
 from qamqor.audit.services import record, record_file, record_read
 from qamqor.core import uploads
 from qamqor.core.clock import today
@@ -77,7 +78,7 @@ def received_message(application: Application) -> str:
 
 @login_required
 @require_GET
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: AuthedRequest) -> HttpResponse:
     """What is due today, this week and overdue; then every application, searched and filtered."""
     school_ids = staff_school_ids(request.user)
     if not school_ids:
@@ -124,7 +125,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def register_find(request: HttpRequest) -> HttpResponse:
+def register_find(request: AuthedRequest) -> HttpResponse:
     """The pupil by IIN among the pupils the user writes, then the registration form."""
     if not get_scope(request.user).school_ids(write=True):
         raise Http404
@@ -178,7 +179,7 @@ def _register_context(pupil: Any, form: RegisterForm) -> dict[str, Any]:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def register(request: HttpRequest, pupil_id: int) -> HttpResponse:
+def register(request: AuthedRequest, pupil_id: int) -> HttpResponse:
     pupil = get_pupil_for_user(request.user, pupil_id, write=True)
     if request.method == "GET":
         form = RegisterForm(initial=request.GET.dict(), pupil=pupil)
@@ -221,7 +222,7 @@ def _get(request: HttpRequest, pk: int, write: bool = False) -> Application:
         raise Http404 from exc
 
 
-def _detail_context(request: HttpRequest, a: Application, **forms: Any) -> dict[str, Any]:
+def _detail_context(request: AuthedRequest, a: Application, **forms: Any) -> dict[str, Any]:
     user = request.user
     writer, parent = can_write(user, a), is_parent_of(user, a)
     present = services.kinds_present(a)
@@ -265,14 +266,14 @@ def _detail_context(request: HttpRequest, a: Application, **forms: Any) -> dict[
 
 @login_required
 @require_GET
-def detail(request: HttpRequest, pk: int) -> HttpResponse:
+def detail(request: AuthedRequest, pk: int) -> HttpResponse:
     application = _get(request, pk)
     record(request.user, "view", application)
     return render(request, "applications/detail.html", _detail_context(request, application))
 
 
 def _act(
-    request: HttpRequest,
+    request: AuthedRequest,
     application: Application,
     form: Any,
     form_name: str,
@@ -298,7 +299,7 @@ def _act(
 
 @login_required
 @require_POST
-def start(request: HttpRequest, pk: int) -> HttpResponse:
+def start(request: AuthedRequest, pk: int) -> HttpResponse:
     a = _get(request, pk, write=True)
     try:
         services.start_review(request.user, a)
@@ -311,7 +312,7 @@ def start(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def request_docs(request: HttpRequest, pk: int) -> HttpResponse:
+def request_docs(request: AuthedRequest, pk: int) -> HttpResponse:
     a = _get(request, pk, write=True)
     return _act(
         request,
@@ -325,7 +326,7 @@ def request_docs(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def approve(request: HttpRequest, pk: int) -> HttpResponse:
+def approve(request: AuthedRequest, pk: int) -> HttpResponse:
     a = _get(request, pk, write=True)
     return _act(
         request,
@@ -339,7 +340,7 @@ def approve(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def refuse(request: HttpRequest, pk: int) -> HttpResponse:
+def refuse(request: AuthedRequest, pk: int) -> HttpResponse:
     a = _get(request, pk, write=True)
     return _act(
         request,
@@ -351,7 +352,7 @@ def refuse(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _writer_or_parent(request: HttpRequest, pk: int) -> Application:
+def _writer_or_parent(request: AuthedRequest, pk: int) -> Application:
     a = _get(request, pk)
     if not (can_write(request.user, a) or is_parent_of(request.user, a)):
         raise Http404
@@ -360,7 +361,7 @@ def _writer_or_parent(request: HttpRequest, pk: int) -> Application:
 
 @login_required
 @require_POST
-def upload(request: HttpRequest, pk: int) -> HttpResponse:
+def upload(request: AuthedRequest, pk: int) -> HttpResponse:
     a = _writer_or_parent(request, pk)
     return _act(
         request,
@@ -374,7 +375,7 @@ def upload(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def appeal(request: HttpRequest, pk: int) -> HttpResponse:
+def appeal(request: AuthedRequest, pk: int) -> HttpResponse:
     a = _writer_or_parent(request, pk)
     return _act(
         request,
@@ -388,7 +389,7 @@ def appeal(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def decide_appeal(request: HttpRequest, pk: int) -> HttpResponse:
+def decide_appeal(request: AuthedRequest, pk: int) -> HttpResponse:
     a = _get(request, pk)
     if not can_decide_appeal(request.user, a):
         raise Http404
@@ -404,7 +405,7 @@ def decide_appeal(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def document(request: HttpRequest, pk: int) -> FileResponse:
+def document(request: AuthedRequest, pk: int) -> FileResponse:
     try:
         doc = ApplicationDocument.objects.get(pk=pk)
     except (ApplicationDocument.DoesNotExist, ValueError) as exc:

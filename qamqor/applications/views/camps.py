@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from qamqor.accounts.access import get_for_user, get_scope, readable_schools
 from qamqor.accounts.models import SCHOOL_READERS, SCHOOL_WRITERS
+from qamqor.accounts.types import AuthedRequest
 from qamqor.audit.services import record_many
 
 from .. import services
@@ -52,7 +53,7 @@ def _camps_context(request: HttpRequest, **forms: Any) -> dict[str, Any]:
 
 @login_required
 @require_GET
-def camps(request: HttpRequest) -> HttpResponse:
+def camps(request: AuthedRequest) -> HttpResponse:
     if not get_scope(request.user).school_ids(roles=SCHOOL_READERS):
         raise Http404
     return render(request, "applications/camps.html", _camps_context(request))
@@ -60,7 +61,7 @@ def camps(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def camp_new(request: HttpRequest) -> HttpResponse:
+def camp_new(request: AuthedRequest) -> HttpResponse:
     write_schools = readable_schools(request.user, roles=SCHOOL_WRITERS)
     if not write_schools.exists():
         raise Http404
@@ -70,7 +71,7 @@ def camp_new(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         d = form.cleaned_data
         try:
-            services.create_camp(request.user, school, d["name"], d["kind"], d["address"])
+            services.create_camp(request.user, school, d["name"], d["kind"], d["address"])  # type: ignore[arg-type]  # write_schools exists
         except services.ApplicationError as exc:
             explain(form, exc)
         else:
@@ -83,7 +84,7 @@ def camp_new(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def session_new(request: HttpRequest, pk: int) -> HttpResponse:
+def session_new(request: AuthedRequest, pk: int) -> HttpResponse:
     camp = get_for_user(request.user, Camp, pk, write=True)
     form = SessionForm(request.POST)
     if form.is_valid():
@@ -141,7 +142,7 @@ def _session_context(request: HttpRequest, session: CampSession, **forms: Any) -
 
 @login_required
 @require_GET
-def session_page(request: HttpRequest, pk: int) -> HttpResponse:
+def session_page(request: AuthedRequest, pk: int) -> HttpResponse:
     session = _session(request, pk)
     context = _session_context(request, session)
     # The page names children and their categories: one audit row for the list.
@@ -158,7 +159,7 @@ def session_page(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def allocate(request: HttpRequest, pk: int) -> HttpResponse:
+def allocate(request: AuthedRequest, pk: int) -> HttpResponse:
     session = _session(request, pk, write=True)
     result = services.allocate_camp_places(request.user, session)
     if result.placed_now:
@@ -178,7 +179,7 @@ def allocate(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def release(request: HttpRequest, pk: int) -> HttpResponse:
+def release(request: AuthedRequest, pk: int) -> HttpResponse:
     place = get_for_user(request.user, CampPlace, pk, write=True)
     form = ReleaseForm(request.POST)
     if form.is_valid():

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from qamqor.accounts.access import get_for_user, get_scope, visible
 from qamqor.accounts.models import CATEGORY_READERS
+from qamqor.accounts.types import AuthedRequest
 from qamqor.audit.services import record_many, record_read
 from qamqor.core.clock import today
 from qamqor.registry.models import Family, School
@@ -51,7 +52,7 @@ def _filtered(request: HttpRequest) -> tuple[Any, ConsultationFilterForm, Any]:
 
 @login_required
 @require_GET
-def log(request: HttpRequest) -> HttpResponse:
+def log(request: AuthedRequest) -> HttpResponse:
     _readers(request)
     qs, form, month = _filtered(request)
     if request.GET.get("month"):
@@ -89,7 +90,7 @@ def _family(request: HttpRequest, who: str) -> Family | None:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def new(request: HttpRequest) -> HttpResponse:
+def new(request: AuthedRequest) -> HttpResponse:
     if not get_scope(request.user).school_ids(write=True):
         raise Http404
     if request.method == "GET":
@@ -124,7 +125,7 @@ def new(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def follow_up_done(request: HttpRequest, pk: int) -> HttpResponse:
+def follow_up_done(request: AuthedRequest, pk: int) -> HttpResponse:
     consultation = get_for_user(request.user, Consultation, pk, write=True)
     try:
         services.close_follow_up(request.user, consultation)
@@ -147,7 +148,7 @@ def _month_rows(request: HttpRequest) -> tuple[Any, Any]:
 
 @login_required
 @require_GET
-def monthly(request: HttpRequest) -> HttpResponse:
+def monthly(request: AuthedRequest) -> HttpResponse:
     _readers(request)
     qs, month = _month_rows(request)
     previous = (month - dt.timedelta(days=1)).replace(day=1)
@@ -166,7 +167,7 @@ def monthly(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def monthly_xlsx(request: HttpRequest) -> HttpResponse:
+def monthly_xlsx(request: AuthedRequest) -> HttpResponse:
     school_ids = _readers(request)
     qs, month = _month_rows(request)
     rows = list(qs.select_related("by").order_by("held_at", "id"))

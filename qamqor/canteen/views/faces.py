@@ -20,6 +20,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_POST
 
 from qamqor.accounts.access import get_pupil_for_user, get_scope
+from qamqor.accounts.types import AuthedRequest
 from qamqor.audit.services import record
 from qamqor.core.collation import kazakh
 from qamqor.registry.models import Pupil, SchoolClass
@@ -40,7 +41,7 @@ def _managed_pupil(request: HttpRequest, pk: int) -> Pupil:
 
 @login_required
 @require_GET
-def index(request: HttpRequest) -> HttpResponse:
+def index(request: AuthedRequest) -> HttpResponse:
     """The school's pupils with their consent and enrolment, by class or name."""
     school, schools = schools_for(request, FACE_MANAGERS)
     classes = list(SchoolClass.objects.filter(school=school))
@@ -110,7 +111,7 @@ def _pupil_context(pupil: Pupil, **extra: object) -> dict:
 
 @login_required
 @require_GET
-def pupil_page(request: HttpRequest, pk: int) -> HttpResponse:
+def pupil_page(request: AuthedRequest, pk: int) -> HttpResponse:
     pupil = _managed_pupil(request, pk)
     record(request.user, "view", pupil, fields=["face_consent"])
     context = _pupil_context(
@@ -121,7 +122,7 @@ def pupil_page(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def consent_record(request: HttpRequest, pk: int) -> HttpResponse:
+def consent_record(request: AuthedRequest, pk: int) -> HttpResponse:
     pupil = _managed_pupil(request, pk)
     form = PaperConsentForm(request.POST, pupil=pupil)
     if form.is_valid():
@@ -141,7 +142,7 @@ def consent_record(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @csrf_exempt
 @require_POST
-def enrol(request: HttpRequest, pk: int) -> HttpResponse:
+def enrol(request: AuthedRequest, pk: int) -> HttpResponse:
     # The photo must stay in memory: no temporary file on disk, even for a large one. The
     # handlers can only be swapped before the body is read, so CSRF is checked just after.
     request.upload_handlers = [MemoryFileUploadHandler(request)]
@@ -149,13 +150,13 @@ def enrol(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @csrf_protect
-def _enrol(request: HttpRequest, pk: int) -> HttpResponse:
+def _enrol(request: AuthedRequest, pk: int) -> HttpResponse:
     pupil = _managed_pupil(request, pk)
     try:
         too_large = int(request.META.get("CONTENT_LENGTH") or 0) > PHOTO_MAX_BYTES + 64 * 1024
     except ValueError:
         too_large = True
-    form = PhotoForm(data=request.POST, files={} if too_large else request.FILES)
+    form = PhotoForm(data=request.POST, files={} if too_large else request.FILES)  # type: ignore[arg-type]  # {}: no file
     if too_large:
         form.is_valid()
         limit = PHOTO_MAX_BYTES // 2**20
@@ -178,7 +179,7 @@ def _enrol(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+def withdraw(request: AuthedRequest, pk: int) -> HttpResponse:
     """The pedagogue records a withdrawal the parent made on paper or in person."""
     pupil = _managed_pupil(request, pk)
     try:
@@ -211,14 +212,14 @@ def _parent_context(pupil: Pupil, form: ConsentForm) -> dict:
 
 @login_required
 @require_GET
-def parent_page(request: HttpRequest, pk: int) -> HttpResponse:
+def parent_page(request: AuthedRequest, pk: int) -> HttpResponse:
     pupil = _own_child(request, pk)
     return render(request, "canteen/entry/parent_face.html", _parent_context(pupil, ConsentForm()))
 
 
 @login_required
 @require_POST
-def parent_give(request: HttpRequest, pk: int) -> HttpResponse:
+def parent_give(request: AuthedRequest, pk: int) -> HttpResponse:
     pupil = _own_child(request, pk)
     form = ConsentForm(request.POST)
     if form.is_valid():
@@ -238,7 +239,7 @@ def parent_give(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def parent_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+def parent_withdraw(request: AuthedRequest, pk: int) -> HttpResponse:
     pupil = _own_child(request, pk)
     try:
         services.withdraw_consent(request.user, pupil)

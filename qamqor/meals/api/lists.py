@@ -10,13 +10,15 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.http import Http404, HttpRequest
+from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
 
 from qamqor.accounts.access import get_school_for_user, get_scope
+from qamqor.accounts.types import ApiRequest
 from qamqor.audit.services import audit_read
 from qamqor.core.api import ApiError, ErrorOut, TextIn
+from qamqor.registry.models import School
 
 from ..models import Basis, MonthlyList
 from ..services import lists as services
@@ -104,7 +106,7 @@ def _refusal(exc: MealError) -> ApiError:
     return ApiError(exc.code, exc.message, 409 if exc.code in CONFLICTS else 422, **extra)
 
 
-def _school(request: HttpRequest, school_id: int, write: bool = False, roles: Any = None) -> Any:
+def _school(request: ApiRequest, school_id: int, write: bool = False, roles: Any = None) -> Any:
     try:
         return get_school_for_user(request.auth, school_id, write=write, roles=roles)
     except Http404 as exc:
@@ -125,7 +127,7 @@ def _not_formed() -> ApiError:
     return ApiError("list_not_formed", _("The month's list is not formed yet."), 409)
 
 
-def _list(school: Any, month: dt.date) -> MonthlyList:
+def _list(school: School, month: dt.date) -> MonthlyList:
     lst = services.get_list(school.pk, month)
     if lst is None:
         raise _not_formed()
@@ -145,7 +147,7 @@ def _empty_progress() -> dict[str, Any]:
     }
 
 
-def _empty_out(school: Any, month: dt.date) -> dict[str, Any]:
+def _empty_out(school: School, month: dt.date) -> dict[str, Any]:
     """A month whose list is not formed yet: a month always exists, its list may not."""
     programme = programme_for(school.pk, month)
     return {
@@ -195,7 +197,7 @@ def _progress(lst: MonthlyList, show_basis: bool) -> dict[str, Any]:
     }
 
 
-def _out(request: HttpRequest, lst: MonthlyList) -> dict[str, Any]:
+def _out(request: ApiRequest, lst: MonthlyList) -> dict[str, Any]:
     show_basis = get_scope(request.auth).can_see_categories(lst.school_id)
     counts = services.counts(lst)
     diff = services.diff_with_previous(lst)
@@ -251,7 +253,7 @@ def _out(request: HttpRequest, lst: MonthlyList) -> dict[str, Any]:
     response={200: ListOut, 404: ErrorOut, 422: ErrorOut},
 )
 @audit_read(MonthlyList)
-def get_month_list(request: HttpRequest, school_id: int, month: str):
+def get_month_list(request: ApiRequest, school_id: int, month: str):
     """The month's list: status, counts per basis and grade, who left and why, history.
 
     A month whose list is not formed yet answers with status `not_formed` and no pupils.
@@ -266,7 +268,7 @@ def get_month_list(request: HttpRequest, school_id: int, month: str):
     "/meals/lists/{school_id}/{month}/form",
     response={200: ListOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
 )
-def form_month_list(request: HttpRequest, school_id: int, month: str):
+def form_month_list(request: ApiRequest, school_id: int, month: str):
     """Form (or form again) the month's list from the registry."""
     school = _school(request, school_id, write=True)
     try:
@@ -280,7 +282,7 @@ def form_month_list(request: HttpRequest, school_id: int, month: str):
     "/meals/lists/{school_id}/{month}/submit",
     response={200: ListOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
 )
-def submit_month_list(request: HttpRequest, school_id: int, month: str, payload: CommentIn):
+def submit_month_list(request: ApiRequest, school_id: int, month: str, payload: CommentIn):
     """The pedagogue sends the list to the principal."""
     school = _school(request, school_id, write=True)
     try:
@@ -294,7 +296,7 @@ def submit_month_list(request: HttpRequest, school_id: int, month: str, payload:
     "/meals/lists/{school_id}/{month}/approve",
     response={200: ListOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
 )
-def approve_month_list(request: HttpRequest, school_id: int, month: str, payload: CommentIn):
+def approve_month_list(request: ApiRequest, school_id: int, month: str, payload: CommentIn):
     """The principal approves; state verification starts at once (poll `verification`)."""
     school = _school(request, school_id, roles=services.APPROVERS)
     try:
@@ -308,7 +310,7 @@ def approve_month_list(request: HttpRequest, school_id: int, month: str, payload
     "/meals/lists/{school_id}/{month}/return",
     response={200: ListOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
 )
-def return_month_list(request: HttpRequest, school_id: int, month: str, payload: CommentIn):
+def return_month_list(request: ApiRequest, school_id: int, month: str, payload: CommentIn):
     """The principal returns the list to the pedagogue; the comment is required."""
     school = _school(request, school_id, roles=services.APPROVERS)
     try:
@@ -323,7 +325,7 @@ def return_month_list(request: HttpRequest, school_id: int, month: str, payload:
     response={200: ProgressOut, 404: ErrorOut, 422: ErrorOut},
 )
 @audit_read(MonthlyList)
-def month_list_verification(request: HttpRequest, school_id: int, month: str):
+def month_list_verification(request: ApiRequest, school_id: int, month: str):
     """Verification progress and the pupils who failed, with the reason.
 
     Polling moves a verifying list on by up to a second of work, as the page does, so a

@@ -14,6 +14,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
+from qamqor.accounts.types import ApiRequest
 from qamqor.audit.services import audit_read
 from qamqor.core import signing
 from qamqor.core.api import ApiError, ErrorOut, TextIn
@@ -77,7 +78,7 @@ def _not_found() -> ApiError:
     return ApiError("not_found", _("Not found, or you have no access to it."), 404)
 
 
-def _voucher(request: HttpRequest, voucher_id: int) -> Voucher:
+def _voucher(request: ApiRequest, voucher_id: int) -> Voucher:
     try:
         return services.get_parent_voucher(request.auth, voucher_id)
     except Http404 as exc:
@@ -101,7 +102,7 @@ def _voucher_out(v: Voucher, day: dt.date) -> dict[str, Any]:
 
 @router.get("/wallet/vouchers", response={200: list[VoucherOut], 404: ErrorOut})
 @audit_read(Voucher)
-def list_vouchers(request: HttpRequest, month: dt.date | None = None, status: str = ""):
+def list_vouchers(request: ApiRequest, month: dt.date | None = None, status: str = ""):
     """The vouchers of the caller's children, newest month first (`month`: any day of it)."""
     try:
         services.require_parent(request.auth)
@@ -119,7 +120,7 @@ def list_vouchers(request: HttpRequest, month: dt.date | None = None, status: st
 @router.post(
     "/wallet/vouchers/{voucher_id}/qr", response={200: QrOut, 404: ErrorOut, 422: ErrorOut}
 )
-def voucher_qr(request: HttpRequest, voucher_id: int):
+def voucher_qr(request: ApiRequest, voucher_id: int):
     """A fresh signed meal token (CWT, base45) for an active voucher; valid 5 minutes."""
     voucher = _voucher(request, voucher_id)
     try:
@@ -133,7 +134,7 @@ def voucher_qr(request: HttpRequest, voucher_id: int):
     "/wallet/vouchers/{voucher_id}/ratings",
     response={201: RatingOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
 )
-def rate_voucher_meal(request: HttpRequest, voucher_id: int, payload: RatingIn):
+def rate_voucher_meal(request: ApiRequest, voucher_id: int, payload: RatingIn):
     """The parent's rating of a meal served on `day`: score 1–5 and a comment, once a day."""
     voucher = _voucher(request, voucher_id)
     try:

@@ -12,13 +12,13 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from qamqor.accounts.models import Role
+from qamqor.accounts.types import User
 from qamqor.audit.services import record
 from qamqor.core.clock import now
 from qamqor.core.status import move
@@ -92,11 +92,11 @@ def compute_entries(programme: Programme) -> list[ListEntry]:
         .only("id", "school_class__grade", "school_class__letter")
     )
     assignments = _assignments_by_pupil(
-        [p.pk for p in pupils if p.school_class.grade >= programme.category_from_grade]
+        [p.pk for p in pupils if p.school_class.grade >= programme.category_from_grade]  # type: ignore[union-attr]  # school_class__isnull=False
     )
     entries = []
     for pupil in pupils:
-        grade = pupil.school_class.grade
+        grade = pupil.school_class.grade  # type: ignore[union-attr]  # school_class__isnull=False
         basis = basis_in_month(programme, grade, assignments.get(pupil.pk, []), days)
         if basis:
             entries.append(
@@ -112,7 +112,7 @@ def compute_entries(programme: Programme) -> list[ListEntry]:
 
 
 @transaction.atomic
-def form_list(user: Any, school: School, month: dt.date) -> MonthlyList:
+def form_list(user: User, school: School, month: dt.date) -> MonthlyList:
     """Form (or form again) the month's list from the registry, in one action."""
     month = first_of_month(month)
     programme = programme_for(school.pk, month)
@@ -161,7 +161,7 @@ def form_list(user: Any, school: School, month: dt.date) -> MonthlyList:
 
 
 @transaction.atomic
-def submit_list(user: Any, lst: MonthlyList, comment: str = "") -> MonthlyList:
+def submit_list(user: User, lst: MonthlyList, comment: str = "") -> MonthlyList:
     lst = _locked(lst)
     if lst.formed_at is None:
         raise MealError("list_not_formed", _("Form the list before sending it."))
@@ -171,7 +171,7 @@ def submit_list(user: Any, lst: MonthlyList, comment: str = "") -> MonthlyList:
 
 
 @transaction.atomic
-def approve_list(user: Any, lst: MonthlyList, comment: str = "") -> MonthlyList:
+def approve_list(user: User, lst: MonthlyList, comment: str = "") -> MonthlyList:
     """Approve and hand the list to state verification (seed 004 step 2), which starts now."""
     from ..verification import enqueue_verification
 
@@ -192,7 +192,7 @@ def approve_list(user: Any, lst: MonthlyList, comment: str = "") -> MonthlyList:
 
 
 @transaction.atomic
-def return_list(user: Any, lst: MonthlyList, comment: str) -> MonthlyList:
+def return_list(user: User, lst: MonthlyList, comment: str) -> MonthlyList:
     """Send the list back to the pedagogue; the principal must say why."""
     comment = (comment or "").strip()
     if not comment:

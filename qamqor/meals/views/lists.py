@@ -27,8 +27,10 @@ from django_htmx.http import HttpResponseClientRefresh
 
 from qamqor.accounts.access import get_for_user, get_school_for_user, get_scope, readable_schools
 from qamqor.accounts.models import SCHOOL_READERS
+from qamqor.accounts.types import AuthedRequest
 from qamqor.audit.services import record
 from qamqor.core.clock import today
+from qamqor.registry.models import School
 
 from ..models import Basis, ListEntry, MonthlyList, Voucher, first_of_month
 from ..services import lists as services
@@ -60,7 +62,7 @@ class EntryFilter(forms.Form):
     grade = forms.IntegerField(required=False, min_value=0, max_value=11)
     basis = forms.ChoiceField(required=False, choices=[("", "")] + Basis.choices)
     verification = forms.ChoiceField(
-        required=False, choices=[("", "")] + ListEntry.Verification.choices
+        required=False, choices=[("", ""), *ListEntry.Verification.choices]
     )
     page = forms.IntegerField(required=False, min_value=1)
 
@@ -79,7 +81,7 @@ def school_and_month(
     return school, month_of(month)
 
 
-def _back(school: Any, month: dt.date) -> HttpResponse:
+def _back(school: School, month: dt.date) -> HttpResponse:
     return redirect("meals:list_month", school.pk, month_key(month))
 
 
@@ -87,7 +89,7 @@ def _refuse(request: HttpRequest, exc: MealError) -> None:
     messages.error(request, exc.message)
 
 
-def _formed(request: HttpRequest, school: Any, month: dt.date) -> MonthlyList | None:
+def _formed(request: HttpRequest, school: School, month: dt.date) -> MonthlyList | None:
     lst = services.get_list(school.pk, month)
     if lst is None:
         messages.error(request, _("The month's list is not formed yet."))
@@ -96,7 +98,7 @@ def _formed(request: HttpRequest, school: Any, month: dt.date) -> MonthlyList | 
 
 @login_required
 @require_GET
-def index(request: HttpRequest) -> HttpResponse:
+def index(request: AuthedRequest) -> HttpResponse:
     """The user's schools with this month's and next month's lists, and the latest lists."""
     schools = list(readable_schools(request.user, roles=SCHOOL_READERS).order_by("name_kk"))
     if not schools:
@@ -148,7 +150,7 @@ def _entries(lst: MonthlyList, params: dict[str, Any], show_basis: bool) -> Any:
 
 
 def _month_context(
-    request: HttpRequest, school: Any, month: dt.date, **extra: Any
+    request: HttpRequest, school: School, month: dt.date, **extra: Any
 ) -> dict[str, Any]:
     scope = get_scope(request.user)
     show_basis = scope.can_see_categories(school.pk)
@@ -183,7 +185,7 @@ def _month_context(
         diff = services.diff_with_previous(lst)
         failed = services.failures(lst)
         for entry in failed:
-            entry.message = failure_message(entry.failure_code)
+            entry.message = failure_message(entry.failure_code)  # type: ignore[attr-defined]  # for the template
         context |= {
             "counts": counts,
             "basis_rows": [(Basis(b).label, b, n) for b, n in counts.by_basis.items()],
@@ -217,7 +219,7 @@ def _advance(school_id: int, month: dt.date) -> bool:
 
 @login_required
 @require_GET
-def month_page(request: HttpRequest, school_id: str, month: str) -> HttpResponse:
+def month_page(request: AuthedRequest, school_id: str, month: str) -> HttpResponse:
     school, month_ = school_and_month(request, school_id, month)
     _advance(school.pk, month_)
     context = _month_context(request, school, month_)
@@ -231,7 +233,7 @@ def month_page(request: HttpRequest, school_id: str, month: str) -> HttpResponse
 
 @login_required
 @require_POST
-def form(request: HttpRequest, school_id: str, month: str) -> HttpResponse:
+def form(request: AuthedRequest, school_id: str, month: str) -> HttpResponse:
     school, month_ = school_and_month(request, school_id, month, write=True)
     try:
         lst = services.form_list(request.user, school, month_)
@@ -247,7 +249,7 @@ def form(request: HttpRequest, school_id: str, month: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def submit(request: HttpRequest, school_id: str, month: str) -> HttpResponse:
+def submit(request: AuthedRequest, school_id: str, month: str) -> HttpResponse:
     school, month_ = school_and_month(request, school_id, month, write=True)
     lst = _formed(request, school, month_)
     if lst is None:
@@ -263,7 +265,7 @@ def submit(request: HttpRequest, school_id: str, month: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def approve(request: HttpRequest, school_id: str, month: str) -> HttpResponse:
+def approve(request: AuthedRequest, school_id: str, month: str) -> HttpResponse:
     school, month_ = school_and_month(request, school_id, month, roles=services.APPROVERS)
     lst = _formed(request, school, month_)
     if lst is None:
@@ -279,7 +281,7 @@ def approve(request: HttpRequest, school_id: str, month: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def return_(request: HttpRequest, school_id: str, month: str) -> HttpResponse:
+def return_(request: AuthedRequest, school_id: str, month: str) -> HttpResponse:
     school, month_ = school_and_month(request, school_id, month, roles=services.APPROVERS)
     lst = _formed(request, school, month_)
     if lst is None:
@@ -299,7 +301,7 @@ def return_(request: HttpRequest, school_id: str, month: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def progress(request: HttpRequest, school_id: str, month: str) -> HttpResponse:
+def progress(request: AuthedRequest, school_id: str, month: str) -> HttpResponse:
     school, month_ = school_and_month(request, school_id, month)
     error = not _advance(school.pk, month_)
     lst = services.get_list(school.pk, month_)
@@ -316,7 +318,7 @@ def progress(request: HttpRequest, school_id: str, month: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def vouchers(request: HttpRequest, school_id: str, month: str) -> HttpResponse:
+def vouchers(request: AuthedRequest, school_id: str, month: str) -> HttpResponse:
     school, month_ = school_and_month(request, school_id, month)
     lst = services.get_list(school.pk, month_)
     status = request.GET.get("status", "")
@@ -368,7 +370,7 @@ def vouchers(request: HttpRequest, school_id: str, month: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def vouchers_issue(request: HttpRequest, school_id: str, month: str) -> HttpResponse:
+def vouchers_issue(request: AuthedRequest, school_id: str, month: str) -> HttpResponse:
     school, month_ = school_and_month(request, school_id, month, write=True)
     lst = _formed(request, school, month_)
     if lst is None:
@@ -407,7 +409,7 @@ def _voucher_action(request: HttpRequest, pk: int, action: Any, done: str) -> Ht
 
 @login_required
 @require_POST
-def voucher_suspend(request: HttpRequest, pk: int) -> HttpResponse:
+def voucher_suspend(request: AuthedRequest, pk: int) -> HttpResponse:
     return _voucher_action(
         request, pk, voucher_services.suspend_voucher, _("The voucher is suspended.")
     )
@@ -415,7 +417,7 @@ def voucher_suspend(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def voucher_reactivate(request: HttpRequest, pk: int) -> HttpResponse:
+def voucher_reactivate(request: AuthedRequest, pk: int) -> HttpResponse:
     return _voucher_action(
         request, pk, voucher_services.reactivate_voucher, _("The voucher is active again.")
     )

@@ -9,7 +9,7 @@ first name and class — never a category.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
 import segno
 from django import forms
@@ -27,6 +27,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from qamqor.accounts.access import get_pupil_for_user, readable_schools, visible
 from qamqor.accounts.models import CATEGORY_READERS
+from qamqor.accounts.types import AuthedRequest
 from qamqor.core.clock import now, today
 from qamqor.meals import tokens
 from qamqor.meals.models import Voucher, first_of_month
@@ -63,7 +64,7 @@ class RatingsFilterForm(forms.Form):
 
     def __init__(self, *args: Any, schools: Any = (), **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["school"].choices = [("", _("All my schools"))] + [
+        cast(forms.ChoiceField, self.fields["school"]).choices = [("", _("All my schools"))] + [
             (s.pk, s.name) for s in schools
         ]
 
@@ -76,7 +77,7 @@ def _month(value: str | None) -> dt.date:
         return first_of_month(today())
 
 
-def _parent_child(request: HttpRequest, pk: int) -> Pupil:
+def _parent_child(request: AuthedRequest, pk: int) -> Pupil:
     child_ids = services.require_parent(request.user)
     pupil = get_pupil_for_user(request.user, pk)
     if pupil.pk not in child_ids:
@@ -112,7 +113,7 @@ def _no_store(response: HttpResponse) -> HttpResponse:
 
 @login_required
 @require_GET
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthedRequest) -> HttpResponse:
     """My children: this month's vouchers and the meals taken so far."""
     child_ids = services.require_parent(request.user)
     month = first_of_month(today())
@@ -142,7 +143,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def child(request: HttpRequest, pk: int) -> HttpResponse:
+def child(request: AuthedRequest, pk: int) -> HttpResponse:
     """One child: vouchers, the meals taken in a month, and rating each served meal."""
     pupil = _parent_child(request, pk)
     month = _month(request.GET.get("month"))
@@ -150,7 +151,7 @@ def child(request: HttpRequest, pk: int) -> HttpResponse:
     month_vouchers = list(mine.filter(month=month))
     ratings = services.ratings_by_meal(month_vouchers, month)
     meals = [
-        {"scan": r, "rating": ratings.get((r.voucher_id, r.day))}
+        {"scan": r, "rating": ratings.get((r.voucher_id, r.day))}  # type: ignore[arg-type]  # a served meal has both
         for r in services.served_meals(month_vouchers, month)
     ]
     start, _end = services.month_bounds(month)
@@ -171,7 +172,7 @@ def child(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def qr(request: HttpRequest, pk: int) -> HttpResponse:
+def qr(request: AuthedRequest, pk: int) -> HttpResponse:
     """The dynamic QR of one voucher, refreshed before it expires, with a countdown."""
     voucher = services.get_parent_voucher(request.user, pk)
     context = _qr_context(voucher, reverse("meals:wallet_qr_fragment", args=[voucher.pk]))
@@ -181,7 +182,7 @@ def qr(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def qr_fragment(request: HttpRequest, pk: int) -> HttpResponse:
+def qr_fragment(request: AuthedRequest, pk: int) -> HttpResponse:
     """A fresh QR as an HTML fragment (what wallet.js swaps in)."""
     voucher = services.get_parent_voucher(request.user, pk)
     context = _qr_context(voucher, reverse("meals:wallet_qr_fragment", args=[voucher.pk]))
@@ -190,7 +191,7 @@ def qr_fragment(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def share(request: HttpRequest, pk: int) -> HttpResponse:
+def share(request: AuthedRequest, pk: int) -> HttpResponse:
     """A link to open the QR on the child's phone, without signing in, for 12 hours."""
     voucher = services.get_parent_voucher(request.user, pk)
     try:
@@ -230,7 +231,7 @@ def shared_qr(request: HttpRequest, token: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def rate(request: HttpRequest, pk: int) -> HttpResponse:
+def rate(request: AuthedRequest, pk: int) -> HttpResponse:
     """The parent's rating of a served meal: 1–5 and a comment, once per day."""
     voucher = services.get_parent_voucher(request.user, pk)
     form = RatingForm(request.POST)
@@ -253,7 +254,7 @@ def rate(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 @never_cache
-def ratings(request: HttpRequest) -> HttpResponse:
+def ratings(request: AuthedRequest) -> HttpResponse:
     """Parents' ratings for the principal and the district: averages per day, comments."""
     schools = list(readable_schools(request.user, roles=CATEGORY_READERS).order_by("name_kk"))
     if not schools:
@@ -276,7 +277,7 @@ def ratings(request: HttpRequest) -> HttpResponse:
     page = Paginator(comments, 50).get_page(request.GET.get("page"))
     page.object_list = list(page.object_list)
     for r in page.object_list:
-        r.school_name = names.get(r.voucher.school_id, "")
+        r.school_name = names.get(r.voucher.school_id, "")  # type: ignore[attr-defined]  # for the template
     query = request.GET.copy()
     query.pop("page", None)
     context = {

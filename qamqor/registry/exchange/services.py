@@ -25,10 +25,12 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.core.files.base import ContentFile
+from django.core.files.storage import Storage
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from qamqor.accounts.types import User
 from qamqor.audit.services import record_many
 from qamqor.core.clock import now, today
 from qamqor.core.status import move
@@ -124,7 +126,9 @@ class _Zero(dict):
 
 
 @transaction.atomic
-def apply_import(user: Any, school: School, rows: Sequence[Sequence[Any]]) -> dict[str, int]:
+def apply_import(
+    user: User | None, school: School, rows: Sequence[Sequence[Any]]
+) -> dict[str, int]:
     """Import `rows` ([(row number, {column key: text})]) into `school`: all or nothing.
 
     Raises ImportInvalid with the row-by-row errors; returns the counts otherwise. Imports
@@ -142,7 +146,7 @@ def apply_import(user: Any, school: School, rows: Sequence[Sequence[Any]]) -> di
     return counts
 
 
-def import_file(user: Any, school: School, data: bytes) -> dict[str, int]:
+def import_file(user: User | None, school: School, data: bytes) -> dict[str, int]:
     """Read and apply a whole file in one call (the benchmark and scripts use it)."""
     try:
         sheet = read_sheet(data)
@@ -163,14 +167,14 @@ def _file_error(e: Any) -> dict:
 def _forget(job: ImportJob) -> None:
     """Drop the stored upload and the preview: nothing personal stays behind."""
     if job.file:
-        name, storage = job.file.name, job.file.storage
+        name, storage = job.file.name or "", job.file.storage  # a file has a name
         # After commit: a rolled-back transaction must not lose the file it still refers to.
         transaction.on_commit(lambda: _delete_file(storage, name))
     job.file = ""
     job.preview = []
 
 
-def _delete_file(storage: Any, name: str) -> None:
+def _delete_file(storage: Storage, name: str) -> None:
     try:
         storage.delete(name)
     except OSError:
@@ -193,7 +197,7 @@ def _finish(job: ImportJob, expected: str, fields: list[str] | None = None) -> b
 
 
 @transaction.atomic
-def start_import(user: Any, school: School, name: str, data: bytes) -> ImportJob:
+def start_import(user: User, school: School, name: str, data: bytes) -> ImportJob:
     """Store the upload under MEDIA_ROOT/imports/ and open a job for it.
 
     The user's earlier unfinished uploads for this school are cancelled: one file at a time,
@@ -225,7 +229,7 @@ def enqueue(job: ImportJob) -> None:
 
 
 @transaction.atomic
-def request_apply(user: Any, job: ImportJob) -> ImportJob:
+def request_apply(user: User, job: ImportJob) -> ImportJob:
     job = ImportJob.objects.select_for_update().get(pk=job.pk)
     job.user = user  # the audit event names who applied, not who uploaded
     move(job, State.APPLYING, error=TransitionError, fields=["user", "updated_at"])
@@ -233,7 +237,7 @@ def request_apply(user: Any, job: ImportJob) -> ImportJob:
 
 
 @transaction.atomic
-def cancel_import(user: Any, job: ImportJob) -> ImportJob:
+def cancel_import(user: User, job: ImportJob) -> ImportJob:
     job = ImportJob.objects.select_for_update().get(pk=job.pk)
     move(job, State.CANCELLED, error=TransitionError, save=False)
     _forget(job)
