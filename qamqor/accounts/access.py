@@ -2,8 +2,8 @@
 
 A user's `Scope` is computed once per request from their memberships: the schools they read
 or write (by role), the classes they teach, the children and families they are a guardian of.
-Each protected model states in `access_q(scope, write)` which rows a scope reaches; this
-module applies it. Without access the answer is 404, so existence never leaks.
+Each protected model declares an `access = Policy(...)` saying which rows a scope reaches;
+this module applies it. Without access the answer is 404, so existence never leaks.
 
 This module imports no other app: models are looked up by label, so every app can import
 it without making the app graph cyclic (see docs/decisions.md).
@@ -13,11 +13,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, TypeVar
 
 from django.apps import apps
-from django.db.models import Model, QuerySet
+from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 
 from .models import (
@@ -116,6 +117,40 @@ class Scope:
         return bool(self.school_ids())
 
 
+@dataclass(frozen=True)
+class Policy:
+    """Which rows of a model a scope reaches, declared once on the model as `access`.
+
+    Holders of a `read` role in the row's school (the `school` path) read it, of a `write`
+    role write it; the parents of the `pupil` path's child read it (and write it with
+    `parents_write`); the teacher of the `klass` path's class and the guardians of the
+    `family` path's family read it. A rule that does not fit subclasses and overrides `q`.
+    """
+
+    school: str = "school"
+    read: frozenset[str] = frozenset(SCHOOL_READERS)
+    write: frozenset[str] = frozenset(SCHOOL_WRITERS)
+    pupil: str | None = None
+    klass: str | None = None
+    family: str | None = None
+    parents_write: bool = False
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "read", frozenset(self.read))
+        object.__setattr__(self, "write", frozenset(self.write))
+
+    def q(self, scope: Scope, write: bool = False) -> Q:
+        roles = self.write if write else self.read
+        q = Q(**{f"{self.school}__in": scope.school_ids(roles=roles)})
+        if self.pupil and (self.parents_write or not write):
+            q |= Q(**{f"{self.pupil}__in": scope.child_ids})
+        if self.klass and not write:
+            q |= Q(**{f"{self.klass}__in": scope.class_ids})
+        if self.family and not write:
+            q |= Q(**{f"{self.family}__in": scope.family_ids})
+        return q
+
+
 def get_scope(user: Any) -> Scope:
     scope = getattr(user, "_qamqor_scope", None)
     if scope is None:
@@ -133,7 +168,7 @@ def visible(user: Any, model: type[M], write: bool = False) -> QuerySet[M]:
     scope = get_scope(user)
     if not scope.authenticated:
         return model._default_manager.none()
-    return model._default_manager.filter(model.access_q(scope, write=write))  # type: ignore[attr-defined]
+    return model._default_manager.filter(model.access.q(scope, write=write))  # type: ignore[attr-defined]
 
 
 def get_for_user(user: Any, model: type[M], pk: Any, write: bool = False) -> M:
@@ -179,6 +214,7 @@ def readable_schools(user: Any, roles: Iterable[str] | None = None) -> QuerySet:
 
 
 __all__ = [
+    "Policy",
     "Scope",
     "User",
     "get_scope",

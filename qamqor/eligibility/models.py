@@ -9,7 +9,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from qamqor.accounts.models import CATEGORY_READERS, SCHOOL_WRITERS
+from qamqor.accounts.access import Policy
+from qamqor.accounts.models import CATEGORY_READERS
 
 # seed 001: a category confirmation is reviewed within 15 working days of receipt.
 CONFIRMATION_WORKING_DAYS = 15
@@ -177,13 +178,7 @@ class CategoryAssignment(models.Model):
     def __str__(self) -> str:
         return f"{self.get_category_display()} · {self.get_status_display()}"
 
-    @classmethod
-    def access_q(cls, scope, write: bool = False) -> Q:  # noqa: ANN001
-        if write:
-            return Q(school_id__in=scope.school_ids(roles=SCHOOL_WRITERS))
-        return Q(school_id__in=scope.school_ids(roles=CATEGORY_READERS)) | Q(
-            pupil_id__in=scope.child_ids
-        )
+    access = Policy(read=CATEGORY_READERS, pupil="pupil")
 
     # Pure rules: they take `today`, never save.
     def can_become(self, status: str) -> bool:
