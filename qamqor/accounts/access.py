@@ -139,9 +139,11 @@ class Policy:
         object.__setattr__(self, "read", frozenset(self.read))
         object.__setattr__(self, "write", frozenset(self.write))
 
-    def q(self, scope: Scope, write: bool = False) -> Q:
+    def q(self, scope: Scope, write: bool = False, staff: bool = False) -> Q:
         roles = self.write if write else self.read
         q = Q(**{f"{self.school}__in": scope.school_ids(roles=roles)})
+        if staff:
+            return q
         if self.pupil and (self.parents_write or not write):
             q |= Q(**{f"{self.pupil}__in": scope.child_ids})
         if self.klass and not write:
@@ -163,19 +165,38 @@ def get_scope(user: Any) -> Scope:
     return scope
 
 
-def visible(user: Any, model: type[M], write: bool = False) -> QuerySet[M]:
-    """Every row of `model` the user may read (or write)."""
+def visible(user: Any, model: type[M], write: bool = False, staff: bool = False) -> QuerySet[M]:
+    """Every row of `model` the user may read (or write); with `staff`, only the rows they
+    reach by a role in the row's school, not as a parent or a class teacher."""
     scope = get_scope(user)
     if not scope.authenticated:
         return model._default_manager.none()
-    return model._default_manager.filter(model.access.q(scope, write=write))  # type: ignore[attr-defined]
+    policy: Policy = model.access  # type: ignore[attr-defined]
+    return model._default_manager.filter(policy.q(scope, write=write, staff=staff))
 
 
-def get_for_user(user: Any, model: type[M], pk: Any, write: bool = False) -> M:
+def get_for_user(
+    user: Any,
+    model: type[M],
+    pk: Any,
+    write: bool = False,
+    staff: bool = False,
+    related: Iterable[str] = (),
+) -> M:
+    """One row of `visible(...)` with its `related` rows joined; 404 without access."""
+    qs = visible(user, model, write, staff)
+    if related:  # select_related() without names would join every foreign key
+        qs = qs.select_related(*related)
     try:
-        return visible(user, model, write=write).get(pk=pk)
+        return qs.get(pk=pk)
     except (model.DoesNotExist, ValueError, TypeError) as exc:  # type: ignore[attr-defined]
         raise Http404 from exc
+
+
+def school_ids_for(user: Any, model: type[Model], write: bool = False) -> set[int]:
+    """The schools where the user reads (or writes) `model` by their role there."""
+    policy: Policy = model.access  # type: ignore[attr-defined]
+    return get_scope(user).school_ids(roles=policy.write if write else policy.read)
 
 
 def get_pupil_for_user(user: Any, pk: Any, write: bool = False) -> Any:
@@ -220,6 +241,7 @@ __all__ = [
     "get_scope",
     "visible",
     "get_for_user",
+    "school_ids_for",
     "get_pupil_for_user",
     "get_family_for_user",
     "get_school_for_user",

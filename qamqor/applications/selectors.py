@@ -8,7 +8,7 @@ from typing import Any
 from django.db.models import Case, DateField, F, Q, QuerySet, When
 
 from qamqor.accounts.access import get_scope, visible
-from qamqor.accounts.models import SCHOOL_READERS, Role
+from qamqor.accounts.models import Role
 from qamqor.core.calendar import get_calendar
 from qamqor.core.workcal import WorkCalendar
 from qamqor.eligibility.selectors import Due
@@ -71,10 +71,6 @@ def dashboard_buckets(school_ids: set[int], today: dt.date) -> dict[str, list[Ap
             base.filter(current_due__gt=today, current_due__lte=week_end(today)), today
         ),
     }
-
-
-def staff_school_ids(user: Any) -> set[int]:
-    return get_scope(user).school_ids(roles=SCHOOL_READERS)
 
 
 def is_parent_of(user: Any, application: Application) -> bool:

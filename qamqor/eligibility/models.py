@@ -105,6 +105,9 @@ class BoardDecision(models.Model):
             _("Decision № %(number)s of %(date)s") % {"number": self.number, "date": self.date}
         )
 
+    # A board decision names families: category readers of its school only.
+    access = Policy(read=CATEGORY_READERS)
+
 
 class CategoryAssignment(models.Model):
     """A pupil's claim to a category: applied → confirmed or refused, valid over a period."""
@@ -222,3 +225,6 @@ class Evidence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.original_name}"
+
+    # The document is as protected as the application it proves.
+    access = Policy(school="assignment__school", read=CATEGORY_READERS, pupil="assignment__pupil")

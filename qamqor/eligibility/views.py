@@ -20,7 +20,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from qamqor.accounts.access import get_for_user, get_pupil_for_user, get_scope, visible
+from qamqor.accounts.access import get_for_user, get_pupil_for_user, get_scope
 from qamqor.audit.services import record, record_read
 from qamqor.core import uploads
 from qamqor.core.clock import today
@@ -230,19 +230,9 @@ def _first_missing(assignment: CategoryAssignment) -> str:
 
 
 def _get_assignment(request: HttpRequest, pk: int, write: bool = False) -> CategoryAssignment:
-    qs = visible(request.user, CategoryAssignment, write=write).select_related(
-        "pupil",
-        "pupil__family",
-        "pupil__school_class",
-        "school",
-        "board_decision",
-        "decided_by",
-        "created_by",
-    )
-    try:
-        return qs.get(pk=pk)
-    except CategoryAssignment.DoesNotExist as exc:
-        raise Http404 from exc
+    related = ["pupil", "pupil__family", "pupil__school_class", "school", "board_decision"]
+    related += ["decided_by", "created_by"]
+    return get_for_user(request.user, CategoryAssignment, pk, write, related=related)
 
 
 @login_required
@@ -353,17 +343,12 @@ def _stream(stored: Any, filename: str, content_type: str) -> FileResponse:
 @login_required
 @require_GET
 def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
-    try:
-        evidence = Evidence.objects.get(pk=pk)
-    except (Evidence.DoesNotExist, ValueError) as exc:
-        raise Http404 from exc
-    # The document is as protected as the application it proves.
-    assignment = get_for_user(request.user, CategoryAssignment, evidence.assignment_id)
+    evidence = get_for_user(request.user, Evidence, pk, related=["assignment"])
     record(
         request.user,
         "view",
         evidence,
-        school_id=assignment.school_id,
+        school_id=evidence.assignment.school_id,
         label=str(evidence.get_kind_display()),
     )
     return _stream(evidence.file, evidence.original_name, evidence.content_type)
@@ -372,12 +357,8 @@ def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
 @login_required
 @require_GET
 def board_scan(request: HttpRequest, pk: int) -> FileResponse:
-    try:
-        decision = BoardDecision.objects.get(pk=pk)
-    except (BoardDecision.DoesNotExist, ValueError) as exc:
-        raise Http404 from exc
-    # A board decision names families: category readers of its school only.
-    if not decision.scan or not get_scope(request.user).can_see_categories(decision.school_id):
+    decision = get_for_user(request.user, BoardDecision, pk)
+    if not decision.scan:
         raise Http404
     record(request.user, "view", decision, fields=["scan"])
     name = decision.scan.name.rsplit(".", 1)

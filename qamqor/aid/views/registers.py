@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
+from qamqor.accounts import access
 from qamqor.accounts.access import get_school_for_user, get_scope
 from qamqor.audit.services import record
 from qamqor.core.clock import today
@@ -22,7 +23,7 @@ from qamqor.registry.models import School
 from .. import exports, services
 from ..forms import PaidForm
 from ..models import AID_WRITERS, AidAmount, LineProblem, PaymentRegister
-from .common import explain, get_register, reader_school_ids, writer_school_ids
+from .common import explain, get_register
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -31,12 +32,12 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 @require_GET
 def registers(request: HttpRequest) -> HttpResponse:
     """Registers of the user's schools; where they write, what waits to be put in one."""
-    school_ids = reader_school_ids(request.user)
+    school_ids = access.school_ids_for(request.user, PaymentRegister)
     if not school_ids:
         raise Http404
-    writable = writer_school_ids(request.user)
+    writable = access.school_ids_for(request.user, PaymentRegister, write=True)
     qs = (
-        PaymentRegister.objects.filter(school_id__in=school_ids)
+        access.visible(request.user, PaymentRegister)
         .select_related("school")
         .annotate(
             lines_ready=Count("lines", filter=Q(lines__problem="")),
