@@ -20,7 +20,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from qamqor.accounts.access import get_for_user, get_pupil_for_user, get_scope
+from qamqor.accounts.access import get_for_user, get_pupil_for_user, get_scope, school_ids_for
 from qamqor.audit.services import record, record_read
 from qamqor.core import uploads
 from qamqor.core.clock import today
@@ -50,7 +50,6 @@ from .selectors import (
     dashboard_assignments,
     due_of,
     income_test,
-    reader_school_ids,
     with_due,
 )
 
@@ -76,7 +75,7 @@ def _board_decision(user: Any, school: Any, form: BoardDecisionFields) -> BoardD
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
     """Applications waiting for a decision, by due date; recent decisions; counts."""
-    school_ids = reader_school_ids(request.user)
+    school_ids = school_ids_for(request.user, CategoryAssignment)
     if not school_ids:
         raise Http404
     form = DashboardFilterForm(request.GET or None, school_ids=school_ids)

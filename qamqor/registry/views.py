@@ -69,10 +69,7 @@ def pupil_list(request: HttpRequest) -> HttpResponse:
     badges = _category_badges(request.user, pupils)
     for pupil in pupils:
         pupil.badges = badges.get(pupil.pk, [])
-    readable = scope.school_ids(roles=SCHOOL_READERS)
-    classes = SchoolClass.objects.filter(school_id__in=readable) | SchoolClass.objects.filter(
-        id__in=scope.class_ids
-    )
+    classes = access.visible(request.user, SchoolClass)
     show_categories = any(scope.can_see_categories(s) for s in scope.member_school_ids)
     category_field = Pupil._meta.get_field("categories").related_model._meta.get_field("category")
     query = request.GET.copy()

@@ -6,6 +6,9 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from qamqor.accounts.access import Policy
+from qamqor.accounts.models import SCHOOL_WRITERS
+
 
 class ImportJob(models.Model):
     class State(models.TextChoices):
@@ -27,6 +30,8 @@ class ImportJob(models.Model):
     }
     # States in which some process still has work to do.
     WORKING = {State.PARSING, State.APPLYING}
+    # An import shows the file's rows before they are applied: the school's writers only.
+    access = Policy(read=SCHOOL_WRITERS)
 
     school = models.ForeignKey(
         "registry.School", on_delete=models.CASCADE, related_name="import_jobs"
