@@ -139,12 +139,15 @@ class Policy:
         object.__setattr__(self, "read", frozenset(self.read))
         object.__setattr__(self, "write", frozenset(self.write))
 
-    def q(self, scope: Scope, write: bool = False, staff: bool = False) -> Q:
+    def q(self, scope: Scope, write: bool = False, staff: bool = False, parent: bool = False) -> Q:
+        as_parent = bool(self.pupil) and (self.parents_write or not write)
+        if parent:
+            return Q(**{f"{self.pupil}__in": scope.child_ids}) if as_parent else Q(pk__in=[])
         roles = self.write if write else self.read
         q = Q(**{f"{self.school}__in": scope.school_ids(roles=roles)})
         if staff:
             return q
-        if self.pupil and (self.parents_write or not write):
+        if as_parent:
             q |= Q(**{f"{self.pupil}__in": scope.child_ids})
         if self.klass and not write:
             q |= Q(**{f"{self.klass}__in": scope.class_ids})
@@ -165,14 +168,16 @@ def get_scope(user: Any) -> Scope:
     return scope
 
 
-def visible(user: Any, model: type[M], write: bool = False, staff: bool = False) -> QuerySet[M]:
+def visible(
+    user: Any, model: type[M], write: bool = False, staff: bool = False, parent: bool = False
+) -> QuerySet[M]:
     """Every row of `model` the user may read (or write); with `staff`, only the rows they
-    reach by a role in the row's school, not as a parent or a class teacher."""
+    reach by a role in the row's school; with `parent`, only their own children's rows."""
     scope = get_scope(user)
     if not scope.authenticated:
         return model._default_manager.none()
     policy: Policy = model.access  # type: ignore[attr-defined]
-    return model._default_manager.filter(policy.q(scope, write=write, staff=staff))
+    return model._default_manager.filter(policy.q(scope, write, staff, parent))
 
 
 def get_for_user(
@@ -181,10 +186,11 @@ def get_for_user(
     pk: Any,
     write: bool = False,
     staff: bool = False,
+    parent: bool = False,
     related: Iterable[str] = (),
 ) -> M:
     """One row of `visible(...)` with its `related` rows joined; 404 without access."""
-    qs = visible(user, model, write, staff)
+    qs = visible(user, model, write, staff, parent)
     if related:  # select_related() without names would join every foreign key
         qs = qs.select_related(*related)
     try:

@@ -88,7 +88,8 @@ def can_decide_appeal(user: Any, application: Application) -> bool:
 
 def my_children(user: Any) -> QuerySet[Pupil]:
     return (
-        Pupil.objects.filter(id__in=get_scope(user).child_ids, status=Pupil.Status.ACTIVE)
+        visible(user, Pupil, parent=True)
+        .filter(status=Pupil.Status.ACTIVE)
         .select_related("school", "school_class")
         .order_by("birth_date", "id")
     )

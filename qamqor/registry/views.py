@@ -301,7 +301,7 @@ def my_children(request: HttpRequest) -> HttpResponse:
     if not scope.child_ids:
         raise Http404
     children = (
-        Pupil.objects.filter(id__in=scope.child_ids)
+        access.visible(request.user, Pupil, parent=True)
         .select_related("school", "school_class")
         .order_by("birth_date")
     )

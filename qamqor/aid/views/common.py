@@ -6,7 +6,7 @@ from typing import Any
 
 from django.http import FileResponse, Http404, HttpRequest
 
-from qamqor.accounts.access import get_for_user, get_scope, visible
+from qamqor.accounts.access import get_for_user
 
 from ..models import PaymentRegister, PurchaseReport
 from ..services import AidError
@@ -34,12 +34,7 @@ def get_staff_report(request: HttpRequest, pk: int, write: bool = False) -> Purc
 
 def get_parent_report(request: HttpRequest, pk: int) -> PurchaseReport:
     """A report about one of the user's own children."""
-    children = get_scope(request.user).child_ids
-    reports = visible(request.user, PurchaseReport).filter(pupil_id__in=children)
-    try:
-        return reports.select_related(*REPORT_RELATED).get(pk=pk)
-    except (PurchaseReport.DoesNotExist, ValueError) as exc:
-        raise Http404 from exc
+    return get_for_user(request.user, PurchaseReport, pk, parent=True, related=REPORT_RELATED)
 
 
 def stream(stored: Any, filename: str, content_type: str, inline: bool = False) -> FileResponse:

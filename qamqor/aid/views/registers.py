@@ -18,7 +18,6 @@ from qamqor.accounts import access
 from qamqor.accounts.access import get_school_for_user, get_scope
 from qamqor.audit.services import record
 from qamqor.core.clock import today
-from qamqor.registry.models import School
 
 from .. import exports, services
 from ..forms import PaidForm
@@ -35,7 +34,6 @@ def registers(request: HttpRequest) -> HttpResponse:
     school_ids = access.school_ids_for(request.user, PaymentRegister)
     if not school_ids:
         raise Http404
-    writable = access.school_ids_for(request.user, PaymentRegister, write=True)
     qs = (
         access.visible(request.user, PaymentRegister)
         .select_related("school")
@@ -48,7 +46,7 @@ def registers(request: HttpRequest) -> HttpResponse:
     )
     page = Paginator(qs, 25).get_page(request.GET.get("page"))
     waiting = []
-    for school in School.objects.filter(pk__in=writable).order_by("name_kk"):
+    for school in access.readable_schools(request.user, roles=AID_WRITERS).order_by("name_kk"):
         approved = services.approved_applications(school.pk)
         waiting.append(
             {

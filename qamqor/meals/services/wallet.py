@@ -51,12 +51,7 @@ class WalletError(Exception):
 
 def parent_vouchers(user: Any) -> QuerySet[Voucher]:
     """The vouchers of the user's own children (empty for anyone who is not a parent)."""
-    scope = get_scope(user)
-    return (
-        visible(user, Voucher)
-        .filter(pupil_id__in=scope.child_ids)
-        .select_related("pupil", "pupil__school_class")
-    )
+    return visible(user, Voucher, parent=True).select_related("pupil", "pupil__school_class")
 
 
 def get_parent_voucher(user: Any, pk: Any) -> Voucher:

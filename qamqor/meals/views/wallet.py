@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from qamqor.accounts.access import get_pupil_for_user, readable_schools, visible
+from qamqor.accounts.access import get_for_user, readable_schools, visible
 from qamqor.accounts.models import CATEGORY_READERS
 from qamqor.core.clock import now, today
 from qamqor.meals import tokens
@@ -77,11 +77,7 @@ def _month(value: str | None) -> dt.date:
 
 
 def _parent_child(request: HttpRequest, pk: int) -> Pupil:
-    child_ids = services.require_parent(request.user)
-    pupil = get_pupil_for_user(request.user, pk)
-    if pupil.pk not in child_ids:
-        raise Http404
-    return pupil
+    return get_for_user(request.user, Pupil, pk, parent=True)
 
 
 def _qr_context(voucher: Voucher, refresh_url: str) -> dict[str, Any]:
@@ -114,11 +110,10 @@ def _no_store(response: HttpResponse) -> HttpResponse:
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     """My children: this month's vouchers and the meals taken so far."""
-    child_ids = services.require_parent(request.user)
+    services.require_parent(request.user)
     month = first_of_month(today())
     children = list(
-        visible(request.user, Pupil)
-        .filter(id__in=child_ids)
+        visible(request.user, Pupil, parent=True)
         .select_related("school", "school_class")
         .order_by("birth_date", "id")
     )
