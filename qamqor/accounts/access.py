@@ -168,6 +168,10 @@ def get_scope(user: Any) -> Scope:
     return scope
 
 
+def policy_of(model: type[Model]) -> Policy:
+    return model.access  # type: ignore[attr-defined]  # each protected model declares it
+
+
 def visible(
     user: Any, model: type[M], write: bool = False, staff: bool = False, parent: bool = False
 ) -> QuerySet[M]:
@@ -176,8 +180,7 @@ def visible(
     scope = get_scope(user)
     if not scope.authenticated:
         return model._default_manager.none()
-    policy: Policy = model.access  # type: ignore[attr-defined]
-    return model._default_manager.filter(policy.q(scope, write, staff, parent))
+    return model._default_manager.filter(policy_of(model).q(scope, write, staff, parent))
 
 
 def get_for_user(
@@ -201,7 +204,7 @@ def get_for_user(
 
 def school_ids_for(user: Any, model: type[Model], write: bool = False) -> set[int]:
     """The schools where the user reads (or writes) `model` by their role there."""
-    policy: Policy = model.access  # type: ignore[attr-defined]
+    policy = policy_of(model)
     return get_scope(user).school_ids(roles=policy.write if write else policy.read)
 
 

@@ -111,8 +111,10 @@ def application_checklist(application: Application, present: set[str]) -> list:
     )
 
 
-def applications_for(user: Any) -> QuerySet[Application]:
-    return visible(user, Application).select_related("pupil", "pupil__school_class", "school")
+def applications_for(user: Any, parent: bool = False) -> QuerySet[Application]:
+    return visible(user, Application, parent=parent).select_related(
+        "pupil", "pupil__school_class", "school"
+    )
 
 
 def contains(field: str, word: str) -> Q:

@@ -56,4 +56,4 @@ class AuditEvent(models.Model):
         who = self.actor_username or self.user_id
         return f"{self.at:%Y-%m-%d %H:%M} {who} {self.action} {self.object_type}#{self.object_id}"
 
-    access = Policy(read=AUDIT_READERS, write=AUDIT_READERS)
+    access = Policy(school="school_id", read=AUDIT_READERS, write=AUDIT_READERS)

@@ -396,7 +396,7 @@ class Redemption(models.Model):
     def __str__(self) -> str:
         return f"{self.day} {self.status} {self.code}"
 
-    access = Policy(read=SCAN_READERS, write=SCAN_READERS)
+    access = Policy(school="school_id", read=SCAN_READERS, write=SCAN_READERS)
 
 
 class DailyReport(models.Model):

@@ -154,8 +154,7 @@ def send_code(request: HttpRequest) -> HttpResponse:
 def mine(request: HttpRequest) -> HttpResponse:
     """The parent's applications for their children, with what each one waits for."""
     _children(request)
-    scope = get_scope(request.user)
-    apps = applications_for(request.user).filter(pupil_id__in=scope.child_ids)
+    apps = applications_for(request.user, parent=True)
     apps = with_due(apps.order_by("-received_at", "-id"), today())
     waiting = [a for a in apps if a.status == Application.Status.DOCUMENTS_REQUESTED]
     return render(request, "applications/mine.html", {"applications": apps, "waiting": waiting})

@@ -2,8 +2,8 @@
 the child's phone, meals taken, and the parent's rating of a served meal.
 
 Access: a parent reaches only the vouchers of their own children. Vouchers come through
-`accounts.access.visible` and are then narrowed to the scope's `child_ids`: school staff may
-read vouchers, but only a parent may show a child's QR. Everything reached from a voucher
+`accounts.access.visible(..., parent=True)`: school staff may read vouchers, but only a
+parent may show a child's QR. Everything reached from a voucher
 (its scans, its ratings) is read through that voucher.
 
 A QR is stateless: issuing one writes nothing (the pupil's opaque reference is made once,
