@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
-from qamqor.accounts.access import get_for_user, get_school_for_user, get_scope, visible
+from qamqor.accounts.access import get_for_user, get_school_for_user
 from qamqor.audit.services import record
 from qamqor.core.api import ApiError, ErrorOut, TextIn
 from qamqor.core.clock import today
@@ -192,15 +192,12 @@ def _register(request: HttpRequest, pk: int, write: bool = False) -> PaymentRegi
         raise _not_found() from exc
 
 
-def _report(request: HttpRequest, pk: int, roles: set[str] | None = None) -> PurchaseReport:
-    """A report the user reads; with `roles`, only as staff of its school holding one of them."""
+def _report(request: HttpRequest, pk: int, write: bool = False) -> PurchaseReport:
+    """A report the user reads; with `write`, one they decide on as staff of its school."""
     try:
-        report = visible(request.auth, PurchaseReport).select_related("application").get(pk=pk)
-    except (PurchaseReport.DoesNotExist, ValueError) as exc:
+        return get_for_user(request.auth, PurchaseReport, pk, write, related=["application"])
+    except Http404 as exc:
         raise _not_found() from exc
-    if roles is not None and not get_scope(request.auth).has_role(report.school_id, *roles):
-        raise _not_found()
-    return report
 
 
 def _uploader_report(request: HttpRequest, pk: int) -> PurchaseReport:
@@ -309,7 +306,7 @@ def submit(request: HttpRequest, report_id: int, payload: SubmitIn):
     response={200: ReportOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
 )
 def accept(request: HttpRequest, report_id: int):
-    report = _report(request, report_id, roles=AID_WRITERS)
+    report = _report(request, report_id, write=True)
     try:
         services.accept_report(request.auth, report)
     except services.AidError as exc:
@@ -323,7 +320,7 @@ def accept(request: HttpRequest, report_id: int):
 )
 def ask_again(request: HttpRequest, report_id: int, payload: AskAgainIn):
     """Send the report back with a comment; the family gets at least 5 more days."""
-    report = _report(request, report_id, roles=AID_WRITERS)
+    report = _report(request, report_id, write=True)
     try:
         services.ask_again(request.auth, report, payload.comment)
     except services.AidError as exc:

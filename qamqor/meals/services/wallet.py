@@ -26,7 +26,7 @@ from django.http import Http404
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from qamqor.accounts.access import get_scope, visible
+from qamqor.accounts.access import get_for_user, get_scope, visible
 from qamqor.core import signing
 from qamqor.core.clock import now, today
 from qamqor.meals import tokens
@@ -56,10 +56,7 @@ def parent_vouchers(user: Any) -> QuerySet[Voucher]:
 
 def get_parent_voucher(user: Any, pk: Any) -> Voucher:
     """One voucher of the user's own child; 404 for anyone else, staff included."""
-    try:
-        return parent_vouchers(user).get(pk=pk)
-    except (Voucher.DoesNotExist, ValueError, TypeError) as exc:
-        raise Http404 from exc
+    return get_for_user(user, Voucher, pk, parent=True, related=["pupil", "pupil__school_class"])
 
 
 def require_parent(user: Any) -> set[int]:
