@@ -13,9 +13,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from django.apps import apps
 from django.db.models import Model, Q, QuerySet
@@ -128,14 +129,16 @@ class Policy:
     """
 
     school: str = "school"
-    read: frozenset[str] = frozenset(SCHOOL_READERS)
-    write: frozenset[str] = frozenset(SCHOOL_WRITERS)
+    read: AbstractSet[str] = frozenset(SCHOOL_READERS)
+    write: AbstractSet[str] = frozenset(SCHOOL_WRITERS)
     pupil: str | None = None
     klass: str | None = None
     family: str | None = None
     parents_write: bool = False
 
     def __post_init__(self) -> None:
+        # Frozen copies: a policy is shared by every query, and a role set passed in stays
+        # the caller's to change.
         object.__setattr__(self, "read", frozenset(self.read))
         object.__setattr__(self, "write", frozenset(self.write))
 
@@ -169,7 +172,8 @@ def get_scope(user: Any) -> Scope:
 
 
 def policy_of(model: type[Model]) -> Policy:
-    return model.access  # type: ignore[attr-defined]  # each protected model declares it
+    # `access` is a class attribute each protected model declares; Model's type has none.
+    return cast(Policy, model.access)  # type: ignore[attr-defined]
 
 
 def visible(
