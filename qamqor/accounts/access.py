@@ -247,6 +247,14 @@ def readable_schools(user: Any, roles: Iterable[str] | None = None) -> QuerySet:
     return school_model.objects.filter(id__in=ids)
 
 
+def schools_or_404(user: Any, roles: Iterable[str]) -> list[Any]:
+    """The schools where the user holds one of `roles`, by name; 404 when there is none."""
+    schools = list(readable_schools(user, roles=roles).order_by("name_kk"))
+    if not schools:
+        raise Http404
+    return schools
+
+
 __all__ = [
     "Policy",
     "Scope",
@@ -260,4 +268,5 @@ __all__ = [
     "get_school_for_user",
     "require_school_role",
     "readable_schools",
+    "schools_or_404",
 ]

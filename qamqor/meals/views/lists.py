@@ -29,7 +29,7 @@ from qamqor.accounts.access import (
     get_for_user,
     get_school_for_user,
     get_scope,
-    readable_schools,
+    schools_or_404,
     visible,
 )
 from qamqor.accounts.models import SCHOOL_READERS
@@ -104,9 +104,7 @@ def _formed(request: HttpRequest, school: Any, month: dt.date) -> MonthlyList | 
 @require_GET
 def index(request: HttpRequest) -> HttpResponse:
     """The user's schools with this month's and next month's lists, and the latest lists."""
-    schools = list(readable_schools(request.user, roles=SCHOOL_READERS).order_by("name_kk"))
-    if not schools:
-        raise Http404
+    schools = schools_or_404(request.user, SCHOOL_READERS)
     this = first_of_month(today())
     months = [previous_month(this), this, next_month(this)]
     lists = visible(request.user, MonthlyList)

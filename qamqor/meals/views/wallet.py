@@ -17,7 +17,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Count
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from qamqor.accounts.access import get_for_user, readable_schools, visible
+from qamqor.accounts.access import get_for_user, schools_or_404, visible
 from qamqor.accounts.models import CATEGORY_READERS
 from qamqor.core.clock import now, today
 from qamqor.meals import tokens
@@ -250,9 +250,7 @@ def rate(request: HttpRequest, pk: int) -> HttpResponse:
 @never_cache
 def ratings(request: HttpRequest) -> HttpResponse:
     """Parents' ratings for the principal and the district: averages per day, comments."""
-    schools = list(readable_schools(request.user, roles=CATEGORY_READERS).order_by("name_kk"))
-    if not schools:
-        raise Http404
+    schools = schools_or_404(request.user, CATEGORY_READERS)
     form = RatingsFilterForm(request.GET or None, schools=schools)
     school_ids = {s.pk for s in schools}
     month = first_of_month(today())
