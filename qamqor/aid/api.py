@@ -7,7 +7,6 @@ session). Without access the answer is 404 `not_found`, as on the pages.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Set as AbstractSet
 from typing import Any
 
 from django.http import Http404
@@ -16,7 +15,7 @@ from django.utils.translation import gettext as _
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
-from qamqor.accounts.access import get_for_user, get_school_for_user, get_scope, visible
+from qamqor.accounts.access import get_for_user, get_school_for_user
 from qamqor.accounts.types import ApiRequest
 from qamqor.audit.services import record
 from qamqor.core.api import ApiError, ErrorOut, TextIn
@@ -194,15 +193,12 @@ def _register(request: ApiRequest, pk: int, write: bool = False) -> PaymentRegis
         raise _not_found() from exc
 
 
-def _report(request: ApiRequest, pk: int, roles: AbstractSet[str] | None = None) -> PurchaseReport:
-    """A report the user reads; with `roles`, only as staff of its school holding one of them."""
+def _report(request: ApiRequest, pk: int, write: bool = False) -> PurchaseReport:
+    """A report the user reads; with `write`, one they decide on as staff of its school."""
     try:
-        report = visible(request.auth, PurchaseReport).select_related("application").get(pk=pk)
-    except (PurchaseReport.DoesNotExist, ValueError) as exc:
+        return get_for_user(request.auth, PurchaseReport, pk, write, related=["application"])
+    except Http404 as exc:
         raise _not_found() from exc
-    if roles is not None and not get_scope(request.auth).has_role(report.school_id, *roles):
-        raise _not_found()
-    return report
 
 
 def _uploader_report(request: ApiRequest, pk: int) -> PurchaseReport:
@@ -311,7 +307,7 @@ def submit(request: ApiRequest, report_id: int, payload: SubmitIn):
     response={200: ReportOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
 )
 def accept(request: ApiRequest, report_id: int):
-    report = _report(request, report_id, roles=AID_WRITERS)
+    report = _report(request, report_id, write=True)
     try:
         services.accept_report(request.auth, report)
     except services.AidError as exc:
@@ -325,7 +321,7 @@ def accept(request: ApiRequest, report_id: int):
 )
 def ask_again(request: ApiRequest, report_id: int, payload: AskAgainIn):
     """Send the report back with a comment; the family gets at least 5 more days."""
-    report = _report(request, report_id, roles=AID_WRITERS)
+    report = _report(request, report_id, write=True)
     try:
         services.ask_again(request.auth, report, payload.comment)
     except services.AidError as exc:

@@ -15,6 +15,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from qamqor.accounts.access import Policy
 from qamqor.accounts.models import Role
 from qamqor.core import ids
 from qamqor.core.files import StoredFile
@@ -132,10 +133,7 @@ class PaymentRegister(StatusMachine):
     def __str__(self) -> str:
         return str(_("Payment register № %(number)s") % {"number": self.pk})
 
-    @classmethod
-    def access_q(cls, scope, write: bool = False) -> Q:  # noqa: ANN001
-        roles = AID_WRITERS if write else AID_READERS
-        return Q(school_id__in=scope.school_ids(roles=roles))
+    access = Policy(read=AID_READERS, write=AID_WRITERS)
 
     @property
     def is_draft(self) -> bool:
@@ -178,10 +176,7 @@ class PaymentLine(models.Model):
     def __str__(self) -> str:
         return f"{self.register} · {self.recipient_name or '—'}"
 
-    @classmethod
-    def access_q(cls, scope, write: bool = False) -> Q:  # noqa: ANN001
-        roles = AID_WRITERS if write else AID_READERS
-        return Q(school_id__in=scope.school_ids(roles=roles))
+    access = Policy(read=AID_READERS, write=AID_WRITERS)
 
     @property
     def is_ready(self) -> bool:
@@ -229,14 +224,7 @@ class PurchaseReport(models.Model):
     def __str__(self) -> str:
         return str(_("Purchase report № %(number)s") % {"number": self.pk})
 
-    @classmethod
-    def access_q(cls, scope, write: bool = False) -> Q:  # noqa: ANN001
-        """Staff of the school; the child's own parents read (their uploads: services)."""
-        roles = AID_WRITERS if write else AID_READERS
-        q = Q(school_id__in=scope.school_ids(roles=roles))
-        if not write:
-            q |= Q(pupil_id__in=scope.child_ids)
-        return q
+    access = Policy(read=AID_READERS, write=AID_WRITERS, pupil="pupil")
 
     # Pure rules: they take `today` (and the application's status), never save.
     @property
@@ -312,13 +300,9 @@ class ReportFile(StoredFile):
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.original_name}"
 
-    @classmethod
-    def access_q(cls, scope, write: bool = False) -> Q:  # noqa: ANN001
-        roles = AID_WRITERS if write else AID_READERS
-        q = Q(report__school_id__in=scope.school_ids(roles=roles))
-        if not write:
-            q |= Q(report__pupil_id__in=scope.child_ids)
-        return q
+    access = Policy(
+        school="report__school", read=AID_READERS, write=AID_WRITERS, pupil="report__pupil"
+    )
 
 
 class AidReminder(models.Model):

@@ -33,7 +33,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from qamqor.accounts.models import CATEGORY_READERS, SCHOOL_READERS, SCHOOL_WRITERS
+from qamqor.accounts.access import Policy
+from qamqor.accounts.models import CATEGORY_READERS
 from qamqor.core.files import StoredFile
 from qamqor.core.status import StatusMachine
 from qamqor.eligibility.models import Category
@@ -246,14 +247,7 @@ class Application(StatusMachine):
             % {"id": self.pk, "service": self.get_service_display()}
         )
 
-    @classmethod
-    def access_q(cls, scope, write: bool = False) -> Q:  # noqa: ANN001
-        """School writers write; school readers read; a parent reads their children's."""
-        if write:
-            return Q(school_id__in=scope.school_ids(roles=SCHOOL_WRITERS))
-        return Q(school_id__in=scope.school_ids(roles=SCHOOL_READERS)) | Q(
-            pupil_id__in=scope.child_ids
-        )
+    access = Policy(pupil="pupil")
 
     # Pure rules: they take what they need (today), never save.
     @property
@@ -322,13 +316,7 @@ class ApplicationDocument(StoredFile):
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.original_name}"
 
-    @classmethod
-    def access_q(cls, scope, write: bool = False) -> Q:  # noqa: ANN001
-        if write:
-            return Q(application__school_id__in=scope.school_ids(roles=SCHOOL_WRITERS))
-        return Q(application__school_id__in=scope.school_ids(roles=SCHOOL_READERS)) | Q(
-            application__pupil_id__in=scope.child_ids
-        )
+    access = Policy(school="application__school", pupil="application__pupil")
 
 
 class StatusChange(models.Model):
@@ -353,13 +341,7 @@ class StatusChange(models.Model):
     def __str__(self) -> str:
         return f"{self.from_status or '—'} → {self.to_status}"
 
-    @classmethod
-    def access_q(cls, scope, write: bool = False) -> Q:  # noqa: ANN001
-        if write:
-            return Q(application__school_id__in=scope.school_ids(roles=SCHOOL_WRITERS))
-        return Q(application__school_id__in=scope.school_ids(roles=SCHOOL_READERS)) | Q(
-            application__pupil_id__in=scope.child_ids
-        )
+    access = Policy(school="application__school", pupil="application__pupil")
 
 
 class Camp(models.Model):
@@ -385,10 +367,7 @@ class Camp(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    @classmethod
-    def access_q(cls, scope, write: bool = False) -> Q:  # noqa: ANN001
-        roles = SCHOOL_WRITERS if write else SCHOOL_READERS
-        return Q(school_id__in=scope.school_ids(roles=roles))
+    access = Policy()
 
 
 class CampSession(models.Model):
@@ -414,10 +393,7 @@ class CampSession(models.Model):
     def __str__(self) -> str:
         return f"{self.camp} · {self.name}"
 
-    @classmethod
-    def access_q(cls, scope, write: bool = False) -> Q:  # noqa: ANN001
-        roles = SCHOOL_WRITERS if write else SCHOOL_READERS
-        return Q(camp__school_id__in=scope.school_ids(roles=roles))
+    access = Policy(school="camp__school")
 
 
 class CampPlace(models.Model):
@@ -463,13 +439,7 @@ class CampPlace(models.Model):
     def __str__(self) -> str:
         return f"{self.session} · {self.get_status_display()} {self.position}"
 
-    @classmethod
-    def access_q(cls, scope, write: bool = False) -> Q:  # noqa: ANN001
-        if write:
-            return Q(session__camp__school_id__in=scope.school_ids(roles=SCHOOL_WRITERS))
-        return Q(session__camp__school_id__in=scope.school_ids(roles=SCHOOL_READERS)) | Q(
-            application__pupil_id__in=scope.child_ids
-        )
+    access = Policy(school="session__camp__school", pupil="application__pupil")
 
 
 class Consultation(models.Model):
@@ -527,11 +497,8 @@ class Consultation(models.Model):
     def __str__(self) -> str:
         return f"{self.get_topic_display()} · {self.held_at:%Y-%m-%d}"
 
-    @classmethod
-    def access_q(cls, scope, write: bool = False) -> Q:  # noqa: ANN001
-        # Notes about a family's situation: the school's category readers only.
-        roles = SCHOOL_WRITERS if write else CATEGORY_READERS
-        return Q(school_id__in=scope.school_ids(roles=roles))
+    # Notes about a family's situation: the school's category readers only.
+    access = Policy(read=CATEGORY_READERS)
 
     def follow_up_due(self, today: dt.date) -> bool:
         return (

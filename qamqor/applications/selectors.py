@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, TypedDict
 from django.db.models import Case, DateField, F, Q, QuerySet, When
 
 from qamqor.accounts.access import get_scope, visible
-from qamqor.accounts.models import SCHOOL_READERS, Role
+from qamqor.accounts.models import Role
 from qamqor.accounts.types import User
 from qamqor.core.calendar import get_calendar
 from qamqor.core.workcal import WorkCalendar
@@ -84,10 +84,6 @@ def dashboard_buckets(school_ids: set[int], today: dt.date) -> dict[str, list[Ap
     }
 
 
-def staff_school_ids(user: User) -> set[int]:
-    return get_scope(user).school_ids(roles=SCHOOL_READERS)
-
-
 def is_parent_of(user: User, application: Application) -> bool:
     return application.pupil_id in get_scope(user).child_ids
 
@@ -103,7 +99,8 @@ def can_decide_appeal(user: User, application: Application) -> bool:
 
 def my_children(user: User) -> QuerySet[Pupil]:
     return (
-        Pupil.objects.filter(id__in=get_scope(user).child_ids, status=Pupil.Status.ACTIVE)
+        visible(user, Pupil, parent=True)
+        .filter(status=Pupil.Status.ACTIVE)
         .select_related("school", "school_class")
         .order_by("birth_date", "id")
     )
@@ -125,8 +122,10 @@ def application_checklist(application: Application, present: set[str]) -> list:
     )
 
 
-def applications_for(user: User) -> QuerySet[Application]:
-    return visible(user, Application).select_related("pupil", "pupil__school_class", "school")
+def applications_for(user: User, parent: bool = False) -> QuerySet[Application]:
+    return visible(user, Application, parent=parent).select_related(
+        "pupil", "pupil__school_class", "school"
+    )
 
 
 def contains(field: str, word: str) -> Q:

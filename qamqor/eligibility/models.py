@@ -9,7 +9,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from qamqor.accounts.models import CATEGORY_READERS, SCHOOL_WRITERS
+from qamqor.accounts.access import Policy
+from qamqor.accounts.models import CATEGORY_READERS
 from qamqor.core.files import StoredFile
 from qamqor.core.status import StatusMachine
 
@@ -106,6 +107,9 @@ class BoardDecision(models.Model):
             _("Decision № %(number)s of %(date)s") % {"number": self.number, "date": self.date}
         )
 
+    # A board decision names families: category readers of its school only.
+    access = Policy(read=CATEGORY_READERS)
+
 
 class CategoryAssignment(StatusMachine):
     """A pupil's claim to a category: applied → confirmed or refused, valid over a period."""
@@ -179,13 +183,7 @@ class CategoryAssignment(StatusMachine):
     def __str__(self) -> str:
         return f"{self.get_category_display()} · {self.get_status_display()}"
 
-    @classmethod
-    def access_q(cls, scope, write: bool = False) -> Q:  # noqa: ANN001
-        if write:
-            return Q(school_id__in=scope.school_ids(roles=SCHOOL_WRITERS))
-        return Q(school_id__in=scope.school_ids(roles=CATEGORY_READERS)) | Q(
-            pupil_id__in=scope.child_ids
-        )
+    access = Policy(read=CATEGORY_READERS, pupil="pupil")
 
     # Pure rules: they take `today`, never save.
     def is_valid_on(self, day: dt.date) -> bool:
@@ -220,3 +218,6 @@ class Evidence(StoredFile):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.original_name}"
+
+    # The document is as protected as the application it proves.
+    access = Policy(school="assignment__school", read=CATEGORY_READERS, pupil="assignment__pupil")

@@ -10,7 +10,6 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 
 from qamqor.accounts.access import get_scope
-from qamqor.accounts.models import CATEGORY_READERS
 from qamqor.accounts.types import User
 from qamqor.core.calendar import get_calendar
 from qamqor.core.workcal import WorkCalendar
@@ -123,10 +122,6 @@ def with_due(assignments: Any, today: dt.date) -> list[CategoryAssignment]:
     for a in result:
         a.due = due_of(a, today, cal)
     return result
-
-
-def reader_school_ids(user: User) -> set[int]:
-    return get_scope(user).school_ids(roles=CATEGORY_READERS)
 
 
 def can_see_pupil_categories(user: User, pupil: Pupil) -> bool:

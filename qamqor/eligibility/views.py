@@ -20,7 +20,12 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from qamqor.accounts.access import get_for_user, get_pupil_for_user, get_scope, visible
+from qamqor.accounts.access import (
+    get_for_user,
+    get_pupil_for_user,
+    get_scope,
+    school_ids_for,
+)
 from qamqor.accounts.types import AuthedRequest, User
 from qamqor.audit.services import record, record_file, record_read
 from qamqor.core import files, uploads
@@ -52,7 +57,6 @@ from .selectors import (
     dashboard_assignments,
     due_of,
     income_test,
-    reader_school_ids,
     with_due,
 )
 
@@ -78,7 +82,7 @@ def _board_decision(user: User, school: School, form: BoardDecisionFields) -> Bo
 @require_GET
 def dashboard(request: AuthedRequest) -> HttpResponse:
     """Applications waiting for a decision, by due date; recent decisions; counts."""
-    school_ids = reader_school_ids(request.user)
+    school_ids = school_ids_for(request.user, CategoryAssignment)
     if not school_ids:
         raise Http404
     form = DashboardFilterForm(request.GET or None, school_ids=school_ids)
@@ -232,19 +236,9 @@ def _first_missing(assignment: CategoryAssignment) -> str:
 
 
 def _get_assignment(request: HttpRequest, pk: int, write: bool = False) -> CategoryAssignment:
-    qs = visible(request.user, CategoryAssignment, write=write).select_related(
-        "pupil",
-        "pupil__family",
-        "pupil__school_class",
-        "school",
-        "board_decision",
-        "decided_by",
-        "created_by",
-    )
-    try:
-        return qs.get(pk=pk)
-    except CategoryAssignment.DoesNotExist as exc:
-        raise Http404 from exc
+    related = ["pupil", "pupil__family", "pupil__school_class", "school", "board_decision"]
+    related += ["decided_by", "created_by"]
+    return get_for_user(request.user, CategoryAssignment, pk, write, related=related)
 
 
 @login_required
@@ -340,25 +334,16 @@ def add_evidence(request: AuthedRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def evidence_download(request: AuthedRequest, pk: int) -> FileResponse:
-    try:
-        evidence = Evidence.objects.get(pk=pk)
-    except (Evidence.DoesNotExist, ValueError) as exc:
-        raise Http404 from exc
-    # The document is as protected as the application it proves.
-    assignment = get_for_user(request.user, CategoryAssignment, evidence.assignment_id)
-    record_file(request.user, "view", evidence, assignment.school_id)
+    evidence = get_for_user(request.user, Evidence, pk, related=["assignment"])
+    record_file(request.user, "view", evidence, evidence.assignment.school_id)
     return evidence.response()
 
 
 @login_required
 @require_GET
 def board_scan(request: AuthedRequest, pk: int) -> FileResponse:
-    try:
-        decision = BoardDecision.objects.get(pk=pk)
-    except (BoardDecision.DoesNotExist, ValueError) as exc:
-        raise Http404 from exc
-    # A board decision names families: category readers of its school only.
-    if not decision.scan or not get_scope(request.user).can_see_categories(decision.school_id):
+    decision = get_for_user(request.user, BoardDecision, pk)
+    if not decision.scan:
         raise Http404
     record(request.user, "view", decision, fields=["scan"])
     name = (decision.scan.name or "").rsplit(".", 1)  # a scan has a name (checked above)

@@ -16,11 +16,15 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from qamqor.accounts.models import CATEGORY_READERS, SCHOOL_READERS, SCHOOL_WRITERS, Role
+from qamqor.accounts.access import Policy
+from qamqor.accounts.models import CATEGORY_READERS, SCHOOL_READERS, Role
 from qamqor.core.status import StatusMachine
 from qamqor.core.validators import validate_bin, validate_iban
 from qamqor.eligibility.models import Category
 from qamqor.registry.models import Bilingual
+
+# The canteen reads the scans of its schools beside the school's readers.
+SCAN_READERS = SCHOOL_READERS | {Role.CANTEEN}
 
 
 class MealType(models.TextChoices):
@@ -88,9 +92,7 @@ class Programme(models.Model):
     def __str__(self) -> str:
         return f"{self.school_id} {self.month:%Y-%m}"
 
-    @classmethod
-    def access_q(cls, scope, write: bool = False) -> Q:  # noqa: ANN001
-        return Q(school_id__in=scope.school_ids(write=write))
+    access = Policy()
 
     # Pure rules (they take what they need, never save).
     def entitling_categories(self) -> set[str]:
@@ -219,9 +221,7 @@ class MonthlyList(StatusMachine):
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} · {self.get_status_display()}"
 
-    @classmethod
-    def access_q(cls, scope, write: bool = False) -> Q:  # noqa: ANN001
-        return Q(school_id__in=scope.school_ids(write=write))
+    access = Policy()
 
     @property
     def editable(self) -> bool:
@@ -341,13 +341,7 @@ class Voucher(StatusMachine):
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} {self.get_meal_type_display()} · {self.get_status_display()}"
 
-    @classmethod
-    def access_q(cls, scope, write: bool = False) -> Q:  # noqa: ANN001
-        if write:
-            return Q(school_id__in=scope.school_ids(roles=SCHOOL_WRITERS))
-        return Q(school_id__in=scope.school_ids(roles=SCHOOL_READERS)) | Q(
-            pupil_id__in=scope.child_ids
-        )
+    access = Policy(pupil="pupil")
 
     def covers(self, day: dt.date) -> bool:
         return first_of_month(day) == self.month
@@ -400,10 +394,7 @@ class Redemption(models.Model):
     def __str__(self) -> str:
         return f"{self.day} {self.status} {self.code}"
 
-    @classmethod
-    def access_q(cls, scope, write: bool = False) -> Q:  # noqa: ANN001
-        roles = SCHOOL_READERS | {Role.CANTEEN}
-        return Q(school_id__in=scope.school_ids(roles=roles))
+    access = Policy(school="school_id", read=SCAN_READERS, write=SCAN_READERS)
 
 
 class DailyReport(models.Model):
@@ -507,8 +498,10 @@ class MealRating(models.Model):
     def __str__(self) -> str:
         return f"{self.day}: {self.score}"
 
-    @classmethod
-    def access_q(cls, scope, write: bool = False) -> Q:  # noqa: ANN001
-        return Q(voucher__school_id__in=scope.school_ids(roles=CATEGORY_READERS)) | Q(
-            voucher__pupil_id__in=scope.child_ids
-        )
+    access = Policy(
+        school="voucher__school",
+        read=CATEGORY_READERS,
+        write=CATEGORY_READERS,
+        pupil="voucher__pupil",
+        parents_write=True,
+    )

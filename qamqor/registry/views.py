@@ -71,10 +71,7 @@ def pupil_list(request: AuthedRequest) -> HttpResponse:
     badges = _category_badges(request.user, pupils)
     for pupil in pupils:
         pupil.badges = badges.get(pupil.pk, [])  # type: ignore[attr-defined]  # for the template
-    readable = scope.school_ids(roles=SCHOOL_READERS)
-    classes = SchoolClass.objects.filter(school_id__in=readable) | SchoolClass.objects.filter(
-        id__in=scope.class_ids
-    )
+    classes = access.visible(request.user, SchoolClass)
     show_categories = any(scope.can_see_categories(s) for s in scope.member_school_ids)
     category_field: Any = Pupil._meta.get_field("categories").related_model._meta.get_field(
         "category"
@@ -308,7 +305,7 @@ def my_children(request: AuthedRequest) -> HttpResponse:
     if not scope.child_ids:
         raise Http404
     children = (
-        Pupil.objects.filter(id__in=scope.child_ids)
+        access.visible(request.user, Pupil, parent=True)
         .select_related("school", "school_class")
         .order_by("birth_date")
     )

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import Http404, HttpRequest
+from django.http import HttpRequest
 
-from qamqor.accounts.access import get_scope, visible
-from qamqor.accounts.types import User
+from qamqor.accounts.access import get_for_user
 
-from ..models import AID_READERS, AID_WRITERS, PaymentRegister, PurchaseReport
+from ..models import PaymentRegister, PurchaseReport
 from ..services import AidError
 
 
@@ -19,51 +18,20 @@ def explain(form: Any, exc: AidError) -> None:
     form.add_error(field, exc.message)
 
 
-def reader_school_ids(user: User) -> set[int]:
-    return get_scope(user).school_ids(roles=AID_READERS)
-
-
-def writer_school_ids(user: User) -> set[int]:
-    return get_scope(user).school_ids(roles=AID_WRITERS)
-
-
 def get_register(request: HttpRequest, pk: int, write: bool = False) -> PaymentRegister:
-    try:
-        return (
-            visible(request.user, PaymentRegister, write=write)
-            .select_related("school", "created_by", "paid_by")
-            .get(pk=pk)
-        )
-    except (PaymentRegister.DoesNotExist, ValueError) as exc:
-        raise Http404 from exc
+    related = ["school", "created_by", "paid_by"]
+    return get_for_user(request.user, PaymentRegister, pk, write, related=related)
 
 
-def _reports(request: HttpRequest, write: bool = False):  # noqa: ANN202
-    return visible(request.user, PurchaseReport, write=write).select_related(
-        "application",
-        "pupil",
-        "pupil__school_class",
-        "school",
-        "line",
-        "line__guardian",
-        "decided_by",
-    )
+REPORT_RELATED = ["application", "pupil", "pupil__school_class", "school", "line"]
+REPORT_RELATED += ["line__guardian", "decided_by"]
 
 
 def get_staff_report(request: HttpRequest, pk: int, write: bool = False) -> PurchaseReport:
     """A report of a school where the user reads (or decides on) purchase reports."""
-    roles = AID_WRITERS if write else AID_READERS
-    schools = get_scope(request.user).school_ids(roles=roles)
-    try:
-        return _reports(request, write).filter(school_id__in=schools).get(pk=pk)
-    except (PurchaseReport.DoesNotExist, ValueError) as exc:
-        raise Http404 from exc
+    return get_for_user(request.user, PurchaseReport, pk, write, staff=True, related=REPORT_RELATED)
 
 
 def get_parent_report(request: HttpRequest, pk: int) -> PurchaseReport:
     """A report about one of the user's own children."""
-    children = get_scope(request.user).child_ids
-    try:
-        return _reports(request).filter(pupil_id__in=children).get(pk=pk)
-    except (PurchaseReport.DoesNotExist, ValueError) as exc:
-        raise Http404 from exc
+    return get_for_user(request.user, PurchaseReport, pk, parent=True, related=REPORT_RELATED)

@@ -22,12 +22,11 @@ from .reports import report_files_context
 @login_required
 @require_GET
 def my_aid(request: AuthedRequest) -> HttpResponse:
-    children = get_scope(request.user).child_ids
-    if not children:
+    if not get_scope(request.user).child_ids:
         raise Http404
     applications = list(
-        visible(request.user, Application)
-        .filter(pupil_id__in=children, service=Service.FINANCIAL_AID)
+        visible(request.user, Application, parent=True)
+        .filter(service=Service.FINANCIAL_AID)
         .select_related("pupil", "pupil__school", "purchase_report", "payment_line")
         .order_by("-received_at", "-id")
     )

@@ -14,16 +14,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
+from qamqor.accounts import access
 from qamqor.accounts.access import get_school_for_user, get_scope
 from qamqor.accounts.types import AuthedRequest
 from qamqor.audit.services import record
 from qamqor.core.clock import today
-from qamqor.registry.models import School
 
 from .. import exports, services
 from ..forms import PaidForm
 from ..models import AID_WRITERS, AidAmount, LineProblem, PaymentRegister
-from .common import explain, get_register, reader_school_ids, writer_school_ids
+from .common import explain, get_register
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -32,12 +32,11 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 @require_GET
 def registers(request: AuthedRequest) -> HttpResponse:
     """Registers of the user's schools; where they write, what waits to be put in one."""
-    school_ids = reader_school_ids(request.user)
+    school_ids = access.school_ids_for(request.user, PaymentRegister)
     if not school_ids:
         raise Http404
-    writable = writer_school_ids(request.user)
     qs = (
-        PaymentRegister.objects.filter(school_id__in=school_ids)
+        access.visible(request.user, PaymentRegister)
         .select_related("school")
         .annotate(
             lines_ready=Count("lines", filter=Q(lines__problem="")),
@@ -48,7 +47,7 @@ def registers(request: AuthedRequest) -> HttpResponse:
     )
     page = Paginator(qs, 25).get_page(request.GET.get("page"))
     waiting = []
-    for school in School.objects.filter(pk__in=writable).order_by("name_kk"):
+    for school in access.readable_schools(request.user, roles=AID_WRITERS).order_by("name_kk"):
         approved = services.approved_applications(school.pk)
         waiting.append(
             {

@@ -16,7 +16,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from qamqor.accounts.access import get_scope, visible
+from qamqor.accounts import access
+from qamqor.accounts.access import get_for_user, get_scope
 from qamqor.accounts.types import AuthedRequest, User
 from qamqor.audit.services import record, record_file, record_read
 from qamqor.core import uploads
@@ -25,7 +26,7 @@ from qamqor.core.clock import today
 from .. import services
 from ..forms import AskAgainForm, ReportFileForm, SubmitForm
 from ..models import AID_WRITERS, PurchaseReport, ReportFile
-from .common import explain, get_staff_report, reader_school_ids
+from .common import explain, get_staff_report
 
 LABELS = {
     "check": gettext_lazy("To check"),
@@ -77,11 +78,11 @@ def report_files_context(report: PurchaseReport, user: User, **forms: Any) -> di
 @login_required
 @require_GET
 def reports(request: AuthedRequest) -> HttpResponse:
-    school_ids = reader_school_ids(request.user)
+    school_ids = access.school_ids_for(request.user, PurchaseReport)
     if not school_ids:
         raise Http404
     day = today()
-    qs = PurchaseReport.objects.filter(school_id__in=school_ids).select_related(
+    qs = access.visible(request.user, PurchaseReport, staff=True).select_related(
         "application", "pupil", "pupil__school_class", "school"
     )
     counts = {key: qs.filter(state_q(key, day)).count() for key in LABELS}
@@ -163,14 +164,9 @@ def report_ask_again(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 def _uploader_report(request: AuthedRequest, pk: int) -> PurchaseReport:
-    try:
-        report = (
-            visible(request.user, PurchaseReport)
-            .select_related("application", "pupil", "line")
-            .get(pk=pk)
-        )
-    except (PurchaseReport.DoesNotExist, ValueError) as exc:
-        raise Http404 from exc
+    report = get_for_user(
+        request.user, PurchaseReport, pk, related=["application", "pupil", "line"]
+    )
     if not services.can_upload(request.user, report):
         raise Http404
     return report
@@ -215,10 +211,7 @@ def report_upload(request: AuthedRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def report_file_delete(request: AuthedRequest, pk: int) -> HttpResponse:
-    try:
-        item = ReportFile.objects.select_related("report").get(pk=pk)
-    except (ReportFile.DoesNotExist, ValueError) as exc:
-        raise Http404 from exc
+    item = get_for_user(request.user, ReportFile, pk, related=["report"])
     report = _uploader_report(request, item.report_id)
     try:
         services.remove_report_file(request.user, item)
@@ -249,15 +242,7 @@ def report_submit(request: AuthedRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def report_file(request: AuthedRequest, pk: int) -> FileResponse:
-    try:
-        item = ReportFile.objects.get(pk=pk)
-    except (ReportFile.DoesNotExist, ValueError) as exc:
-        raise Http404 from exc
-    # The file is as protected as the report it belongs to.
-    try:
-        report = visible(request.user, PurchaseReport).get(pk=item.report_id)
-    except PurchaseReport.DoesNotExist as exc:
-        raise Http404 from exc
-    record_file(request.user, "view", item, report.school_id)
+    item = get_for_user(request.user, ReportFile, pk, related=["report"])
+    record_file(request.user, "view", item, item.report.school_id)
     inline = request.GET.get("inline") == "1" and item.content_type != uploads.PDF
     return item.response(inline=inline)

@@ -18,7 +18,13 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from qamqor.accounts.access import get_for_user, get_pupil_for_user, get_scope, visible
+from qamqor.accounts.access import (
+    get_for_user,
+    get_pupil_for_user,
+    get_scope,
+    school_ids_for,
+    visible,
+)
 from qamqor.accounts.types import AuthedRequest
 from qamqor.audit.services import record, record_file, record_read
 from qamqor.core import uploads
@@ -53,7 +59,6 @@ from ..selectors import (
     due_of,
     is_parent_of,
     search_applications,
-    staff_school_ids,
     with_due,
 )
 from .common import explain, paginate
@@ -80,14 +85,13 @@ def received_message(application: Application) -> str:
 @require_GET
 def dashboard(request: AuthedRequest) -> HttpResponse:
     """What is due today, this week and overdue; then every application, searched and filtered."""
-    school_ids = staff_school_ids(request.user)
+    school_ids = school_ids_for(request.user, Application)
     if not school_ids:
         raise Http404
     day = today()
     form = DashboardFilterForm(request.GET or None)
-    qs = Application.objects.filter(school_id__in=school_ids).select_related(
-        "pupil", "pupil__school_class", "school"
-    )
+    staff = visible(request.user, Application, staff=True)
+    qs = staff.select_related("pupil", "pupil__school_class", "school")
     if form.is_valid():
         data = form.cleaned_data
         qs = search_applications(qs, data["q"])
@@ -101,11 +105,7 @@ def dashboard(request: AuthedRequest) -> HttpResponse:
             qs = qs.filter(status=data["status"])
     page, query = paginate(request, qs.order_by("-received_at", "-id"))
     page.object_list = with_due(page.object_list, day)
-    counts = dict(
-        Application.objects.filter(school_id__in=school_ids)
-        .values_list("status")
-        .annotate(n=Count("id"))
-    )
+    counts = dict(staff.values_list("status").annotate(n=Count("id")))
     context = {
         "form": form,
         "page": page,
@@ -213,13 +213,8 @@ def register(request: AuthedRequest, pupil_id: int) -> HttpResponse:
 
 
 def _get(request: HttpRequest, pk: int, write: bool = False) -> Application:
-    qs = visible(request.user, Application, write=write).select_related(
-        "pupil", "pupil__school_class", "pupil__family", "school", "applicant", "decided_by"
-    )
-    try:
-        return qs.get(pk=pk)
-    except (Application.DoesNotExist, ValueError) as exc:
-        raise Http404 from exc
+    related = ["pupil", "pupil__school_class", "pupil__family", "school", "applicant", "decided_by"]
+    return get_for_user(request.user, Application, pk, write, related=related)
 
 
 def _detail_context(request: AuthedRequest, a: Application, **forms: Any) -> dict[str, Any]:
@@ -406,11 +401,6 @@ def decide_appeal(request: AuthedRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def document(request: AuthedRequest, pk: int) -> FileResponse:
-    try:
-        doc = ApplicationDocument.objects.get(pk=pk)
-    except (ApplicationDocument.DoesNotExist, ValueError) as exc:
-        raise Http404 from exc
-    # The document is as protected as the application it belongs to.
-    application = get_for_user(request.user, Application, doc.application_id)
-    record_file(request.user, "view", doc, application.school_id)
+    doc = get_for_user(request.user, ApplicationDocument, pk, related=["application"])
+    record_file(request.user, "view", doc, doc.application.school_id)
     return doc.response()

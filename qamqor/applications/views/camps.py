@@ -11,8 +11,14 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from qamqor.accounts.access import get_for_user, get_scope, readable_schools
-from qamqor.accounts.models import SCHOOL_READERS, SCHOOL_WRITERS
+from qamqor.accounts.access import (
+    get_for_user,
+    get_scope,
+    readable_schools,
+    school_ids_for,
+    visible,
+)
+from qamqor.accounts.models import SCHOOL_WRITERS
 from qamqor.accounts.types import AuthedRequest
 from qamqor.audit.services import record_many
 
@@ -26,20 +32,18 @@ Place = CampPlace.Status
 
 
 def _camps_context(request: HttpRequest, **forms: Any) -> dict[str, Any]:
-    scope = get_scope(request.user)
-    school_ids = scope.school_ids(roles=SCHOOL_READERS)
     camps = (
-        Camp.objects.filter(school_id__in=school_ids)
+        visible(request.user, Camp)
         .select_related("school")
         .prefetch_related("sessions")
         .order_by("school", "name")
     )
     write_schools = readable_schools(request.user, roles=SCHOOL_WRITERS)
-    approved = Application.objects.filter(
-        school_id__in=school_ids,
-        service=Service.CAMP_VOUCHER,
-        status=Application.Status.APPROVED,
-    ).count()
+    approved = (
+        visible(request.user, Application, staff=True)
+        .filter(service=Service.CAMP_VOUCHER, status=Application.Status.APPROVED)
+        .count()
+    )
     return {
         "camps": camps,
         "can_write": write_schools.exists(),
@@ -54,7 +58,7 @@ def _camps_context(request: HttpRequest, **forms: Any) -> dict[str, Any]:
 @login_required
 @require_GET
 def camps(request: AuthedRequest) -> HttpResponse:
-    if not get_scope(request.user).school_ids(roles=SCHOOL_READERS):
+    if not school_ids_for(request.user, Camp):
         raise Http404
     return render(request, "applications/camps.html", _camps_context(request))
 
@@ -107,14 +111,7 @@ def session_new(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 def _session(request: HttpRequest, pk: int, write: bool = False) -> CampSession:
-    try:
-        return (
-            CampSession.objects.filter(CampSession.access_q(get_scope(request.user), write))
-            .select_related("camp", "camp__school")
-            .get(pk=pk)
-        )
-    except (CampSession.DoesNotExist, ValueError) as exc:
-        raise Http404 from exc
+    return get_for_user(request.user, CampSession, pk, write, related=["camp", "camp__school"])
 
 
 def _session_context(request: HttpRequest, session: CampSession, **forms: Any) -> dict[str, Any]:

@@ -13,8 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from qamqor.accounts.access import get_for_user, get_scope, visible
-from qamqor.accounts.models import CATEGORY_READERS
+from qamqor.accounts.access import get_for_user, get_scope, school_ids_for, visible
 from qamqor.accounts.types import AuthedRequest
 from qamqor.audit.services import record_many, record_read
 from qamqor.core.clock import today
@@ -28,7 +27,7 @@ from .common import explain, paginate
 
 
 def _readers(request: HttpRequest) -> set[int]:
-    ids = get_scope(request.user).school_ids(roles=CATEGORY_READERS)
+    ids = school_ids_for(request.user, Consultation)
     if not ids:
         raise Http404
     return ids

@@ -155,8 +155,7 @@ def send_code(request: AuthedRequest) -> HttpResponse:
 def mine(request: AuthedRequest) -> HttpResponse:
     """The parent's applications for their children, with what each one waits for."""
     _children(request)
-    scope = get_scope(request.user)
-    own = applications_for(request.user).filter(pupil_id__in=scope.child_ids)
-    apps = with_due(own.order_by("-received_at", "-id"), today())
+    mine = applications_for(request.user, parent=True).order_by("-received_at", "-id")
+    apps = with_due(mine, today())
     waiting = [a for a in apps if a.status == Application.Status.DOCUMENTS_REQUESTED]
     return render(request, "applications/mine.html", {"applications": apps, "waiting": waiting})

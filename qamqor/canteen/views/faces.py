@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_POST
 
-from qamqor.accounts.access import get_pupil_for_user, get_scope
+from qamqor.accounts.access import get_for_user, get_pupil_for_user, get_scope
 from qamqor.accounts.types import AuthedRequest
 from qamqor.audit.services import record
 from qamqor.core.collation import kazakh
@@ -195,10 +195,7 @@ def withdraw(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 def _own_child(request: HttpRequest, pk: int) -> Pupil:
-    pupil = get_pupil_for_user(request.user, pk)
-    if pupil.pk not in get_scope(request.user).child_ids:
-        raise Http404
-    return pupil
+    return get_for_user(request.user, Pupil, pk, parent=True)
 
 
 def _parent_context(pupil: Pupil, form: ConsentForm) -> dict:

@@ -2,8 +2,8 @@
 the child's phone, meals taken, and the parent's rating of a served meal.
 
 Access: a parent reaches only the vouchers of their own children. Vouchers come through
-`accounts.access.visible` and are then narrowed to the scope's `child_ids`: school staff may
-read vouchers, but only a parent may show a child's QR. Everything reached from a voucher
+`accounts.access.visible(..., parent=True)`: school staff may read vouchers, but only a
+parent may show a child's QR. Everything reached from a voucher
 (its scans, its ratings) is read through that voucher.
 
 A QR is stateless: issuing one writes nothing (the pupil's opaque reference is made once,
@@ -26,7 +26,7 @@ from django.http import Http404
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from qamqor.accounts.access import get_scope, visible
+from qamqor.accounts.access import get_for_user, get_scope, visible
 from qamqor.accounts.types import User
 from qamqor.core import signing
 from qamqor.core.clock import now, today
@@ -52,20 +52,12 @@ class WalletError(Exception):
 
 def parent_vouchers(user: User) -> QuerySet[Voucher]:
     """The vouchers of the user's own children (empty for anyone who is not a parent)."""
-    scope = get_scope(user)
-    return (
-        visible(user, Voucher)
-        .filter(pupil_id__in=scope.child_ids)
-        .select_related("pupil", "pupil__school_class")
-    )
+    return visible(user, Voucher, parent=True).select_related("pupil", "pupil__school_class")
 
 
 def get_parent_voucher(user: User, pk: int | str) -> Voucher:
     """One voucher of the user's own child; 404 for anyone else, staff included."""
-    try:
-        return parent_vouchers(user).get(pk=pk)
-    except (Voucher.DoesNotExist, ValueError, TypeError) as exc:
-        raise Http404 from exc
+    return get_for_user(user, Voucher, pk, parent=True, related=["pupil", "pupil__school_class"])
 
 
 def require_parent(user: User) -> set[int]:

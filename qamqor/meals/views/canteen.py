@@ -9,7 +9,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Count
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 
 from qamqor.accounts import access
@@ -28,9 +28,7 @@ PROBLEMS = (Redemption.Status.CONFLICT, Redemption.Status.REFUSED)
 
 @login_required
 def conflicts(request: AuthedRequest) -> HttpResponse:
-    schools = list(access.readable_schools(request.user, roles=PROBLEM_READERS).order_by("name_kk"))
-    if not schools:
-        raise Http404
+    schools = access.schools_or_404(request.user, PROBLEM_READERS)
     school = next((s for s in schools if str(s.pk) == request.GET.get("school")), schools[0])
     try:
         day = dt.date.fromisoformat(request.GET.get("day") or "")

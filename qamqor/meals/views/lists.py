@@ -25,7 +25,13 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
-from qamqor.accounts.access import get_for_user, get_school_for_user, get_scope, readable_schools
+from qamqor.accounts.access import (
+    get_for_user,
+    get_school_for_user,
+    get_scope,
+    schools_or_404,
+    visible,
+)
 from qamqor.accounts.models import SCHOOL_READERS
 from qamqor.accounts.types import AuthedRequest
 from qamqor.audit.services import record
@@ -100,17 +106,11 @@ def _formed(request: HttpRequest, school: School, month: dt.date) -> MonthlyList
 @require_GET
 def index(request: AuthedRequest) -> HttpResponse:
     """The user's schools with this month's and next month's lists, and the latest lists."""
-    schools = list(readable_schools(request.user, roles=SCHOOL_READERS).order_by("name_kk"))
-    if not schools:
-        raise Http404
+    schools = schools_or_404(request.user, SCHOOL_READERS)
     this = first_of_month(today())
     months = [previous_month(this), this, next_month(this)]
-    found = {
-        (lst.school_id, lst.month): lst
-        for lst in MonthlyList.objects.filter(
-            school_id__in=[s.pk for s in schools], month__in=months
-        )
-    }
+    lists = visible(request.user, MonthlyList)
+    found = {(lst.school_id, lst.month): lst for lst in lists.filter(month__in=months)}
     rows = [
         {
             "school": s,
@@ -121,9 +121,7 @@ def index(request: AuthedRequest) -> HttpResponse:
         }
         for s in schools
     ]
-    recent = MonthlyList.objects.filter(school_id__in=[s.pk for s in schools]).select_related(
-        "school"
-    )[:24]
+    recent = lists.select_related("school")[:24]
     return render(
         request,
         "meals/lists/index.html",

@@ -17,7 +17,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Count
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from qamqor.accounts.access import get_pupil_for_user, readable_schools, visible
+from qamqor.accounts.access import get_for_user, schools_or_404, visible
 from qamqor.accounts.models import CATEGORY_READERS
 from qamqor.accounts.types import AuthedRequest
 from qamqor.core.clock import now, today
@@ -78,11 +78,7 @@ def _month(value: str | None) -> dt.date:
 
 
 def _parent_child(request: AuthedRequest, pk: int) -> Pupil:
-    child_ids = services.require_parent(request.user)
-    pupil = get_pupil_for_user(request.user, pk)
-    if pupil.pk not in child_ids:
-        raise Http404
-    return pupil
+    return get_for_user(request.user, Pupil, pk, parent=True)
 
 
 def _qr_context(voucher: Voucher, refresh_url: str) -> dict[str, Any]:
@@ -115,11 +111,10 @@ def _no_store(response: HttpResponse) -> HttpResponse:
 @require_GET
 def home(request: AuthedRequest) -> HttpResponse:
     """My children: this month's vouchers and the meals taken so far."""
-    child_ids = services.require_parent(request.user)
+    services.require_parent(request.user)
     month = first_of_month(today())
     children = list(
-        visible(request.user, Pupil)
-        .filter(id__in=child_ids)
+        visible(request.user, Pupil, parent=True)
         .select_related("school", "school_class")
         .order_by("birth_date", "id")
     )
@@ -256,9 +251,7 @@ def rate(request: AuthedRequest, pk: int) -> HttpResponse:
 @never_cache
 def ratings(request: AuthedRequest) -> HttpResponse:
     """Parents' ratings for the principal and the district: averages per day, comments."""
-    schools = list(readable_schools(request.user, roles=CATEGORY_READERS).order_by("name_kk"))
-    if not schools:
-        raise Http404
+    schools = schools_or_404(request.user, CATEGORY_READERS)
     form = RatingsFilterForm(request.GET or None, schools=schools)
     school_ids = {s.pk for s in schools}
     month = first_of_month(today())

@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from qamqor.accounts.access import Policy
+from qamqor.accounts.models import SCHOOL_WRITERS
 from qamqor.core.status import StatusMachine
 
 
@@ -29,6 +31,8 @@ class ImportJob(StatusMachine):
     }
     # States in which some process still has work to do.
     WORKING = {State.PARSING, State.APPLYING}
+    # An import shows the file's rows before they are applied: the school's writers only.
+    access = Policy(read=SCHOOL_WRITERS)
 
     school = models.ForeignKey(
         "registry.School", on_delete=models.CASCADE, related_name="import_jobs"

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
-from qamqor.accounts.access import get_school_for_user, get_scope, readable_schools
+from qamqor.accounts.access import get_for_user, get_school_for_user, readable_schools
 from qamqor.accounts.models import SCHOOL_WRITERS
 from qamqor.accounts.types import AuthedRequest, User
 from qamqor.registry.models import Pupil
@@ -70,11 +70,7 @@ def _school_from(request: AuthedRequest, value: Any) -> Any:
 
 
 def _job_for_user(request: HttpRequest, pk: int) -> ImportJob:
-    allowed = get_scope(request.user).school_ids(write=True)
-    job = ImportJob.objects.select_related("school", "user").filter(pk=pk).first()
-    if job is None or job.school_id not in allowed:
-        raise Http404
-    return job
+    return get_for_user(request.user, ImportJob, pk, related=["school", "user"])
 
 
 def _xlsx(data: bytes, filename: str) -> HttpResponse:
