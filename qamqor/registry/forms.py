@@ -11,6 +11,7 @@ from qamqor.core import ids
 from qamqor.core.validators import message_for
 
 from .models import Family, FamilyMember, Guardian, Income, Pupil, SchoolClass
+from .services import FAMILY_FIELDS, GUARDIAN_FIELDS, INCOME_FIELDS, MEMBER_FIELDS, PUPIL_FIELDS
 
 
 class IinInput(forms.TextInput):
@@ -31,17 +32,7 @@ class IinInput(forms.TextInput):
 class PupilForm(forms.ModelForm):
     class Meta:
         model = Pupil
-        fields = [
-            "iin",
-            "surname",
-            "name",
-            "patronymic",
-            "birth_date",
-            "sex",
-            "school_class",
-            "family",
-            "status",
-        ]
+        fields = list(PUPIL_FIELDS)
         widgets = {"iin": IinInput(), "birth_date": forms.DateInput(attrs={"type": "date"})}
 
     def __init__(self, *args: Any, school: Any, **kwargs: Any):
@@ -79,23 +70,14 @@ class PupilForm(forms.ModelForm):
 class FamilyForm(forms.ModelForm):
     class Meta:
         model = Family
-        fields = ["address", "phone", "notes"]
+        fields = list(FAMILY_FIELDS)
         widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
 
 
 class GuardianForm(forms.ModelForm):
     class Meta:
         model = Guardian
-        fields = [
-            "iin",
-            "surname",
-            "name",
-            "patronymic",
-            "relation",
-            "phone",
-            "iban",
-            "lives_with_family",
-        ]
+        fields = list(GUARDIAN_FIELDS)
         widgets = {"iin": IinInput(), "iban": forms.TextInput(attrs={"placeholder": "KZ…"})}
 
     def clean_iban(self) -> str:
@@ -113,13 +95,13 @@ class GuardianForm(forms.ModelForm):
 class IncomeForm(forms.ModelForm):
     class Meta:
         model = Income
-        fields = ["source", "monthly_amount", "earner"]
+        fields = list(INCOME_FIELDS)
 
 
 class FamilyMemberForm(forms.ModelForm):
     class Meta:
         model = FamilyMember
-        fields = ["full_name", "relation", "birth_date", "iin"]
+        fields = list(MEMBER_FIELDS)
         widgets = {"iin": IinInput(), "birth_date": forms.DateInput(attrs={"type": "date"})}
 
 
