@@ -29,7 +29,13 @@ class IinInput(forms.TextInput):
         super().__init__({**base, **(attrs or {})})
 
 
-class PupilForm(forms.ModelForm):
+class ServiceChecksUnique(forms.ModelForm):
+    def validate_unique(self) -> None:
+        # Uniqueness is the service's job (it answers with a code); skip the model's query.
+        pass
+
+
+class PupilForm(ServiceChecksUnique):
     class Meta:
         model = Pupil
         fields = list(PUPIL_FIELDS)
@@ -62,10 +68,6 @@ class PupilForm(forms.ModelForm):
             self.add_error("sex", message_for("iin_sex_mismatch"))
         return data
 
-    def validate_unique(self) -> None:
-        # Uniqueness is the service's job (it answers with a code); skip the model's query.
-        pass
-
 
 class FamilyForm(forms.ModelForm):
     class Meta:
@@ -74,7 +76,7 @@ class FamilyForm(forms.ModelForm):
         widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
 
 
-class GuardianForm(forms.ModelForm):
+class GuardianForm(ServiceChecksUnique):
     class Meta:
         model = Guardian
         fields = list(GUARDIAN_FIELDS)
@@ -87,9 +89,6 @@ class GuardianForm(forms.ModelForm):
             if error:
                 raise forms.ValidationError(message_for(error), code="iban_invalid")
         return value
-
-    def validate_unique(self) -> None:
-        pass
 
 
 class IncomeForm(forms.ModelForm):
