@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from qamqor.core.workcal import LUNCH, WORK_END, WORK_START
+from qamqor.core.workdays import LUNCH, WORK_END, WORK_START
 from qamqor.eligibility.models import Category
 
 from .models import (

@@ -77,7 +77,7 @@ class DocumentKind(models.TextChoices):
     OTHER = "other", _("other document")
 
 
-# Working days the school has to decide, counted from the receipt day (core.calendar).
+# Working days the school has to decide, counted from the receipt day (core.workdays).
 # Our documented values (docs/applications.md): the seeds give no term for these services; cash
 # aid takes seed 001's category-confirmation term (15), since it needs the category checked;
 # camps and meals 5 (our choice, to be checked against the current service standards). The

@@ -18,8 +18,8 @@ from ninja.files import UploadedFile
 from qamqor.accounts.access import get_family_for_user, get_for_user, get_pupil_for_user, get_scope
 from qamqor.audit.services import audit_read, record
 from qamqor.core.api import ApiError, ErrorOut, Moment, TextIn
-from qamqor.core.calendar import get_calendar
 from qamqor.core.clock import today
+from qamqor.core.workdays import get_calendar
 
 from . import services
 from .models import BoardDecision, CategoryAssignment, Evidence

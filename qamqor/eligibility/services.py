@@ -21,8 +21,8 @@ from django.utils.translation import gettext as _
 
 from qamqor.audit.services import record
 from qamqor.core import uploads
-from qamqor.core.calendar import due_date
 from qamqor.core.clock import now, today
+from qamqor.core.workdays import due_date
 from qamqor.registry.models import Pupil, School
 
 from .models import (

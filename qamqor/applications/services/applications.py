@@ -23,8 +23,8 @@ from django.utils.translation import gettext as _
 
 from qamqor.audit.services import record
 from qamqor.core import uploads
-from qamqor.core.calendar import add_working_days, due_date, get_calendar
 from qamqor.core.clock import now, today
+from qamqor.core.workdays import add_working_days, due_date, get_calendar
 from qamqor.eligibility.models import Category
 from qamqor.registry.models import Guardian, Pupil
 

@@ -27,7 +27,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from qamqor.audit.services import record
-from qamqor.core.calendar import get_calendar
+from qamqor.core.workdays import get_calendar
 from qamqor.registry.models import Pupil, School
 
 from ..models import (

@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from qamqor.accounts.access import get_scope
-from qamqor.core.calendar import get_calendar
+from qamqor.core.workdays import get_calendar
 
 from ..models import Basis, MealType, Operator, Programme
 from ..services import programme as services
