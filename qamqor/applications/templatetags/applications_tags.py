@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import template
 
+from .. import otp
 from ..models import APPEAL_WORKING_DAYS, PURCHASE_REPORT_DAYS, Application, DocumentKind
 
 register = template.Library()
@@ -48,3 +49,8 @@ def purchase_report_days() -> int:
 @register.simple_tag
 def appeal_working_days() -> int:
     return APPEAL_WORKING_DAYS
+
+
+@register.simple_tag
+def otp_minutes() -> int:
+    return otp.LIFETIME_SECONDS // 60
