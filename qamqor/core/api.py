@@ -17,9 +17,9 @@ from pydantic import AfterValidator, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
 from . import ids
-from .calendar import due_date
 from .clock import storable
 from .validators import has_control_characters, message_for
+from .workdays import due_date
 
 
 class ApiError(Exception):

@@ -45,6 +45,7 @@ from ..forms import (
     RequestDocumentsForm,
 )
 from ..models import (
+    APPEAL_WORKING_DAYS,
     DECISION_WORKING_DAYS,
     Application,
     ApplicationDocument,
@@ -378,7 +379,8 @@ def appeal(request: AuthedRequest, pk: int) -> HttpResponse:
         AppealForm(request.POST),
         "appeal_form",
         lambda d: services.file_appeal(request.user, a, d["text"]),
-        _("The appeal is filed; it is decided within 5 working days."),
+        _("The appeal is filed; it is decided within %(days)s working days.")
+        % {"days": APPEAL_WORKING_DAYS},
     )
 
 

@@ -19,7 +19,7 @@ import datetime as dt
 from django.core.management.base import BaseCommand, CommandError
 
 from qamqor.core.management.days import add_date_argument, date_option
-from qamqor.meals.services.reports import build_daily_reports
+from qamqor.meals.services.daily_report import build_daily_reports
 
 
 class Command(BaseCommand):
