@@ -17,7 +17,7 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 
 from qamqor.core.clock import now
-from qamqor.meals.notify import get_gateway
+from qamqor.core.sms import get_gateway
 from qamqor.registry.models import Guardian
 
 SESSION_KEY = "applications_otp"

@@ -10,10 +10,8 @@ pedagogue and the principal. PDFs are WeasyPrint renderings of HTML templates in
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
-from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -22,6 +20,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from qamqor.core.pdf import PDF_TYPE, render_pdf
 from qamqor.core.tabular import XLSX_TYPE, workbook, xlsx_bytes
 
 from .services.reports import DailyView
@@ -29,7 +28,7 @@ from .services.tabel import TabelSummary, tabel_deadline
 from .services.tabel_grid import Tabel, TabelSheet
 
 XLSX = XLSX_TYPE
-PDF = "application/pdf"
+PDF = PDF_TYPE
 
 THIN = Side(style="thin", color="808080")
 BOX = Border(top=THIN, bottom=THIN, left=THIN, right=THIN)
@@ -329,21 +328,6 @@ def _excluded_line(s: TabelSummary) -> str:
 
 
 # --- PDF ----------------------------------------------------------------------------------
-
-
-def render_pdf(template: str, context: dict[str, Any]) -> bytes:
-    html = render_to_string(template, context)
-    # WeasyPrint logs every layout step at INFO; a download is not the place for that.
-    progress = logging.getLogger("weasyprint.progress")
-    level = progress.level
-    progress.setLevel(logging.WARNING)
-    try:
-        # Imported here: it takes half a second to import and most requests never render.
-        from weasyprint import HTML
-
-        return HTML(string=html).write_pdf()
-    finally:
-        progress.setLevel(level)
 
 
 def tabel_pdf(tabel: Tabel) -> bytes:

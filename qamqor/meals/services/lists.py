@@ -191,7 +191,7 @@ def submit_list(user: Any, lst: MonthlyList, comment: str = "") -> MonthlyList:
 @transaction.atomic
 def approve_list(user: Any, lst: MonthlyList, comment: str = "") -> MonthlyList:
     """Approve and hand the list to state verification (seed 004 step 2), which starts now."""
-    from ..verification import enqueue_verification
+    from .verification import enqueue_verification
 
     lst = _locked(lst)
     _move(lst, Status.APPROVED, user, (comment or "").strip())
