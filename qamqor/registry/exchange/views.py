@@ -19,11 +19,12 @@ from django_htmx.http import HttpResponseClientRefresh
 
 from qamqor.accounts.access import get_school_for_user, get_scope, readable_schools
 from qamqor.accounts.models import SCHOOL_WRITERS
+from qamqor.core.documents import XLSX_TYPE, attachment
 from qamqor.registry.models import Pupil
 
 from . import services
 from .columns import BY_KEY, COLUMNS
-from .export import XLSX_TYPE, error_report, export_registry, header, write_xlsx
+from .export import error_report, export_registry, header, write_xlsx
 from .forms import SchoolChoiceForm, UploadForm
 from .models import ImportJob
 from .validation import column_label, message
@@ -77,10 +78,7 @@ def _job_for_user(request: HttpRequest, pk: int) -> ImportJob:
 
 
 def _xlsx(data: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(data, content_type=XLSX_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["Cache-Control"] = "no-store"  # personal data: never kept by a proxy
-    return response
+    return attachment(data, XLSX_TYPE, filename)
 
 
 @login_required

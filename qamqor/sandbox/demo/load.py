@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 from qamqor.accounts.models import Membership, User
 from qamqor.core import signing, uploads
 from qamqor.core.calendar import due_date
-from qamqor.core.pdf import html_to_pdf
+from qamqor.core.documents import html_to_pdf
 from qamqor.eligibility.models import (
     CONFIRMATION_WORKING_DAYS,
     BoardDecision,
