@@ -22,7 +22,7 @@ from qamqor.accounts.models import SCHOOL_WRITERS
 from qamqor.core.documents import XLSX_TYPE, attachment
 from qamqor.registry.models import Pupil
 
-from . import services
+from . import services, tasks
 from .columns import BY_KEY, COLUMNS
 from .export import error_report, export_registry, header, write_xlsx
 from .forms import SchoolChoiceForm, UploadForm
@@ -93,7 +93,7 @@ def upload(request: HttpRequest) -> HttpResponse:
             upload_file = form.cleaned_data["file"]
             job = services.start_import(request.user, school, upload_file.name,
                                         upload_file.read())  # fmt: skip
-            services.enqueue(job)
+            tasks.enqueue(job)
             return redirect("registry:exchange:job", pk=job.pk)
     else:
         form = UploadForm(schools=schools, initial={"school": school.pk if school else None})
@@ -182,7 +182,7 @@ def apply(request: HttpRequest, pk: int) -> HttpResponse:
         job = services.request_apply(request.user, job)
     except services.TransitionError:
         return redirect("registry:exchange:job", pk=job.pk)
-    services.enqueue(job)
+    tasks.enqueue(job)
     return redirect("registry:exchange:job", pk=job.pk)
 
 
