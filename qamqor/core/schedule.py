@@ -7,6 +7,7 @@ machines changes nothing: that is what lets the demo use this simple in-process 
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import logging
 import threading
@@ -34,6 +35,14 @@ def register(command: str, every: dt.timedelta) -> None:
     """Run the management command `command` every `every` (once, however often called)."""
     if all(job.command != command for job in JOBS):
         JOBS.append(Job(command, every))
+
+
+def iso_date(value: str) -> dt.date:
+    """The `--date YYYY-MM-DD` option of the periodic commands (`type=iso_date`)."""
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a date: {value!r} (YYYY-MM-DD)") from exc
 
 
 def due_jobs(last_run: dict[str, dt.datetime], moment: dt.datetime) -> list[Job]:

@@ -369,6 +369,26 @@ def header_row(ws: Worksheet, row: int, values: Sequence[Any]) -> None:
     style_header(ws.cell(row=row, column=col, value=v) for col, v in enumerate(values, start=1))
 
 
+def boxed_table(
+    ws: Worksheet,
+    row: int,
+    header: Sequence[Any],
+    rows: Iterable[Sequence[Any]],
+    total: Sequence[Any] | None = None,
+) -> int:
+    """A boxed table written from `row` down (for a sheet laid out cell by cell, as a signed
+    document is): the header, the rows, a bold total; the last row written."""
+    header_row(ws, row, header)
+    for values in [*rows, *([total] if total is not None else [])]:
+        row += 1
+        for col, value in enumerate(values, start=1):
+            cell = ws.cell(row=row, column=col, value=value)
+            cell.border = BOX
+            if values is total:
+                cell.font = BOLD
+    return row
+
+
 def sheet_from_rows(
     ws: Worksheet,
     rows: Iterable[Sequence[Any]] = (),

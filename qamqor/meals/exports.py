@@ -20,7 +20,17 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from qamqor.core.documents import render_pdf
-from qamqor.core.tabular import BOLD, BOX, CENTER, NOTE, TITLE, header_row, workbook, xlsx_bytes
+from qamqor.core.tabular import (
+    BOLD,
+    BOX,
+    CENTER,
+    NOTE,
+    TITLE,
+    boxed_table,
+    header_row,
+    workbook,
+    xlsx_bytes,
+)
 
 from .services.reports import DailyView
 from .services.tabel import TabelSummary, tabel_deadline
@@ -88,24 +98,22 @@ def daily_xlsx(report: DailyView) -> bytes:
         ],
         5,
     )
-    header_row(ws, row, [_("Class"), _("Meal"), _("Vouchers active"), _("Meals served"), "%"])
-    for line in report.lines:
-        row += 1
-        values = [
-            line.class_label,
-            line.meal_label,
-            line.vouchers_active,
-            line.meals_served,
-            line.percent,
-        ]
-        for col, value in enumerate(values, start=1):
-            ws.cell(row=row, column=col, value=value).border = BOX
-    row += 1
-    total = [_("Total"), "", report.vouchers_active, report.meals_served]
-    for col, value in enumerate(total, start=1):
-        cell = ws.cell(row=row, column=col, value=value)
-        cell.font = BOLD
-        cell.border = BOX
+    boxed_table(
+        ws,
+        row,
+        [_("Class"), _("Meal"), _("Vouchers active"), _("Meals served"), "%"],
+        (
+            [
+                line.class_label,
+                line.meal_label,
+                line.vouchers_active,
+                line.meals_served,
+                line.percent,
+            ]
+            for line in report.lines
+        ),
+        total=[_("Total"), "", report.vouchers_active, report.meals_served],
+    )
     for letter, width in zip("ABCDE", (12, 22, 18, 18, 8), strict=True):
         ws.column_dimensions[letter].width = width
     _print_setup(ws, landscape=False)
@@ -243,7 +251,7 @@ def payment_xlsx(s: TabelSummary) -> bytes:
     ws = wb.active
     ws.title = _("Statement")[:31]
     row = _lines(ws, _payment_head(s), 8)
-    header_row(
+    row = boxed_table(
         ws,
         row,
         [
@@ -255,24 +263,17 @@ def payment_xlsx(s: TabelSummary) -> bytes:
             _("State price, ₸"),
             _("Amount, ₸"),
         ],
+        (
+            [m.label, m.pupils, m.meals, m.price, m.state_share, m.state_price, m.amount]
+            for m in s.per_meal
+        ),
+        total=[_("Total"), s.pupils, s.meals, None, None, None, s.amount],
     )
-    for m in s.per_meal:
-        row += 1
-        values = [m.label, m.pupils, m.meals, m.price, m.state_share, m.state_price, m.amount]
-        for col, value in enumerate(values, start=1):
-            ws.cell(row=row, column=col, value=value).border = BOX
-    row += 1
-    for col, value in ((1, _("Total")), (2, s.pupils), (3, s.meals), (7, s.amount)):
-        cell = ws.cell(row=row, column=col, value=value)
-        cell.font = BOLD
-    for col in range(1, 8):
-        ws.cell(row=row, column=col).border = BOX
     row += 2
     ws.cell(row=row, column=1, value=_("Reconciliation with the scans")).font = BOLD
-    row += 1
-    header_row(
+    row = boxed_table(
         ws,
-        row,
+        row + 1,
         [
             _("Meal"),
             _("Scans served"),
@@ -282,12 +283,8 @@ def payment_xlsx(s: TabelSummary) -> bytes:
             _("Meals (табель)"),
             _("Difference"),
         ],
+        ([m.label, m.scans, m.late, m.added, m.removed, m.meals, m.difference] for m in s.per_meal),
     )
-    for m in s.per_meal:
-        row += 1
-        values = [m.label, m.scans, m.late, m.added, m.removed, m.meals, m.difference]
-        for col, value in enumerate(values, start=1):
-            ws.cell(row=row, column=col, value=value).border = BOX
     row += 2
     ws.cell(row=row, column=1, value=_excluded_line(s)).font = NOTE
     _signatures(ws, row + 2, [_("Principal"), _("Canteen operator")])

@@ -19,6 +19,7 @@ import datetime as dt
 from django.core.management.base import BaseCommand, CommandError
 
 from qamqor.core.clock import today
+from qamqor.core.schedule import iso_date
 from qamqor.meals.services.reports import build_daily_reports
 
 
@@ -26,7 +27,7 @@ class Command(BaseCommand):
     help = "Recompute the daily meal report (vouchers active, meals served) of every school."
 
     def add_arguments(self, parser):
-        parser.add_argument("--date", help="the day (YYYY-MM-DD); default today")
+        parser.add_argument("--date", type=iso_date, help="the day (YYYY-MM-DD); default today")
         parser.add_argument(
             "--back",
             type=int,
@@ -35,13 +36,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
-        if options["date"]:
-            try:
-                day = dt.date.fromisoformat(options["date"])
-            except ValueError as exc:
-                raise CommandError(f"not a date: {options['date']!r}") from exc
-        else:
-            day = today()
+        day = options["date"] or today()
         back = options["back"]
         if back < 0 or back > 62:
             raise CommandError("--back must be between 0 and 62")
