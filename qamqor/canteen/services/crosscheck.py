@@ -16,6 +16,7 @@ from typing import Any
 from django.db import transaction
 
 from qamqor.core.clock import now
+from qamqor.meals.models import Redemption
 from qamqor.registry.models import Pupil
 
 from ..models import CrossCheck, Entry, Mismatch
@@ -35,8 +36,6 @@ def differences(entered: set[int], served: set[int]) -> list[Difference]:
 
 
 def served_pupils(school_id: int, day: dt.date) -> set[int]:
-    from qamqor.meals.models import Redemption
-
     return set(
         Redemption.objects.filter(
             school_id=school_id, day=day, status=Redemption.Status.SERVED

@@ -12,6 +12,7 @@ from qamqor.canteen.models import Entry
 from qamqor.canteen.services.crosscheck import run_crosscheck
 from qamqor.core.clock import today
 from qamqor.core.schedule import iso_date
+from qamqor.meals.models import Redemption
 
 
 class Command(BaseCommand):
@@ -24,8 +25,6 @@ class Command(BaseCommand):
         parser.add_argument("--school", type=int, action="append", help="Only this school id.")
 
     def handle(self, *args, **options):
-        from qamqor.meals.models import Redemption
-
         day = options["date"] or today() - dt.timedelta(days=1)
         schools = set(options["school"] or [])
         if not schools:
