@@ -16,9 +16,12 @@ Everything else (names, dates, incomes, addresses) is plausible, not real.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import random
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from pathlib import Path
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
@@ -637,3 +640,18 @@ def generate(seed: int = 2026) -> DemoData:
         DEMO_TODAY, region, district, schools, (canteen,), tuple(b.classes), tuple(b.families),
         tuple(b.guardians), tuple(b.members), tuple(b.pupils), tuple(b.categories), personas,
     )  # fmt: skip
+
+
+def csv_text(columns: Sequence[str], rows: Iterable[dict]) -> str:
+    """A sandbox registry's file (the state services' stand-ins read these)."""
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=columns, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buf.getvalue()
+
+
+def write_text(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
