@@ -91,9 +91,5 @@ def render(data: DemoData) -> str:
     return csv_text(COLUMNS, rows(data))
 
 
-def write(path: Path = PATH, seed: int = SEED) -> Path:
-    return write_text(path, render(generate(seed)))
-
-
 if __name__ == "__main__":
-    sys.stdout.write(f"{write()}\n")
+    sys.stdout.write(f"{write_text(PATH, render(generate(SEED)))}\n")
