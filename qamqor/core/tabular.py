@@ -420,18 +420,15 @@ def sheet_from_rows(
 
 
 def write_xlsx(header: list[str], rows: Iterable[Iterable[Any]], title: str = "Sheet") -> bytes:
-    """A one-sheet table, streamed (write-only, so 6,000 rows cost little memory), with a bold
-    frozen header; dates as DD.MM.YYYY."""
+    """A one-sheet table, streamed (write-only, so 6,000 rows cost little memory), with the
+    header style, frozen; dates as DD.MM.YYYY."""
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(sheet_title(title))
     ws.freeze_panes = "A2"
     for index, text in enumerate(header, start=1):
         ws.column_dimensions[get_column_letter(index)].width = max(12, min(40, len(text) + 4))
-    head = []
-    for text in header:
-        cell = SafeCell(ws, row=1, column=1, value=text)
-        cell.font = BOLD
-        head.append(cell)
+    head = [SafeCell(ws, row=1, column=1, value=text) for text in header]
+    style_header(head)
     ws.append(head)
     for row in rows:
         ws.append([_streamed(ws, value) for value in row])
