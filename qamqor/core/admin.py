@@ -3,6 +3,20 @@ from django.contrib import admin
 from .models import DayOverride, SigningKey
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows only services write (keys, the audit trail, recorded transitions): shown, never
+    added, changed or deleted here."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(DayOverride)
 class DayOverrideAdmin(admin.ModelAdmin):
     """Days moved by government decree: the working-day calendar reads them."""
@@ -13,7 +27,7 @@ class DayOverrideAdmin(admin.ModelAdmin):
 
 
 @admin.register(SigningKey)
-class SigningKeyAdmin(admin.ModelAdmin):
+class SigningKeyAdmin(ReadOnlyAdmin):
     """Signing keys, read only: they are made and retired by `qamqor rotate_keys`, and the
     sealed private key is never shown."""
 
@@ -30,12 +44,3 @@ class SigningKeyAdmin(admin.ModelAdmin):
         "verify_until",
     )
     readonly_fields = fields
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
