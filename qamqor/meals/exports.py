@@ -28,6 +28,7 @@ from qamqor.core.tabular import (
     TITLE,
     boxed_table,
     header_row,
+    sheet_title,
     workbook,
     xlsx_bytes,
 )
@@ -124,10 +125,8 @@ def daily_xlsx(report: DailyView) -> bytes:
 
 
 def _sheet_title(sheet: TabelSheet, many_meals: bool, used: set[str]) -> str:
-    title = f"{sheet.class_label} {sheet.meal_label}" if many_meals else sheet.class_label
-    for bad in "[]:*?/\\":
-        title = title.replace(bad, " ")
-    title = title[:28] or "—"
+    label = f"{sheet.class_label} {sheet.meal_label}" if many_meals else sheet.class_label
+    title = sheet_title(label)[:28]
     candidate, n = title, 2
     while candidate in used:
         candidate, n = f"{title[:25]} {n}", n + 1
