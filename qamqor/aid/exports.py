@@ -13,9 +13,8 @@ from __future__ import annotations
 
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from openpyxl.styles import Alignment, Border, Font, Side
 
-from qamqor.core.tabular import csv_bytes, workbook, xlsx_bytes
+from qamqor.core.tabular import csv_bytes, sheet_from_rows, workbook, xlsx_bytes
 
 from .models import PaymentLine, PaymentRegister
 
@@ -46,42 +45,19 @@ def register_csv(register: PaymentRegister) -> bytes:
     return csv_bytes([head, *lines])
 
 
-def _header(ws, row: int) -> None:  # noqa: ANN001
-    thin = Side(style="thin", color="999999")
-    for cell in ws[row]:
-        cell.font = Font(bold=True)
-        cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
-        cell.border = Border(top=thin, bottom=thin, left=thin, right=thin)
-
-
 def register_xlsx(register: PaymentRegister) -> bytes:
     wb = workbook()
     ws = wb.active
     ws.title = _("Register")[:31]
-    ws.append(
-        [
-            _("Payment register № %(number)s · %(school)s")
-            % {"number": register.pk, "school": register.school.name}
-        ]
-    )
-    ws["A1"].font = Font(bold=True, size=13)
     state = (
         _("paid on %(date)s") % {"date": date_format(register.paid_on, "d.m.Y")}
         if register.paid_on
         else _("not paid yet")
     )
-    ws.append(
-        [
-            _("Universal education fund aid, %(year)s: %(amount)s ₸ per child; %(state)s")
-            % {"year": register.year, "amount": register.amount_per_child, "state": state}
-        ]
-    )
-    ws.append([])
-    ws.append([_("№"), _("Recipient"), _("IIN"), _("IBAN"), _("Amount, ₸"), _("Pupil"), _("Class")])
-    _header(ws, 4)
     lines = ready_lines(register)
-    for n, line in enumerate(lines, start=1):
-        ws.append(
+    sheet_from_rows(
+        ws,
+        (
             [
                 n,
                 line.recipient_name,
@@ -91,27 +67,37 @@ def register_xlsx(register: PaymentRegister) -> bytes:
                 line.pupil.full_name,
                 str(line.pupil.school_class or ""),
             ]
-        )
-    ws.append([None, _("Total"), None, None, sum(ln.amount for ln in lines)])
-    for cell in ws[ws.max_row]:
-        cell.font = Font(bold=True)
-    for letter, width in zip("ABCDEFG", (6, 40, 15, 26, 12, 36, 8), strict=True):
-        ws.column_dimensions[letter].width = width
+            for n, line in enumerate(lines, start=1)
+        ),
+        title=[
+            _("Payment register № %(number)s · %(school)s")
+            % {"number": register.pk, "school": register.school.name},
+            _("Universal education fund aid, %(year)s: %(amount)s ₸ per child; %(state)s")
+            % {"year": register.year, "amount": register.amount_per_child, "state": state},
+        ],
+        header=[
+            _("№"),
+            _("Recipient"),
+            _("IIN"),
+            _("IBAN"),
+            _("Amount, ₸"),
+            _("Pupil"),
+            _("Class"),
+        ],
+        total=[None, _("Total"), None, None, sum(ln.amount for ln in lines)],
+        widths=(6, 40, 15, 26, 12, 36, 8),
+    )
     blocked = list(register.lines.exclude(problem="").select_related("pupil"))
     if blocked:
-        wb_blocked = wb.create_sheet(_("Not paid")[:31])
-        wb_blocked.append([_("Pupil"), _("Recipient"), _("Why it cannot be paid")])
-        _header(wb_blocked, 1)
-        for line in blocked:
-            wb_blocked.append(
-                [
-                    line.pupil.full_name,
-                    line.recipient_name,
-                    str(line.get_problem_display()),
-                ]
-            )
-        for letter, width in zip("ABC", (36, 36, 60), strict=True):
-            wb_blocked.column_dimensions[letter].width = width
+        sheet_from_rows(
+            wb.create_sheet(_("Not paid")[:31]),
+            (
+                [line.pupil.full_name, line.recipient_name, str(line.get_problem_display())]
+                for line in blocked
+            ),
+            header=[_("Pupil"), _("Recipient"), _("Why it cannot be paid")],
+            widths=(36, 36, 60),
+        )
     return xlsx_bytes(wb)
 
 

@@ -15,10 +15,15 @@ from dataclasses import dataclass, field
 
 from django.db.models import Q
 from django.utils.translation import gettext as _
-from openpyxl.styles import Alignment, Border, Font, Side
-from openpyxl.utils import get_column_letter
 
-from qamqor.core.tabular import workbook, xlsx_bytes
+from qamqor.core.tabular import (
+    SUBTITLE,
+    sheet_from_rows,
+    style_bold,
+    style_header,
+    workbook,
+    xlsx_bytes,
+)
 from qamqor.eligibility.models import Category, CategoryAssignment
 from qamqor.registry.models import School
 from qamqor.reports.monitoring import COLUMNS
@@ -200,17 +205,6 @@ def monitoring_xlsx(blocks: list[DistrictBlock], total: AidRow, year: int, day: 
     rows = [r for b in blocks for r in b.rows]
     with_none = shows_none(rows)
     lead, categories = header_labels(with_none)
-    wb = workbook()
-    ws = wb.active
-    ws.title = _("Aid monitoring")[:31]
-    ws.append(
-        [
-            _("Universal education fund aid of %(year)s: monitoring on %(date)s")
-            % {"year": year, "date": day.strftime("%d.%m.%Y")}
-        ]
-    )
-    ws["A1"].font = Font(bold=True, size=13)
-    ws.append([])
     top: list[str | None] = [_("School"), *lead]
     sub: list[str | None] = [None] * len(top)
     for label, _key in categories:
@@ -218,40 +212,33 @@ def monitoring_xlsx(blocks: list[DistrictBlock], total: AidRow, year: int, day: 
         sub += [_("children"), _("₸")]
     top += [_("Reports accepted"), _("Reports overdue")]
     sub += [None, None]
-    ws.append(top)
+    wb = workbook()
+    ws = wb.active
+    ws.title = _("Aid monitoring")[:31]
+    title = _("Universal education fund aid of %(year)s: monitoring on %(date)s") % {
+        "year": year,
+        "date": day.strftime("%d.%m.%Y"),
+    }
+    sheet_from_rows(ws, title=[title], header=top, widths=(44, *[11] * (len(top) - 1)))
     ws.append(sub)
+    style_header(ws[4])
     first_category = len(lead) + 2
     for i in range(len(categories)):
         col = first_category + 2 * i
         ws.merge_cells(start_row=3, start_column=col, end_row=3, end_column=col + 1)
     for col in [*range(1, first_category), len(top) - 1, len(top)]:
         ws.merge_cells(start_row=3, start_column=col, end_row=4, end_column=col)
-    thin = Side(style="thin", color="999999")
-    for r in (3, 4):
-        for cell in ws[r]:
-            cell.font = Font(bold=True)
-            cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
-            cell.border = Border(top=thin, bottom=thin, left=thin, right=thin)
     for block in blocks:
         if len(blocks) > 1:
             ws.append([block.label])
-            ws.cell(ws.max_row, 1).font = Font(bold=True, italic=True)
+            ws.cell(ws.max_row, 1).font = SUBTITLE
         for row in block.rows:
             ws.append([row.label, *row.cells(with_none)])
         if len(blocks) > 1 and len(block.rows) > 1:
-            ws.append(
-                [
-                    _("Total: %(district)s") % {"district": block.label},
-                    *block.total.cells(with_none),
-                ]
-            )
-            for cell in ws[ws.max_row]:
-                cell.font = Font(bold=True)
+            label = _("Total: %(district)s") % {"district": block.label}
+            ws.append([label, *block.total.cells(with_none)])
+            style_bold(ws[ws.max_row])
     if len(rows) > 1:
         ws.append([_("Total"), *total.cells(with_none)])
-        for cell in ws[ws.max_row]:
-            cell.font = Font(bold=True)
-    ws.column_dimensions["A"].width = 44
-    for col in range(2, len(top) + 1):
-        ws.column_dimensions[get_column_letter(col)].width = 11
+        style_bold(ws[ws.max_row])
     return xlsx_bytes(wb)

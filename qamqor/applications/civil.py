@@ -10,11 +10,9 @@ that ships with the project). Nothing here logs an IIN.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
 from typing import Protocol
 
-from django.conf import settings
-from django.utils.module_loading import import_string
+from qamqor.core.adapters import adapter
 
 
 class CivilRegistryUnavailable(Exception):
@@ -56,13 +54,8 @@ class CivilRegistry(Protocol):
         ...
 
 
-@cache
-def _registry_class(path: str) -> type:
-    return import_string(path)
-
-
 def get_civil_registry() -> CivilRegistry:
-    return _registry_class(settings.QAMQOR_CIVIL_REGISTRY)()
+    return adapter("QAMQOR_CIVIL_REGISTRY")
 
 
 def certificates_needed(iin: str, registry: CivilRegistry | None = None) -> tuple[bool, bool, bool]:

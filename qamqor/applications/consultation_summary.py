@@ -9,14 +9,11 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from openpyxl.styles import Font
 
-from qamqor.core.tabular import workbook, xlsx_bytes
+from qamqor.core.tabular import sheet_from_rows, style_bold, workbook, xlsx_bytes
 
 from .models import Channel, Consultation, Service
 from .selectors import contains
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def month_bounds(month: dt.date) -> tuple[dt.datetime, dt.datetime]:
@@ -75,12 +72,12 @@ def summary_xlsx(
     title = _("Consultations on public services, %(month)s") % {
         "month": date_format(month, "YEAR_MONTH_FORMAT")
     }
-    ws.append([title])
-    ws["A1"].font = Font(bold=True, size=12)
-    ws.append([school])
-    ws.append([])
-    ws.append([_("Consultations"), totals["total"]])
-    ws.append([_("Families"), totals["families"]])
+    sheet_from_rows(
+        ws,
+        [[_("Consultations"), totals["total"]], [_("Families"), totals["families"]]],
+        title=[title, school],
+        widths=(48,),
+    )
     for key, heading in (
         ("service", _("By service")),
         ("channel", _("By channel")),
@@ -89,11 +86,9 @@ def summary_xlsx(
     ):
         ws.append([])
         ws.append([heading])
-        ws.cell(row=ws.max_row, column=1).font = Font(bold=True)
+        style_bold(ws[ws.max_row])
         for label, n in totals[key]:
             ws.append([label, n])
-    ws.column_dimensions["A"].width = 48
-    log = wb.create_sheet(_("Log")[:31])
     header = [
         _("Date"),
         _("Family"),
@@ -105,11 +100,9 @@ def summary_xlsx(
         _("Notes"),
         _("Social pedagogue"),
     ]
-    log.append(header)
-    for cell in log[1]:
-        cell.font = Font(bold=True)
-    for c in rows:
-        log.append(
+    log = sheet_from_rows(
+        wb.create_sheet(_("Log")[:31]),
+        (
             [
                 timezone.localtime(c.held_at).replace(tzinfo=None),
                 f"№{c.family_id}",
@@ -121,9 +114,12 @@ def summary_xlsx(
                 c.notes,
                 c.by.display_name() if c.by else "",
             ]
-        )
-        log.cell(row=log.max_row, column=1).number_format = "yyyy-mm-dd hh:mm"
-        log.cell(row=log.max_row, column=7).number_format = "yyyy-mm-dd"
-    for letter, width in zip("ABCDEFGHI", (17, 10, 28, 30, 24, 30, 13, 50, 24), strict=True):
-        log.column_dimensions[letter].width = width
+            for c in rows
+        ),
+        header=header,
+        widths=(17, 10, 28, 30, 24, 30, 13, 50, 24),
+    )
+    for row in range(2, log.max_row + 1):
+        log.cell(row=row, column=1).number_format = "yyyy-mm-dd hh:mm"
+        log.cell(row=row, column=7).number_format = "yyyy-mm-dd"
     return xlsx_bytes(wb)

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from qamqor.accounts.types import User
 from qamqor.core.clock import now
-from qamqor.meals.notify import get_gateway
+from qamqor.core.sms import get_gateway
 from qamqor.registry.models import Guardian
 
 SESSION_KEY = "applications_otp"

@@ -1,4 +1,5 @@
 """The periodic jobs `qamqor worker` runs in the demo (cron runs the same commands in production).
+Each app registers its own in its AppConfig.ready (`schedule.register`).
 
 Every job is an idempotent management command, so running one twice, late, or on two
 machines changes nothing: that is what lets the demo use this simple in-process scheduler.
@@ -25,14 +26,14 @@ class Job:
     every: dt.timedelta
 
 
-# seed 004 step 7: the daily report of vouchers and meals (recomputed through the day, so the
-# pages show today's figures; the command also redoes the last 7 days for late offline scans).
-JOBS = [
-    Job("meals_daily_report", dt.timedelta(minutes=15)),
-    Job("aid_reminders", dt.timedelta(hours=6)),
-    # Issue 4: entries at the door against meals served, per class (yesterday by default).
-    Job("canteen_crosscheck", dt.timedelta(hours=6)),
-]
+# Filled by the apps' AppConfig.ready (`register`): core names no other app's command.
+JOBS: list[Job] = []
+
+
+def register(command: str, every: dt.timedelta) -> None:
+    """Run the management command `command` every `every` (once, however often called)."""
+    if all(job.command != command for job in JOBS):
+        JOBS.append(Job(command, every))
 
 
 def due_jobs(last_run: dict[str, dt.datetime], moment: dt.datetime) -> list[Job]:

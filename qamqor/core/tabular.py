@@ -10,7 +10,9 @@ each cell and the text of all cells together are counted as they are read, again
 `core.limits`. A shared string repeated in a thousand cells is counted a thousand times: it
 costs that much once it is copied into rows. Refusals are `TableError`s with a stable code.
 
-Writing (`workbook`, `xlsx_bytes`, `write_xlsx`, `csv_bytes`). Whatever a user typed may
+Writing (`workbook`, `sheet_from_rows`, `header_row`, `xlsx_bytes`, `write_xlsx`,
+`csv_bytes`): every export fills a `workbook()` (or streams `write_xlsx`), lays a table out
+with `sheet_from_rows` and styles it only with the styles below, so all files look alike. Whatever a user typed may
 reach a spreadsheet: a surname `=HYPERLINK(...)` must stay text (formula injection, OWASP),
 and a control character stored before the validators refused it (openpyxl raises
 IllegalCharacterError on it) must not make an export answer 500. The workbook's cells neutralise
@@ -25,7 +27,7 @@ import datetime as dt
 import io
 import re
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import islice
 from typing import Any
@@ -33,7 +35,7 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 from openpyxl import Workbook
 from openpyxl.cell.cell import Cell
-from openpyxl.styles import Font
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import column_index_from_string, get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -338,19 +340,95 @@ def xlsx_bytes(wb: Workbook) -> bytes:
     return buffer.getvalue()
 
 
+# The one look of a table: a bold, centred, boxed and shaded header; bold totals.
+THIN = Side(style="thin", color="999999")
+BOX = Border(top=THIN, bottom=THIN, left=THIN, right=THIN)
+BOLD = Font(bold=True)
+TITLE = Font(bold=True, size=13)
+SUBTITLE = Font(bold=True, italic=True)
+NOTE = Font(italic=True, size=9)
+CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
+HEAD_FILL = PatternFill("solid", fgColor="EEEEEE")
+
+
+def style_header(cells: Iterable[Cell]) -> None:
+    for cell in cells:
+        cell.font = BOLD
+        cell.alignment = CENTER
+        cell.border = BOX
+        cell.fill = HEAD_FILL
+
+
+def style_bold(cells: Iterable[Cell]) -> None:
+    for cell in cells:
+        cell.font = BOLD
+
+
+def header_row(ws: Worksheet, row: int, values: Sequence[Any]) -> None:
+    """Header cells written at `row` (for a sheet laid out cell by cell)."""
+    style_header(ws.cell(row=row, column=col, value=v) for col, v in enumerate(values, start=1))
+
+
+def boxed_table(
+    ws: Worksheet,
+    row: int,
+    header: Sequence[Any],
+    rows: Iterable[Sequence[Any]],
+    total: Sequence[Any] | None = None,
+) -> int:
+    """A boxed table written from `row` down (for a sheet laid out cell by cell, as a signed
+    document is): the header, the rows, a bold total; the last row written."""
+    header_row(ws, row, header)
+    for values in [*rows, *([total] if total is not None else [])]:
+        row += 1
+        for col, value in enumerate(values, start=1):
+            cell = ws.cell(row=row, column=col, value=value)
+            cell.border = BOX
+            if values is total:
+                cell.font = BOLD
+    return row
+
+
+def sheet_from_rows(
+    ws: Worksheet,
+    rows: Iterable[Sequence[Any]] = (),
+    *,
+    title: Sequence[str] = (),
+    header: Sequence[Any] | None = None,
+    total: Sequence[Any] | None = None,
+    widths: Sequence[float] = (),
+) -> Worksheet:
+    """A table on `ws` below what it holds: title lines (the first in large bold, then one
+    blank row), a styled header, the rows, a bold total row; `widths` of columns A, B, ..."""
+    for i, line in enumerate(title):
+        ws.append([line])
+        if i == 0:
+            ws.cell(row=ws.max_row, column=1).font = TITLE
+    if title:
+        ws.append([])
+    if header is not None:
+        ws.append(list(header))
+        style_header(ws[ws.max_row])
+    for row in rows:
+        ws.append(list(row))
+    if total is not None:
+        ws.append(list(total))
+        style_bold(ws[ws.max_row])
+    for index, width in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(index)].width = width
+    return ws
+
+
 def write_xlsx(header: list[str], rows: Iterable[Iterable[Any]], title: str = "Sheet") -> bytes:
-    """A one-sheet table, streamed (write-only, so 6,000 rows cost little memory), with a bold
-    frozen header; dates as DD.MM.YYYY."""
+    """A one-sheet table, streamed (write-only, so 6,000 rows cost little memory), with the
+    header style, frozen; dates as DD.MM.YYYY."""
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(sheet_title(title))
     ws.freeze_panes = "A2"
     for index, text in enumerate(header, start=1):
         ws.column_dimensions[get_column_letter(index)].width = max(12, min(40, len(text) + 4))
-    head = []
-    for text in header:
-        cell = SafeCell(ws, row=1, column=1, value=text)
-        cell.font = Font(bold=True)
-        head.append(cell)
+    head = [SafeCell(ws, row=1, column=1, value=text) for text in header]
+    style_header(head)
     ws.append(head)
     for row in rows:
         ws.append([_streamed(ws, value) for value in row])

@@ -10,42 +10,39 @@ pedagogue and the principal. PDFs are WeasyPrint renderings of HTML templates in
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
-from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.styles import PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from qamqor.core.tabular import XLSX_TYPE, workbook, xlsx_bytes
+from qamqor.core.documents import render_pdf
+from qamqor.core.tabular import (
+    BOLD,
+    BOX,
+    CENTER,
+    NOTE,
+    TITLE,
+    boxed_table,
+    header_row,
+    sheet_title,
+    workbook,
+    xlsx_bytes,
+)
 
 from .services.daily_report import DailyView
 from .services.tabel import TabelSummary, tabel_deadline
 from .services.tabel_grid import Tabel, TabelSheet
 
-XLSX = XLSX_TYPE
-PDF = "application/pdf"
-
-THIN = Side(style="thin", color="808080")
-BOX = Border(top=THIN, bottom=THIN, left=THIN, right=THIN)
-BOLD = Font(bold=True)
-CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
 ADDED = PatternFill("solid", fgColor="D9EAD3")  # a meal added by an amendment
 REMOVED = PatternFill("solid", fgColor="F4CCCC")  # a meal removed by an amendment
-HEAD = PatternFill("solid", fgColor="EEEEEE")
 
 
 def month_label(month: Any) -> str:
     return date_format(month, "F Y")
-
-
-def _save(wb: Workbook) -> bytes:
-    return xlsx_bytes(wb)
 
 
 def _print_setup(ws: Worksheet, landscape: bool, title_row: int | None = None) -> None:
@@ -60,15 +57,6 @@ def _print_setup(ws: Worksheet, landscape: bool, title_row: int | None = None) -
         ws.print_title_rows = f"{title_row}:{title_row}"
 
 
-def _header_row(ws: Worksheet, row: int, values: list[Any]) -> None:
-    for col, value in enumerate(values, start=1):
-        cell = ws.cell(row=row, column=col, value=value)
-        cell.font = BOLD
-        cell.alignment = CENTER
-        cell.border = BOX
-        cell.fill = HEAD
-
-
 def _lines(ws: Worksheet, lines: list[str], width: int, bold_first: bool = True) -> int:
     """Write header lines merged across `width` columns; the next free row."""
     for i, text in enumerate(lines, start=1):
@@ -76,7 +64,7 @@ def _lines(ws: Worksheet, lines: list[str], width: int, bold_first: bool = True)
         if width > 1:
             ws.merge_cells(start_row=i, start_column=1, end_row=i, end_column=width)
         if i == 1 and bold_first:
-            ws.cell(row=i, column=1).font = Font(bold=True, size=13)
+            ws.cell(row=i, column=1).font = TITLE
     return len(lines) + 2
 
 
@@ -111,38 +99,34 @@ def daily_xlsx(report: DailyView) -> bytes:
         ],
         5,
     )
-    _header_row(ws, row, [_("Class"), _("Meal"), _("Vouchers active"), _("Meals served"), "%"])
-    for line in report.lines:
-        row += 1
-        values = [
-            line.class_label,
-            line.meal_label,
-            line.vouchers_active,
-            line.meals_served,
-            line.percent,
-        ]
-        for col, value in enumerate(values, start=1):
-            ws.cell(row=row, column=col, value=value).border = BOX
-    row += 1
-    total = [_("Total"), "", report.vouchers_active, report.meals_served]
-    for col, value in enumerate(total, start=1):
-        cell = ws.cell(row=row, column=col, value=value)
-        cell.font = BOLD
-        cell.border = BOX
+    boxed_table(
+        ws,
+        row,
+        [_("Class"), _("Meal"), _("Vouchers active"), _("Meals served"), "%"],
+        (
+            [
+                line.class_label,
+                line.meal_label,
+                line.vouchers_active,
+                line.meals_served,
+                line.percent,
+            ]
+            for line in report.lines
+        ),
+        total=[_("Total"), "", report.vouchers_active, report.meals_served],
+    )
     for letter, width in zip("ABCDE", (12, 22, 18, 18, 8), strict=True):
         ws.column_dimensions[letter].width = width
     _print_setup(ws, landscape=False)
-    return _save(wb)
+    return xlsx_bytes(wb)
 
 
 # --- the табель ---------------------------------------------------------------------------
 
 
 def _sheet_title(sheet: TabelSheet, many_meals: bool, used: set[str]) -> str:
-    title = f"{sheet.class_label} {sheet.meal_label}" if many_meals else sheet.class_label
-    for bad in "[]:*?/\\":
-        title = title.replace(bad, " ")
-    title = title[:28] or "—"
+    label = f"{sheet.class_label} {sheet.meal_label}" if many_meals else sheet.class_label
+    title = sheet_title(label)[:28]
     candidate, n = title, 2
     while candidate in used:
         candidate, n = f"{title[:25]} {n}", n + 1
@@ -192,7 +176,7 @@ def tabel_xlsx(tabel: Tabel) -> bytes:
         ws = wb.create_sheet(_sheet_title(sheet, many_meals, used))
         row = _lines(ws, _tabel_head(tabel, sheet), width)
         head = row
-        _header_row(ws, row, ["№", _("Surname and name"), *[d.day for d in days], _("Total")])
+        header_row(ws, row, ["№", _("Surname and name"), *[d.day for d in days], _("Total")])
         for n, pupil in enumerate(sheet.rows, start=1):
             row += 1
             ws.cell(row=row, column=1, value=n).border = BOX
@@ -223,7 +207,7 @@ def tabel_xlsx(tabel: Tabel) -> bytes:
             value=_(
                 "1 — a meal served (scanned). Green: added by an amendment; red: removed by one."
             ),
-        ).font = Font(italic=True, size=9)
+        ).font = NOTE
         _signatures(ws, row + 2, [_("Social pedagogue"), _("Principal")])
         ws.column_dimensions["A"].width = 5
         ws.column_dimensions["B"].width = 32
@@ -232,7 +216,7 @@ def tabel_xlsx(tabel: Tabel) -> bytes:
         ws.column_dimensions[get_column_letter(width)].width = 8
         ws.freeze_panes = ws.cell(row=head + 1, column=3)
         _print_setup(ws, landscape=True, title_row=head)
-    return _save(wb)
+    return xlsx_bytes(wb)
 
 
 # --- the payment statement ----------------------------------------------------------------
@@ -266,7 +250,7 @@ def payment_xlsx(s: TabelSummary) -> bytes:
     ws = wb.active
     ws.title = _("Statement")[:31]
     row = _lines(ws, _payment_head(s), 8)
-    _header_row(
+    row = boxed_table(
         ws,
         row,
         [
@@ -278,24 +262,17 @@ def payment_xlsx(s: TabelSummary) -> bytes:
             _("State price, ₸"),
             _("Amount, ₸"),
         ],
+        (
+            [m.label, m.pupils, m.meals, m.price, m.state_share, m.state_price, m.amount]
+            for m in s.per_meal
+        ),
+        total=[_("Total"), s.pupils, s.meals, None, None, None, s.amount],
     )
-    for m in s.per_meal:
-        row += 1
-        values = [m.label, m.pupils, m.meals, m.price, m.state_share, m.state_price, m.amount]
-        for col, value in enumerate(values, start=1):
-            ws.cell(row=row, column=col, value=value).border = BOX
-    row += 1
-    for col, value in ((1, _("Total")), (2, s.pupils), (3, s.meals), (7, s.amount)):
-        cell = ws.cell(row=row, column=col, value=value)
-        cell.font = BOLD
-    for col in range(1, 8):
-        ws.cell(row=row, column=col).border = BOX
     row += 2
     ws.cell(row=row, column=1, value=_("Reconciliation with the scans")).font = BOLD
-    row += 1
-    _header_row(
+    row = boxed_table(
         ws,
-        row,
+        row + 1,
         [
             _("Meal"),
             _("Scans served"),
@@ -305,20 +282,16 @@ def payment_xlsx(s: TabelSummary) -> bytes:
             _("Meals (табель)"),
             _("Difference"),
         ],
+        ([m.label, m.scans, m.late, m.added, m.removed, m.meals, m.difference] for m in s.per_meal),
     )
-    for m in s.per_meal:
-        row += 1
-        values = [m.label, m.scans, m.late, m.added, m.removed, m.meals, m.difference]
-        for col, value in enumerate(values, start=1):
-            ws.cell(row=row, column=col, value=value).border = BOX
     row += 2
-    ws.cell(row=row, column=1, value=_excluded_line(s)).font = Font(italic=True, size=9)
+    ws.cell(row=row, column=1, value=_excluded_line(s)).font = NOTE
     _signatures(ws, row + 2, [_("Principal"), _("Canteen operator")])
     ws.column_dimensions["A"].width = 24
     for letter in "BCDEFG":
         ws.column_dimensions[letter].width = 16
     _print_setup(ws, landscape=False)
-    return _save(wb)
+    return xlsx_bytes(wb)
 
 
 def _excluded_line(s: TabelSummary) -> str:
@@ -329,21 +302,6 @@ def _excluded_line(s: TabelSummary) -> str:
 
 
 # --- PDF ----------------------------------------------------------------------------------
-
-
-def render_pdf(template: str, context: dict[str, Any]) -> bytes:
-    html = render_to_string(template, context)
-    # WeasyPrint logs every layout step at INFO; a download is not the place for that.
-    progress = logging.getLogger("weasyprint.progress")
-    level = progress.level
-    progress.setLevel(logging.WARNING)
-    try:
-        # Imported here: it takes half a second to import and most requests never render.
-        from weasyprint import HTML
-
-        return HTML(string=html).write_pdf()
-    finally:
-        progress.setLevel(level)
 
 
 def tabel_pdf(tabel: Tabel) -> bytes:

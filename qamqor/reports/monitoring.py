@@ -6,9 +6,8 @@ import datetime as dt
 
 from django.db.models import Q
 from django.utils.translation import gettext as _
-from openpyxl.styles import Alignment, Border, Font, Side
 
-from qamqor.core.tabular import workbook, xlsx_bytes
+from qamqor.core.tabular import sheet_from_rows, workbook, xlsx_bytes
 from qamqor.eligibility.models import Category, CategoryAssignment
 from qamqor.registry.models import Pupil, School
 
@@ -65,25 +64,19 @@ def monitoring_xlsx(rows: list[tuple[School, dict[str, int]]], day: dt.date) -> 
     wb = workbook()
     ws = wb.active
     ws.title = _("Monitoring")[:31]
-    ws.append(
-        [_("Monitoring of children in need on %(date)s") % {"date": day.strftime("%d.%m.%Y")}]
-    )
-    ws["A1"].font = Font(bold=True, size=13)
-    ws.append([])
     labels = column_labels()
-    ws.append([_("School"), *[label for _key, label in labels]])
-    thin = Side(style="thin", color="999999")
-    for cell in ws[3]:
-        cell.font = Font(bold=True)
-        cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
-        cell.border = Border(top=thin, bottom=thin, left=thin, right=thin)
-    for school, counts in rows:
-        ws.append([school.name, *[counts[key] for key, _label in labels]])
-    if len(rows) > 1:
-        ws.append([_("Total"), *[sum(c[key] for _s, c in rows) for key, _label in labels]])
-        for cell in ws[ws.max_row]:
-            cell.font = Font(bold=True)
-    ws.column_dimensions["A"].width = 48
-    for letter in "BCDEFGH":
-        ws.column_dimensions[letter].width = 14
+    sheet_from_rows(
+        ws,
+        ([school.name, *[counts[key] for key, _label in labels]] for school, counts in rows),
+        title=[
+            _("Monitoring of children in need on %(date)s") % {"date": day.strftime("%d.%m.%Y")}
+        ],
+        header=[_("School"), *[label for _key, label in labels]],
+        total=(
+            [_("Total"), *[sum(c[key] for _s, c in rows) for key, _label in labels]]
+            if len(rows) > 1
+            else None
+        ),
+        widths=(48, *[14] * 7),
+    )
     return xlsx_bytes(wb)

@@ -10,10 +10,9 @@ from qamqor.accounts.models import CATEGORY_READERS, SCHOOL_READERS
 from qamqor.accounts.types import AuthedRequest
 from qamqor.audit.services import record
 from qamqor.core.clock import today
+from qamqor.core.documents import XLSX_TYPE, attachment
 
 from .monitoring import column_labels, monitoring, monitoring_xlsx
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @login_required
@@ -70,6 +69,4 @@ def monitoring_export(request: AuthedRequest) -> HttpResponse:
             school_id=school.pk,
             label=_("Monitoring table"),
         )
-    response = HttpResponse(monitoring_xlsx(rows, day), content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="monitoring-{day:%Y-%m-%d}.xlsx"'
-    return response
+    return attachment(monitoring_xlsx(rows, day), XLSX_TYPE, f"monitoring-{day:%Y-%m-%d}.xlsx")

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from qamqor.meals.verification import Result, Subject
+from qamqor.meals.services.verification import Result, Subject
 
 DEFAULT_PATH = Path(__file__).resolve().parent / "data" / "state_registry.csv"
 

@@ -22,8 +22,8 @@ from playwright.sync_api import expect
 from qamqor.core import ids
 from qamqor.core.clock import today
 from qamqor.eligibility.models import CategoryAssignment
-from qamqor.meals import verification
 from qamqor.meals.models import ListEntry, MonthlyList, Operator, Voucher
+from qamqor.meals.services import verification
 from qamqor.meals.services.programme import month_key, previous_month
 from qamqor.sandbox import sdu
 from qamqor.testing import PASSWORD, PersonaTestCase, make_class, make_pupil

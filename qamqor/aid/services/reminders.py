@@ -22,7 +22,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from qamqor.core.clock import now, today
-from qamqor.meals.notify import SmsGateway, get_gateway, public_url
+from qamqor.core.sms import SmsGateway, get_gateway, public_url
 
 from ..models import AidReminder, PurchaseReport
 from .common import AppStatus

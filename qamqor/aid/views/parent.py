@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
@@ -14,9 +12,8 @@ from qamqor.accounts.types import AuthedRequest
 from qamqor.applications.models import Application, Service
 from qamqor.audit.services import record
 
-from ..models import PurchaseReport
 from .common import get_parent_report
-from .purchase_reports import report_files_context
+from .purchase_reports import parent_report_context
 
 
 @login_required
@@ -33,12 +30,6 @@ def my_aid(request: AuthedRequest) -> HttpResponse:
     for application in applications:
         record(request.user, "view", application)
     return render(request, "aid/my_aid.html", {"applications": applications})
-
-
-def parent_report_context(request: AuthedRequest, report: PurchaseReport, **forms: Any) -> dict:
-    context = report_files_context(report, request.user, **forms)
-    context["pupil"] = report.pupil
-    return context
 
 
 @login_required

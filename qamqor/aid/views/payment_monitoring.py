@@ -13,6 +13,7 @@ from qamqor.accounts.models import CATEGORY_READERS
 from qamqor.accounts.types import AuthedRequest
 from qamqor.audit.services import record
 from qamqor.core.clock import today
+from qamqor.core.documents import XLSX_TYPE, attachment
 
 from ..forms import YearForm
 from ..models import AID_READERS, AidAmount
@@ -24,8 +25,6 @@ from ..payment_monitoring import (
     monitoring_xlsx,
     shows_none,
 )
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _table(request: HttpRequest):  # noqa: ANN202
@@ -92,8 +91,4 @@ def monitoring_export(request: AuthedRequest) -> HttpResponse:
             label=_("Aid monitoring"),
         )
     body = monitoring_xlsx(by_district(rows), grand_total(rows), year, day)
-    response = HttpResponse(body, content_type=XLSX)
-    response["Content-Disposition"] = (
-        f'attachment; filename="aid-monitoring-{year}-{day:%Y-%m-%d}.xlsx"'
-    )
-    return response
+    return attachment(body, XLSX_TYPE, f"aid-monitoring-{year}-{day:%Y-%m-%d}.xlsx")

@@ -75,6 +75,12 @@ def report_files_context(report: PurchaseReport, user: User, **forms: Any) -> di
     return context
 
 
+def parent_report_context(request: AuthedRequest, report: PurchaseReport, **forms: Any) -> dict:
+    context = report_files_context(report, request.user, **forms)
+    context["pupil"] = report.pupil
+    return context
+
+
 @login_required
 @require_GET
 def reports(request: AuthedRequest) -> HttpResponse:
@@ -181,8 +187,6 @@ def _back(request: HttpRequest, report: PurchaseReport) -> str:
 
 def _render_back(request: AuthedRequest, report: PurchaseReport, **forms: Any) -> HttpResponse:
     if _back(request, report) == "aid:my_report":
-        from .parent import parent_report_context
-
         context = parent_report_context(request, report, **forms)
         return render(request, "aid/my_report.html", context, status=422)
     return render(request, "aid/report.html", _report_context(request, report, **forms), status=422)

@@ -19,13 +19,12 @@ from qamqor.accounts.access import get_school_for_user, get_scope
 from qamqor.accounts.types import AuthedRequest
 from qamqor.audit.services import record
 from qamqor.core.clock import today
+from qamqor.core.documents import XLSX_TYPE, attachment
 
 from .. import exports, services
 from ..forms import PaidForm
 from ..models import AID_WRITERS, AidAmount, LineProblem, PaymentRegister
 from .common import explain, get_register
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @login_required
@@ -148,11 +147,8 @@ def _export(request: AuthedRequest, pk: int, kind: str) -> HttpResponse:
     if kind == "csv":
         body, content_type = exports.register_csv(register), "text/csv; charset=utf-8"
     else:
-        body, content_type = exports.register_xlsx(register), XLSX
-    response = HttpResponse(body, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{exports.filename(register, kind)}"'
-    response["Cache-Control"] = "private, no-store"
-    return response
+        body, content_type = exports.register_xlsx(register), XLSX_TYPE
+    return attachment(body, content_type, exports.filename(register, kind))
 
 
 @login_required

@@ -1,6 +1,6 @@
 """Telling the family by SMS that the school asked for documents or decided.
 
-Through the SMS interface of `meals.notify` (the sandbox keeps an outbox). Sent after the
+Through the SMS interface of `core.sms` (the sandbox keeps an outbox). Sent after the
 transaction commits, so a rolled-back decision is never announced. The text names the
 application number and a link, never the child, the category or the reason: an SMS is read
 on a shared phone.
@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from qamqor.meals.notify import get_gateway, public_url
+from qamqor.core.sms import get_gateway, public_url
 
 from ..models import Application
 

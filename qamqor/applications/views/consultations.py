@@ -17,10 +17,11 @@ from qamqor.accounts.access import get_for_user, get_scope, school_ids_for, visi
 from qamqor.accounts.types import AuthedRequest
 from qamqor.audit.services import record_many, record_read
 from qamqor.core.clock import today
+from qamqor.core.documents import XLSX_TYPE, attachment
 from qamqor.registry.models import Family, School
 
 from .. import services
-from ..consultation_summary import XLSX, month_bounds, search, summary, summary_xlsx
+from ..consultation_summary import month_bounds, search, summary, summary_xlsx
 from ..forms import ConsultationFilterForm, ConsultationForm, month_start
 from ..models import Consultation
 from .common import explain, paginate
@@ -173,7 +174,5 @@ def monthly_xlsx(request: AuthedRequest) -> HttpResponse:
     school_names = School.objects.filter(pk__in={c.school_id for c in rows} or school_ids)
     schools = ", ".join(sorted(str(s) for s in school_names))
     record_many(request.user, "export", "applications.consultation", None, len(rows))
-    response = HttpResponse(summary_xlsx(rows, summary(qs), month, schools), content_type=XLSX)
-    name = f"consultations-{month:%Y-%m}.xlsx"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    content = summary_xlsx(rows, summary(qs), month, schools)
+    return attachment(content, XLSX_TYPE, f"consultations-{month:%Y-%m}.xlsx")

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from qamqor.core.collation import sort_key
+from qamqor.meals.models import Programme, Voucher, first_of_month
 from qamqor.registry.models import Pupil, SchoolClass
 
 from ..models import Canteen, Entry
@@ -42,8 +43,6 @@ def forget() -> None:
 
 
 def universal_grades(school_id: int, day: dt.date) -> tuple[int, int]:
-    from qamqor.meals.models import Programme, first_of_month
-
     programme = (
         Programme.objects.filter(school_id=school_id, month=first_of_month(day))
         .values_list("universal_from_grade", "universal_to_grade")
@@ -164,8 +163,6 @@ class ClassDay:
 
 def class_day(klass: SchoolClass, day: dt.date) -> ClassDay:
     """The class teacher's view: who entered, and (universal grades) who has not yet."""
-    from qamqor.meals.models import Voucher, first_of_month
-
     low, high = universal_grades(klass.school_id, day)
     universal = low <= klass.grade <= high
     entries = {

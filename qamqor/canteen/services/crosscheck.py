@@ -16,6 +16,7 @@ from django.db import transaction
 
 from qamqor.accounts.types import User, signed_in
 from qamqor.core.clock import now
+from qamqor.meals.models import Redemption
 from qamqor.registry.models import Pupil
 
 from ..models import CrossCheck, Entry, Mismatch
@@ -35,8 +36,6 @@ def differences(entered: set[int], served: set[int]) -> list[Difference]:
 
 
 def served_pupils(school_id: int, day: dt.date) -> set[int]:
-    from qamqor.meals.models import Redemption
-
     served = Redemption.objects.filter(
         school_id=school_id, day=day, status=Redemption.Status.SERVED
     ).values_list("pupil_id", flat=True)

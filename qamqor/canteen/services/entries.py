@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy
 
 from qamqor.accounts.types import User, signed_in
 from qamqor.core.clock import now
+from qamqor.meals.models import PupilRef
 from qamqor.registry.models import Pupil
 
 from ..faceid import engine, gallery
@@ -112,8 +113,6 @@ def record_terminal_event(
     schools: set[int] | dict[int, str], pupil_ref: uuid.UUID, at: dt.datetime, terminal: str
 ) -> Outcome:
     """A third-party terminal's entry event (`POST /api/v1/canteen/entries`)."""
-    from qamqor.meals.models import PupilRef
-
     at = check_time(at)
     pupil = (
         Pupil.objects.select_related("school_class")

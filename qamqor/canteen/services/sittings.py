@@ -26,6 +26,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from qamqor.core.collation import sort_key
+from qamqor.meals.models import Voucher, first_of_month
 from qamqor.registry.models import Pupil, SchoolClass
 
 from ..models import Canteen
@@ -130,8 +131,6 @@ def plan_sittings(
 
 def class_loads(school_id: int, day: dt.date, paying_percent: int) -> list[ClassLoad]:
     """Every class of grades 1–11 with its eaters on `day`'s month (see the module doc)."""
-    from qamqor.meals.models import Voucher, first_of_month
-
     sizes = Counter(
         Pupil.objects.filter(
             school_id=school_id, status=Pupil.Status.ACTIVE, school_class__isnull=False

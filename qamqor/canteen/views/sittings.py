@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from qamqor.accounts.access import get_scope
 from qamqor.accounts.types import AuthedRequest
 from qamqor.core.clock import now, today
-from qamqor.meals.exports import render_pdf
+from qamqor.core.documents import PDF_TYPE, attachment, render_pdf
 
 from ..forms import CanteenSettingsForm
 from ..models import SETTINGS_WRITERS, TV_VIEWERS
@@ -70,10 +70,8 @@ def plan_print(request: AuthedRequest) -> HttpResponse:
 def plan_pdf(request: AuthedRequest) -> HttpResponse:
     context = _context(request)
     pdf = render_pdf("canteen/sittings/pdf.html", context)
-    response = HttpResponse(pdf, content_type="application/pdf")
     name = f"sittings-{context['school'].pk}-{context['day']:%Y-%m}.pdf"
-    response["Content-Disposition"] = f'inline; filename="{name}"'
-    return response
+    return attachment(pdf, PDF_TYPE, name, inline=True)
 
 
 @login_required

@@ -7,21 +7,22 @@ import argparse
 import datetime as dt
 from typing import Any
 
-from django.core.management.base import CommandError
-
 from qamqor.core.clock import today
 
 
-def add_date_argument(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--date", help="the day (YYYY-MM-DD); default today")
-
-
-def date_option(options: dict[str, Any]) -> dt.date:
-    """The day named by --date, or today."""
-    raw = options["date"]
-    if not raw:
-        return today()
+def iso_date(value: str) -> dt.date:
     try:
-        return dt.date.fromisoformat(raw)
+        return dt.date.fromisoformat(value)
     except ValueError as exc:
-        raise CommandError(f"not a date: {raw!r}") from exc
+        raise argparse.ArgumentTypeError(f"not a date: {value!r} (YYYY-MM-DD)") from exc
+
+
+def add_date_argument(
+    parser: argparse.ArgumentParser, help: str = "the day (YYYY-MM-DD); default today"
+) -> None:
+    parser.add_argument("--date", type=iso_date, help=help)
+
+
+def date_option(options: dict[str, Any], default: dt.date | None = None) -> dt.date:
+    """The day named by --date, else `default`, else today."""
+    return options["date"] or default or today()

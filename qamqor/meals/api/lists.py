@@ -24,7 +24,7 @@ from ..models import Basis, MonthlyList
 from ..services import lists as services
 from ..services import vouchers as voucher_services
 from ..services.programme import MealError, month_key, parse_month, programme_for
-from ..verification import POLL_BUDGET, advance_verification, failure_message
+from ..services.verification import POLL_BUDGET, advance_verification, failure_message
 
 router = Router(tags=["meals"])
 

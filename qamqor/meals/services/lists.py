@@ -173,7 +173,7 @@ def submit_list(user: User, lst: MonthlyList, comment: str = "") -> MonthlyList:
 @transaction.atomic
 def approve_list(user: User, lst: MonthlyList, comment: str = "") -> MonthlyList:
     """Approve and hand the list to state verification (seed 004 step 2), which starts now."""
-    from ..verification import enqueue_verification
+    from .verification import enqueue_verification
 
     lst = _locked(lst)
     move(lst, Status.APPROVED, error=MealError, by=user, comment=comment, save=False)

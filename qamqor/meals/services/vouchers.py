@@ -25,11 +25,11 @@ from django.utils.translation import gettext as _
 from qamqor.accounts.types import User
 from qamqor.audit.services import record, record_many
 from qamqor.core.clock import now, today
+from qamqor.core.sms import SmsGateway, get_gateway, public_url
 from qamqor.core.status import move
 from qamqor.registry.models import Guardian, Pupil
 
 from ..models import Basis, ListEntry, MonthlyList, Voucher, first_of_month
-from ..notify import SmsGateway, get_gateway, public_url
 from .programme import MealError
 
 log = logging.getLogger(__name__)

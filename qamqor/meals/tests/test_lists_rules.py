@@ -24,7 +24,7 @@ from qamqor.meals.services.programme import (
     previous_month,
     why_not_entitled,
 )
-from qamqor.meals.verification import Subject
+from qamqor.meals.services.verification import Subject
 from qamqor.sandbox.demo.generate import generate
 from qamqor.sandbox.demo.state_registry import PATH, failures, render
 from qamqor.sandbox.sdu import SandboxSdu

@@ -174,7 +174,7 @@ class WorkflowPageTests(PageTestCase):
         client = self.as_("director")
         from unittest import mock
 
-        from qamqor.meals import verification
+        from qamqor.meals.services import verification
 
         with (
             mock.patch.object(verification, "CHUNK", 1),

@@ -7,11 +7,10 @@ from unittest import mock
 
 from django.utils import translation
 
-from qamqor.meals import verification
 from qamqor.meals.models import ListEntry, MonthlyList, Voucher
-from qamqor.meals.services import lists, vouchers
+from qamqor.meals.services import lists, verification, vouchers
 from qamqor.meals.services.programme import MealError, MealSpec
-from qamqor.meals.verification import Result
+from qamqor.meals.services.verification import Result
 from qamqor.registry.models import Guardian, Pupil
 from qamqor.sandbox.models import SandboxSms
 from qamqor.testing import make_guardian, make_pupil

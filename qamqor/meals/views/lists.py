@@ -49,7 +49,7 @@ from ..services.programme import (
     previous_month,
     programme_for,
 )
-from ..verification import POLL_BUDGET, advance_verification, failure_message
+from ..services.verification import POLL_BUDGET, advance_verification, failure_message
 
 Status = MonthlyList.Status
 log = logging.getLogger(__name__)

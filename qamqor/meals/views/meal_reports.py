@@ -31,6 +31,7 @@ from qamqor.accounts import access
 from qamqor.accounts.types import AuthedRequest
 from qamqor.audit.services import record
 from qamqor.core.clock import today
+from qamqor.core.documents import PDF_TYPE, XLSX_TYPE, attachment
 from qamqor.registry.models import School
 
 from .. import exports
@@ -96,13 +97,6 @@ def _query(**params: Any) -> str:
     return urlencode({k: v for k, v in params.items() if v not in (None, "")})
 
 
-def _attachment(content: bytes, content_type: str, filename: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["Cache-Control"] = "private, no-store"
-    return response
-
-
 # --- the daily report ---------------------------------------------------------------------
 
 
@@ -138,8 +132,8 @@ def daily_xlsx(request: AuthedRequest) -> HttpResponse:
         school_id=school.pk,
         label=f"{_('Daily meal report')} {day:%Y-%m-%d}",
     )
-    return _attachment(
-        exports.daily_xlsx(report), exports.XLSX, f"meals-daily-{school.bin}-{day:%Y-%m-%d}.xlsx"
+    return attachment(
+        exports.daily_xlsx(report), XLSX_TYPE, f"meals-daily-{school.bin}-{day:%Y-%m-%d}.xlsx"
     )
 
 
@@ -242,7 +236,7 @@ def tabel_xlsx(request: AuthedRequest) -> HttpResponse:
     month = _month(request)
     content = exports.tabel_xlsx(build_tabel(school, month))
     _record_tabel_export(request, school, month, "XLSX")
-    return _attachment(content, exports.XLSX, f"tabel-{school.bin}-{month:%Y-%m}.xlsx")
+    return attachment(content, XLSX_TYPE, f"tabel-{school.bin}-{month:%Y-%m}.xlsx")
 
 
 @login_required
@@ -273,7 +267,7 @@ def tabel_pdf(request: AuthedRequest) -> HttpResponse:
             return render(request, "meals/reports/tabel_pdf_wait.html", context, status=202)
         content, name, what = state.content, f"tabel-{school.bin}-{month:%Y-%m}.pdf", "PDF"
     _record_tabel_export(request, school, month, what)
-    return _attachment(content, exports.PDF, name)
+    return attachment(content, PDF_TYPE, name)
 
 
 def _posted_month(school_id: int, year: int, month: int, request: HttpRequest):
@@ -375,8 +369,8 @@ def _payment_export(request: AuthedRequest, kind: str) -> HttpResponse:
     )
     name = f"meals-payment-{school.bin}-{month:%Y-%m}.{kind}"
     if kind == "pdf":
-        return _attachment(exports.payment_pdf(summary), exports.PDF, name)
-    return _attachment(exports.payment_xlsx(summary), exports.XLSX, name)
+        return attachment(exports.payment_pdf(summary), PDF_TYPE, name)
+    return attachment(exports.payment_xlsx(summary), XLSX_TYPE, name)
 
 
 @login_required

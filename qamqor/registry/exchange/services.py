@@ -218,16 +218,6 @@ def start_import(user: User, school: School, name: str, data: bytes) -> ImportJo
     return job
 
 
-def enqueue(job: ImportJob) -> None:
-    """Hand the job to the worker (`qamqor worker`), the only process that reads files."""
-    from .tasks import process_import
-
-    try:
-        process_import.enqueue(job.pk)
-    except Exception:  # the upload is kept: enqueueing again (or the admin) can still run it
-        log.exception("could not enqueue import job %s", job.pk)
-
-
 @transaction.atomic
 def request_apply(user: User, job: ImportJob) -> ImportJob:
     job = ImportJob.objects.select_for_update().get(pk=job.pk)

@@ -20,11 +20,12 @@ from django_htmx.http import HttpResponseClientRefresh
 from qamqor.accounts.access import get_for_user, get_school_for_user, readable_schools
 from qamqor.accounts.models import SCHOOL_WRITERS
 from qamqor.accounts.types import AuthedRequest, User
+from qamqor.core.documents import XLSX_TYPE, attachment
 from qamqor.registry.models import Pupil
 
-from . import services
+from . import services, tasks
 from .columns import BY_KEY, COLUMNS
-from .export import XLSX_TYPE, error_report, export_registry, header, write_xlsx
+from .export import error_report, export_registry, header, write_xlsx
 from .forms import SchoolChoiceForm, UploadForm
 from .models import ImportJob
 from .validation import column_label, message
@@ -74,10 +75,7 @@ def _job_for_user(request: HttpRequest, pk: int) -> ImportJob:
 
 
 def _xlsx(data: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(data, content_type=XLSX_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["Cache-Control"] = "no-store"  # personal data: never kept by a proxy
-    return response
+    return attachment(data, XLSX_TYPE, filename)
 
 
 @login_required
@@ -92,7 +90,7 @@ def upload(request: AuthedRequest) -> HttpResponse:
             upload_file = form.cleaned_data["file"]
             job = services.start_import(request.user, school, upload_file.name,
                                         upload_file.read())  # fmt: skip
-            services.enqueue(job)
+            tasks.enqueue(job)
             return redirect("registry:exchange:job", pk=job.pk)
     else:
         form = UploadForm(schools=schools, initial={"school": school.pk if school else None})
@@ -181,7 +179,7 @@ def apply(request: AuthedRequest, pk: int) -> HttpResponse:
         job = services.request_apply(request.user, job)
     except services.TransitionError:
         return redirect("registry:exchange:job", pk=job.pk)
-    services.enqueue(job)
+    tasks.enqueue(job)
     return redirect("registry:exchange:job", pk=job.pk)
 
 

@@ -9,8 +9,6 @@ fast. The texts are the documents' own, in Kazakh, as a district body would issu
 
 from __future__ import annotations
 
-import logging
-
 from django.utils.html import escape
 
 from .records import Category
@@ -72,17 +70,3 @@ def documents(category: Category, children: str, guardian_name: str) -> list[tup
             f"Шешім күні: {when}.",
         ])))  # fmt: skip
     return out
-
-
-def render_pdf(html: str) -> bytes:
-    # WeasyPrint logs every layout step at INFO; a demo load is not the place for that.
-    progress = logging.getLogger("weasyprint.progress")
-    level = progress.level
-    progress.setLevel(logging.WARNING)
-    try:
-        # Imported here: it takes half a second to import, and most processes never render.
-        from weasyprint import HTML
-
-        return HTML(string=html).write_pdf()
-    finally:
-        progress.setLevel(level)

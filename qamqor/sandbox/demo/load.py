@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 
 from qamqor.accounts.models import Membership, User
 from qamqor.core import signing, uploads
+from qamqor.core.documents import html_to_pdf
 from qamqor.core.workdays import due_date
 from qamqor.eligibility.models import (
     CONFIRMATION_WORKING_DAYS,
@@ -322,7 +323,7 @@ class _Loader:
         for c, assignment in chosen:
             names = ", ".join(children[c.family_key])
             for kind, html in docs.documents(c, names, carers[c.family_key].full_name):
-                pdf = rendered.get((c.family_key, kind)) or docs.render_pdf(html)
+                pdf = rendered.get((c.family_key, kind)) or html_to_pdf(html)
                 rendered[(c.family_key, kind)] = pdf
                 row = Evidence(
                     assignment=assignment, kind=EVIDENCE_KIND_OF.get(kind, kind),

@@ -6,31 +6,24 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
 from qamqor.canteen.models import Entry
 from qamqor.canteen.services.crosscheck import run_crosscheck
 from qamqor.core.clock import today
+from qamqor.core.management.days import add_date_argument, date_option
+from qamqor.meals.models import Redemption
 
 
 class Command(BaseCommand):
     help = "Cross-check canteen entries against meals served (default: yesterday)."
 
     def add_arguments(self, parser):
-        parser.add_argument("--date", help="The day, YYYY-MM-DD (default: yesterday).")
+        add_date_argument(parser, help="The day, YYYY-MM-DD (default: yesterday).")
         parser.add_argument("--school", type=int, action="append", help="Only this school id.")
 
     def handle(self, *args, **options):
-        from qamqor.meals.models import Redemption
-
-        try:
-            day = (
-                dt.date.fromisoformat(options["date"])
-                if options["date"]
-                else today() - dt.timedelta(days=1)
-            )
-        except ValueError as exc:
-            raise CommandError("--date must be YYYY-MM-DD") from exc
+        day = date_option(options, default=today() - dt.timedelta(days=1))
         schools = set(options["school"] or [])
         if not schools:
             schools = set(Entry.objects.filter(day=day).values_list("school_id", flat=True))

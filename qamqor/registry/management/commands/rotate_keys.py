@@ -1,17 +1,17 @@
 """`qamqor rotate_keys [--school ID] [--revoke]`: new signing keys for one school or all.
 
-Without --school every school gets a new key (schools are read by label: core imports no
-other app). The previous key keeps verifying for the grace period, so QR codes already on
+Without --school every school gets a new key. In registry, not core, because it reads the
+schools (core looks up no other app's models). The previous key keeps verifying for the grace period, so QR codes already on
 phones and scans queued by offline terminals stay valid; --revoke ends it at once, for a key
 that may have leaked.
 """
 
 from __future__ import annotations
 
-from django.apps import apps
 from django.core.management.base import BaseCommand, CommandError
 
 from qamqor.core import signing
+from qamqor.registry.models import School
 
 
 class Command(BaseCommand):
@@ -27,13 +27,12 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
-        school_model = apps.get_model("registry", "School")
         if options["school"] is not None:
-            if not school_model.objects.filter(pk=options["school"]).exists():
+            if not School.objects.filter(pk=options["school"]).exists():
                 raise CommandError(f"no school with id {options['school']}")
             school_ids = [options["school"]]
         else:
-            school_ids = list(school_model.objects.order_by("pk").values_list("pk", flat=True))
+            school_ids = list(School.objects.order_by("pk").values_list("pk", flat=True))
         for school_id in school_ids:
             previous = signing.active_key(school_id, options["purpose"])
             key = signing.rotate_key(

@@ -1,4 +1,4 @@
-"""Telling a parent that a child's meal voucher is ready (seed 004 step 3: "others get an SMS").
+"""The SMS gateway: how any app texts a parent (a voucher ready, a reminder, a code).
 
 `SmsGateway` is the interface of the SMS provider; `settings.QAMQOR_SMS_GATEWAY` picks the
 implementation (the sandbox one keeps an outbox and is the default). Nothing here logs a
@@ -7,11 +7,11 @@ phone number, a name or a message text: they are personal data.
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Protocol
 
 from django.conf import settings
-from django.utils.module_loading import import_string
+
+from .adapters import adapter
 
 DEFAULT_GATEWAY = "qamqor.sandbox.sms.SandboxSms"
 
@@ -22,13 +22,8 @@ class SmsGateway(Protocol):
         ...
 
 
-@cache
-def _gateway_class(path: str) -> type:
-    return import_string(path)
-
-
 def get_gateway() -> SmsGateway:
-    return _gateway_class(getattr(settings, "QAMQOR_SMS_GATEWAY", DEFAULT_GATEWAY))()
+    return adapter("QAMQOR_SMS_GATEWAY", DEFAULT_GATEWAY)
 
 
 def public_url(path: str) -> str:

@@ -23,21 +23,19 @@ import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
 from typing import Protocol
 
-from django.conf import settings
 from django.db import transaction
-from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_tasks import task
 
+from qamqor.core.adapters import adapter
 from qamqor.core.clock import now
 from qamqor.core.status import move
 
-from .models import ListEntry, MonthlyList
-from .services.programme import MealError
+from ..models import ListEntry, MonthlyList
+from .programme import MealError
 
 log = logging.getLogger(__name__)
 
@@ -84,13 +82,8 @@ class EligibilityVerifier(Protocol):
         ...
 
 
-@cache
-def _verifier_class(path: str) -> type:
-    return import_string(path)
-
-
 def get_verifier() -> EligibilityVerifier:
-    return _verifier_class(settings.QAMQOR_ELIGIBILITY_VERIFIER)()
+    return adapter("QAMQOR_ELIGIBILITY_VERIFIER")
 
 
 def failure_message(code: str) -> str:
@@ -98,7 +91,7 @@ def failure_message(code: str) -> str:
 
 
 def _subjects(lst: MonthlyList, entries: Sequence[ListEntry]) -> list[Subject]:
-    from .services.programme import month_end
+    from .programme import month_end
 
     return [
         Subject(
@@ -115,7 +108,7 @@ def _subjects(lst: MonthlyList, entries: Sequence[ListEntry]) -> list[Subject]:
 
 def verify_next_chunk(list_id: int, verifier: EligibilityVerifier | None = None) -> bool:
     """Verify the next chunk of pending entries; returns whether more are left."""
-    from .services.vouchers import issue_vouchers
+    from .vouchers import issue_vouchers
 
     with transaction.atomic():
         lst = MonthlyList.objects.select_for_update().filter(pk=list_id).first()
@@ -166,7 +159,7 @@ def _finish(lst: MonthlyList) -> None:
 
 def advance_verification(list_id: int, budget: float | None = None) -> MonthlyList:
     """Run chunks for about `budget` seconds (None: to the end); then notify if finished."""
-    from .services.vouchers import notify_parents
+    from .vouchers import notify_parents
 
     started = time.monotonic()
     was_verifying = MonthlyList.objects.filter(
