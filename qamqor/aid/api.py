@@ -11,30 +11,18 @@ from typing import Any
 
 from django.http import Http404, HttpRequest
 from django.urls import reverse
-from django.utils.translation import gettext as _
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from qamqor.accounts.access import get_for_user, get_school_for_user, get_scope, visible
 from qamqor.audit.services import record
-from qamqor.core.api import ApiError, ErrorOut, TextIn
+from qamqor.core.api import ErrorOut, TextIn
 from qamqor.core.clock import today
 
 from . import services
 from .models import AID_WRITERS, PaymentLine, PaymentRegister, PurchaseReport
 
 router = Router(tags=["aid"])
-
-# Refusals that describe the state of the record rather than the request.
-CONFLICTS = {
-    "transition_not_allowed",
-    "register_paid",
-    "report_closed",
-    "report_not_submitted",
-    "application_not_approved",
-    "export_stale",
-    "file_kept",
-}
 
 
 class LineOut(Schema):
@@ -112,15 +100,6 @@ class AskAgainIn(TextIn):
     comment: str
 
 
-def _not_found() -> ApiError:
-    return ApiError("not_found", _("Not found, or you have no access to it."), 404)
-
-
-def _refusal(exc: services.AidError) -> ApiError:
-    extra = {"field": exc.field} if exc.field else {}
-    return ApiError(exc.code, exc.message, 409 if exc.code in CONFLICTS else 422, **extra)
-
-
 def _line_out(line: PaymentLine) -> dict[str, Any]:
     return {
         "id": line.pk,
@@ -186,10 +165,7 @@ def _report_out(report: PurchaseReport) -> dict[str, Any]:
 
 
 def _register(request: HttpRequest, pk: int, write: bool = False) -> PaymentRegister:
-    try:
-        return get_for_user(request.auth, PaymentRegister, pk, write=write)
-    except Http404 as exc:
-        raise _not_found() from exc
+    return get_for_user(request.auth, PaymentRegister, pk, write=write)
 
 
 def _report(request: HttpRequest, pk: int, roles: set[str] | None = None) -> PurchaseReport:
@@ -197,16 +173,16 @@ def _report(request: HttpRequest, pk: int, roles: set[str] | None = None) -> Pur
     try:
         report = visible(request.auth, PurchaseReport).select_related("application").get(pk=pk)
     except (PurchaseReport.DoesNotExist, ValueError) as exc:
-        raise _not_found() from exc
+        raise Http404 from exc
     if roles is not None and not get_scope(request.auth).has_role(report.school_id, *roles):
-        raise _not_found()
+        raise Http404
     return report
 
 
 def _uploader_report(request: HttpRequest, pk: int) -> PurchaseReport:
     report = _report(request, pk)
     if not services.can_upload(request.auth, report):
-        raise _not_found()
+        raise Http404
     return report
 
 
@@ -216,14 +192,8 @@ def _uploader_report(request: HttpRequest, pk: int) -> PurchaseReport:
 )
 def form_register(request: HttpRequest, school_id: int):
     """The school's register in preparation (formed if none), checked against the registry."""
-    try:
-        school = get_school_for_user(request.auth, school_id, roles=AID_WRITERS)
-    except Http404 as exc:
-        raise _not_found() from exc
-    try:
-        register = services.form_register(request.auth, school)
-    except services.AidError as exc:
-        raise _refusal(exc) from exc
+    school = get_school_for_user(request.auth, school_id, roles=AID_WRITERS)
+    register = services.form_register(request.auth, school)
     return _register_out(register)
 
 
@@ -242,10 +212,7 @@ def register_lines(request: HttpRequest, register_id: int):
 def mark_paid(request: HttpRequest, register_id: int, payload: PaidIn):
     """The bank paid the exported register: applications paid, purchase reports due."""
     register = _register(request, register_id, write=True)
-    try:
-        result = services.mark_register_paid(request.auth, register, payload.paid_on)
-    except services.AidError as exc:
-        raise _refusal(exc) from exc
+    result = services.mark_register_paid(request.auth, register, payload.paid_on)
     return {**_register_out(result.register), "paid": result.paid, "released": result.released}
 
 
@@ -271,10 +238,7 @@ def upload_file(
     """Add a receipt (`kind=receipt`, `amount` in whole tenge; PDF, JPEG or PNG) or a photo
     (`kind=photo`; JPEG or PNG), multipart. Checked by content, size and pixel count."""
     report = _uploader_report(request, report_id)
-    try:
-        item = services.add_report_file(request.auth, report, kind, file, amount)
-    except services.AidError as exc:
-        raise _refusal(exc) from exc
+    item = services.add_report_file(request.auth, report, kind, file, amount)
     return Status(
         201,
         {
@@ -297,10 +261,7 @@ def upload_file(
 def submit(request: HttpRequest, report_id: int, payload: SubmitIn):
     """Send the report to the school (at least one receipt and one photo)."""
     report = _uploader_report(request, report_id)
-    try:
-        services.submit_report(request.auth, report, payload.note)
-    except services.AidError as exc:
-        raise _refusal(exc) from exc
+    services.submit_report(request.auth, report, payload.note)
     return _report_out(report)
 
 
@@ -310,10 +271,7 @@ def submit(request: HttpRequest, report_id: int, payload: SubmitIn):
 )
 def accept(request: HttpRequest, report_id: int):
     report = _report(request, report_id, roles=AID_WRITERS)
-    try:
-        services.accept_report(request.auth, report)
-    except services.AidError as exc:
-        raise _refusal(exc) from exc
+    services.accept_report(request.auth, report)
     return _report_out(report)
 
 
@@ -324,8 +282,5 @@ def accept(request: HttpRequest, report_id: int):
 def ask_again(request: HttpRequest, report_id: int, payload: AskAgainIn):
     """Send the report back with a comment; the family gets at least 5 more days."""
     report = _report(request, report_id, roles=AID_WRITERS)
-    try:
-        services.ask_again(request.auth, report, payload.comment)
-    except services.AidError as exc:
-        raise _refusal(exc) from exc
+    services.ask_again(request.auth, report, payload.comment)
     return _report_out(report)

@@ -17,6 +17,7 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 
 from qamqor.core.clock import now
+from qamqor.core.errors import ServiceError
 from qamqor.meals.notify import get_gateway
 from qamqor.registry.models import Guardian
 
@@ -27,11 +28,8 @@ MAX_ATTEMPTS = 5
 RESEND_SECONDS = 30
 
 
-class OtpError(Exception):
-    def __init__(self, code: str, message: str):
-        super().__init__(message)
-        self.code = code
-        self.message = message
+class OtpError(ServiceError):
+    pass
 
 
 def _digest(code: str, user_id: Any, guardian_id: int) -> str:

@@ -23,6 +23,7 @@ from qamqor.audit.services import record
 from qamqor.core import uploads
 from qamqor.core.calendar import due_date
 from qamqor.core.clock import now, today
+from qamqor.core.errors import ServiceError
 from qamqor.registry.models import Pupil, School
 
 from .models import (
@@ -39,12 +40,8 @@ from .selectors import income_test
 Status = CategoryAssignment.Status
 
 
-class EligibilityError(Exception):
-    def __init__(self, code: str, message: str, field: str | None = None):
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.field = field
+class EligibilityError(ServiceError):
+    conflicts = frozenset({"transition_not_allowed", "already_applied"})
 
 
 def _transition(assignment: CategoryAssignment, status: str) -> None:

@@ -10,7 +10,8 @@ from ninja.pagination import paginate
 from qamqor.accounts import access
 from qamqor.audit.services import audit_read, record
 from qamqor.core import ids
-from qamqor.core.api import MAX_OFFSET, ApiError, ErrorOut, Paging, TextIn
+from qamqor.core.api import MAX_OFFSET, ErrorOut, Paging, TextIn
+from qamqor.core.errors import ServiceError
 from qamqor.core.validators import message_for
 
 from . import services
@@ -84,7 +85,7 @@ class PupilFilters(Schema):
 def _check_iin(iin: str) -> None:
     result = ids.validate_iin(iin or "")
     if not result.valid:
-        raise ApiError("iin_invalid", message_for(result.error or "iin_checksum"), field="iin")
+        raise ServiceError("iin_invalid", message_for(result.error or "iin_checksum"), field="iin")
 
 
 def _resolve_links(school_id: int, data: dict[str, Any]) -> dict[str, Any]:
@@ -98,7 +99,7 @@ def _resolve_links(school_id: int, data: dict[str, Any]) -> dict[str, Any]:
                 pk=class_id, school_id=school_id
             ).first()
             if out["school_class"] is None:
-                raise ApiError(
+                raise ServiceError(
                     "class_unknown", message_for("class_unknown"), field="school_class_id"
                 )
     if "family_id" in out:
@@ -107,14 +108,12 @@ def _resolve_links(school_id: int, data: dict[str, Any]) -> dict[str, Any]:
         if family_id is not None:
             out["family"] = Family.objects.filter(pk=family_id, school_id=school_id).first()
             if out["family"] is None:
-                raise ApiError("family_unknown", message_for("family_unknown"), field="family_id")
+                raise ServiceError(
+                    "family_unknown", message_for("family_unknown"), field="family_id"
+                )
     if out.get("status") and out["status"] not in Pupil.Status.values:
-        raise ApiError("status_unknown", message_for("status_unknown"), field="status")
+        raise ServiceError("status_unknown", field="status")
     return out
-
-
-def _raise(exc: services.RegistryError) -> None:
-    raise ApiError(exc.code, exc.message, field=exc.field) from exc
 
 
 @router.get("/pupils", response=list[PupilOut])
@@ -136,10 +135,7 @@ def create_pupil(request: HttpRequest, payload: PupilIn):
     school_id = payload.school_id or next(iter(sorted(scope.school_ids(write=True))), None)
     school = access.get_school_for_user(request.auth, school_id, write=True)
     data = _resolve_links(school.pk, payload.dict(exclude={"school_id"}, exclude_none=True))
-    try:
-        pupil = services.create_pupil(request.auth, school, data)
-    except services.RegistryError as exc:
-        _raise(exc)
+    pupil = services.create_pupil(request.auth, school, data)
     return Status(201, pupil)
 
 
@@ -157,10 +153,7 @@ def patch_pupil(request: HttpRequest, pupil_id: int, payload: PupilPatch):
     if "iin" in data:
         _check_iin(data["iin"] or "")
     data = _resolve_links(pupil.school_id, data)
-    try:
-        services.update_pupil(request.auth, pupil, data)
-    except services.RegistryError as exc:
-        _raise(exc)
+    services.update_pupil(request.auth, pupil, data)
     pupil.refresh_from_db()
     return pupil
 

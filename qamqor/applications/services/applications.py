@@ -25,6 +25,7 @@ from qamqor.audit.services import record
 from qamqor.core import uploads
 from qamqor.core.calendar import add_working_days, due_date, get_calendar
 from qamqor.core.clock import now, today
+from qamqor.core.errors import ServiceError
 from qamqor.eligibility.models import Category
 from qamqor.registry.models import Guardian, Pupil
 
@@ -46,13 +47,10 @@ from . import notify
 Status = Application.Status
 
 
-class ApplicationError(Exception):
-    def __init__(self, code: str, message: str, field: str | None = None, **extra: Any):
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.field = field
-        self.extra = extra
+class ApplicationError(ServiceError):
+    conflicts = frozenset(
+        {"transition_not_allowed", "already_applied", "already_granted", "documents_closed"}
+    )
 
 
 def _user(user: Any) -> Any:

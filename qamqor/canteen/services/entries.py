@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from qamqor.core.clock import now
+from qamqor.core.errors import ServiceError
 from qamqor.registry.models import Pupil
 
 from ..faceid import engine, gallery
@@ -37,11 +38,8 @@ MESSAGES = {
 }
 
 
-class EntryError(Exception):
-    def __init__(self, code: str):
-        self.code = code
-        self.message = str(MESSAGES[code])
-        super().__init__(self.message)
+class EntryError(ServiceError):
+    messages = MESSAGES
 
 
 @dataclass(slots=True)

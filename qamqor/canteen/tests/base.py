@@ -49,10 +49,10 @@ def _api_urls() -> list:
 
     from qamqor import api as project_api
     from qamqor.canteen.api.entry import router
-    from qamqor.core.api import ApiError
+    from qamqor.core.errors import ServiceError
 
     api = NinjaAPI(urls_namespace="canteen_test_api", docs_url=None)
-    api.add_exception_handler(ApiError, project_api.on_api_error)
+    api.add_exception_handler(ServiceError, project_api.on_service_error)
     api.add_exception_handler(ValidationError, project_api.on_validation_error)
     api.add_exception_handler(AuthenticationError, project_api.on_auth_error)
     api.add_router("/v1/", router)

@@ -14,7 +14,8 @@ import uuid
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Router, Schema
 
-from qamqor.core.api import ApiError, ErrorOut, Moment
+from qamqor.core.api import ErrorOut, Moment
+from qamqor.core.errors import ServiceError
 from qamqor.meals.canteen_auth import CanteenBearer
 from qamqor.meals.services import redeem
 
@@ -109,7 +110,7 @@ def redeem_scans(request: HttpRequest, payload: BatchIn):
     """Up to 5,000 queued scans, answered one by one in order. A pupil served twice
     offline is counted once; the other scan is recorded and answered as `conflict`."""
     if len(payload.scans) > redeem.BATCH_MAX:
-        raise ApiError("batch_too_large", redeem.message_for("batch_too_large"))
+        raise ServiceError("batch_too_large", redeem.message_for("batch_too_large"))
     items = [
         redeem.BatchItem(s.token, s.client_id, s.terminal, s.scanned_at) for s in payload.scans
     ]

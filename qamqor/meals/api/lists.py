@@ -10,24 +10,22 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.http import Http404, HttpRequest
+from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
 
 from qamqor.accounts.access import get_school_for_user, get_scope
 from qamqor.audit.services import audit_read
-from qamqor.core.api import ApiError, ErrorOut, TextIn
+from qamqor.core.api import ErrorOut, TextIn
+from qamqor.core.errors import ServiceError
 
 from ..models import Basis, MonthlyList
 from ..services import lists as services
 from ..services import vouchers as voucher_services
-from ..services.programme import MealError, month_key, parse_month, programme_for
+from ..services.programme import month_key, parse_month, programme_for
 from ..verification import POLL_BUDGET, advance_verification, failure_message
 
 router = Router(tags=["meals"])
-
-# Refusals that describe the state of the list rather than the request.
-CONFLICTS = {"transition_not_allowed", "list_locked", "list_not_formed"}
 
 
 class TransitionOut(Schema):
@@ -95,34 +93,22 @@ class CommentIn(TextIn):
     comment: str = ""
 
 
-def _not_found() -> ApiError:
-    return ApiError("not_found", _("Not found, or you have no access to it."), 404)
-
-
-def _refusal(exc: MealError) -> ApiError:
-    extra = {"field": exc.field} if exc.field else {}
-    return ApiError(exc.code, exc.message, 409 if exc.code in CONFLICTS else 422, **extra)
-
-
 def _school(request: HttpRequest, school_id: int, write: bool = False, roles: Any = None) -> Any:
-    try:
-        return get_school_for_user(request.auth, school_id, write=write, roles=roles)
-    except Http404 as exc:
-        raise _not_found() from exc
+    return get_school_for_user(request.auth, school_id, write=write, roles=roles)
 
 
 def _month(value: str) -> dt.date:
     try:
         return parse_month(value)
     except ValueError as exc:
-        raise ApiError("month_invalid", _("Write the month as YYYY-MM."), 422) from exc
+        raise ServiceError("month_invalid", _("Write the month as YYYY-MM.")) from exc
 
 
 NOT_FORMED = "not_formed"
 
 
-def _not_formed() -> ApiError:
-    return ApiError("list_not_formed", _("The month's list is not formed yet."), 409)
+def _not_formed() -> ServiceError:
+    return ServiceError("list_not_formed", _("The month's list is not formed yet."), status=409)
 
 
 def _list(school: Any, month: dt.date) -> MonthlyList:
@@ -269,10 +255,7 @@ def get_month_list(request: HttpRequest, school_id: int, month: str):
 def form_month_list(request: HttpRequest, school_id: int, month: str):
     """Form (or form again) the month's list from the registry."""
     school = _school(request, school_id, write=True)
-    try:
-        lst = services.form_list(request.auth, school, _month(month))
-    except MealError as exc:
-        raise _refusal(exc) from exc
+    lst = services.form_list(request.auth, school, _month(month))
     return _out(request, lst)
 
 
@@ -283,10 +266,7 @@ def form_month_list(request: HttpRequest, school_id: int, month: str):
 def submit_month_list(request: HttpRequest, school_id: int, month: str, payload: CommentIn):
     """The pedagogue sends the list to the principal."""
     school = _school(request, school_id, write=True)
-    try:
-        lst = services.submit_list(request.auth, _list(school, _month(month)), payload.comment)
-    except MealError as exc:
-        raise _refusal(exc) from exc
+    lst = services.submit_list(request.auth, _list(school, _month(month)), payload.comment)
     return _out(request, lst)
 
 
@@ -297,10 +277,7 @@ def submit_month_list(request: HttpRequest, school_id: int, month: str, payload:
 def approve_month_list(request: HttpRequest, school_id: int, month: str, payload: CommentIn):
     """The principal approves; state verification starts at once (poll `verification`)."""
     school = _school(request, school_id, roles=services.APPROVERS)
-    try:
-        lst = services.approve_list(request.auth, _list(school, _month(month)), payload.comment)
-    except MealError as exc:
-        raise _refusal(exc) from exc
+    lst = services.approve_list(request.auth, _list(school, _month(month)), payload.comment)
     return _out(request, lst)
 
 
@@ -311,10 +288,7 @@ def approve_month_list(request: HttpRequest, school_id: int, month: str, payload
 def return_month_list(request: HttpRequest, school_id: int, month: str, payload: CommentIn):
     """The principal returns the list to the pedagogue; the comment is required."""
     school = _school(request, school_id, roles=services.APPROVERS)
-    try:
-        lst = services.return_list(request.auth, _list(school, _month(month)), payload.comment)
-    except MealError as exc:
-        raise _refusal(exc) from exc
+    lst = services.return_list(request.auth, _list(school, _month(month)), payload.comment)
     return _out(request, lst)
 
 
