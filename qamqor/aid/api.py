@@ -188,7 +188,7 @@ def _uploader_report(request: HttpRequest, pk: int) -> PurchaseReport:
 
 @router.post(
     "/aid/schools/{school_id}/register",
-    response={200: RegisterOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+    response={200: RegisterOut, 409: ErrorOut},
 )
 def form_register(request: HttpRequest, school_id: int):
     """The school's register in preparation (formed if none), checked against the registry."""
@@ -197,7 +197,7 @@ def form_register(request: HttpRequest, school_id: int):
     return _register_out(register)
 
 
-@router.get("/aid/registers/{register_id}/lines", response={200: RegisterOut, 404: ErrorOut})
+@router.get("/aid/registers/{register_id}/lines", response=RegisterOut)
 def register_lines(request: HttpRequest, register_id: int):
     """The register and its lines; a blocked line says why (`problem`, `problem_message`)."""
     register = _register(request, register_id)
@@ -207,7 +207,7 @@ def register_lines(request: HttpRequest, register_id: int):
 
 @router.post(
     "/aid/registers/{register_id}/paid",
-    response={200: PaidOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+    response={200: PaidOut, 409: ErrorOut},
 )
 def mark_paid(request: HttpRequest, register_id: int, payload: PaidIn):
     """The bank paid the exported register: applications paid, purchase reports due."""
@@ -216,7 +216,7 @@ def mark_paid(request: HttpRequest, register_id: int, payload: PaidIn):
     return {**_register_out(result.register), "paid": result.paid, "released": result.released}
 
 
-@router.get("/aid/reports/{report_id}", response={200: ReportOut, 404: ErrorOut})
+@router.get("/aid/reports/{report_id}", response=ReportOut)
 def get_report(request: HttpRequest, report_id: int):
     """The report, its deadline and files: the child's parents and the school's staff."""
     report = _report(request, report_id)
@@ -226,7 +226,7 @@ def get_report(request: HttpRequest, report_id: int):
 
 @router.post(
     "/aid/reports/{report_id}/files",
-    response={201: FileOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+    response={201: FileOut, 409: ErrorOut},
 )
 def upload_file(
     request: HttpRequest,
@@ -256,7 +256,7 @@ def upload_file(
 
 @router.post(
     "/aid/reports/{report_id}/submit",
-    response={200: ReportOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+    response={200: ReportOut, 409: ErrorOut},
 )
 def submit(request: HttpRequest, report_id: int, payload: SubmitIn):
     """Send the report to the school (at least one receipt and one photo)."""
@@ -267,7 +267,7 @@ def submit(request: HttpRequest, report_id: int, payload: SubmitIn):
 
 @router.post(
     "/aid/reports/{report_id}/accept",
-    response={200: ReportOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+    response={200: ReportOut, 409: ErrorOut},
 )
 def accept(request: HttpRequest, report_id: int):
     report = _report(request, report_id, roles=AID_WRITERS)
@@ -277,7 +277,7 @@ def accept(request: HttpRequest, report_id: int):
 
 @router.post(
     "/aid/reports/{report_id}/ask-again",
-    response={200: ReportOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+    response={200: ReportOut, 409: ErrorOut},
 )
 def ask_again(request: HttpRequest, report_id: int, payload: AskAgainIn):
     """Send the report back with a comment; the family gets at least 5 more days."""

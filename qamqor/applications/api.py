@@ -216,7 +216,7 @@ def list_services(request: HttpRequest):
 
 @router.get(
     "/pupils/{pupil_id}/service-checklist",
-    response={200: list[ChecklistItemOut], 404: ErrorOut, 422: ErrorOut},
+    response=list[ChecklistItemOut],
 )
 @audit_read("registry.pupil", param="pupil_id")
 def pupil_checklist(
@@ -258,7 +258,7 @@ def list_applications(request: HttpRequest, filters: Query[ApplicationFilters]):
 
 @router.post(
     "/applications",
-    response={201: ApplicationOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+    response={201: ApplicationOut, 404: ErrorOut, 409: ErrorOut},
 )
 def create_application(request: HttpRequest, payload: ApplicationIn):
     """Register an application received at the school, at ЦОН or through the portal."""
@@ -287,7 +287,7 @@ def create_application(request: HttpRequest, payload: ApplicationIn):
     return Status(201, _out(application))
 
 
-@router.get("/applications/{application_id}", response={200: ApplicationOut, 404: ErrorOut})
+@router.get("/applications/{application_id}", response=ApplicationOut)
 def get_application(request: HttpRequest, application_id: int):
     application = _application(request, application_id)
     record(request.auth, "view", application)
@@ -296,7 +296,7 @@ def get_application(request: HttpRequest, application_id: int):
 
 @router.post(
     "/applications/{application_id}/transitions",
-    response={200: ApplicationOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+    response={200: ApplicationOut, 409: ErrorOut},
 )
 def transition(request: HttpRequest, application_id: int, payload: TransitionIn):
     """Move the application: `to` one of under_review, documents_requested (`kinds`, `comment`),
@@ -341,7 +341,7 @@ def transition(request: HttpRequest, application_id: int, payload: TransitionIn)
 
 @router.post(
     "/applications/{application_id}/documents",
-    response={201: DocumentOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+    response={201: DocumentOut, 409: ErrorOut},
 )
 def upload_document(
     request: HttpRequest, application_id: int, kind: Form[str], file: File[UploadedFile]

@@ -260,7 +260,7 @@ class DueOut(Schema):
     due: dt.date
 
 
-@router.get("/calendar/due-date", response={200: DueOut, 422: ErrorOut}, auth=None)
+@router.get("/calendar/due-date", response=DueOut, auth=None)
 def calendar_due_date(request: HttpRequest, received: Moment, working_days: int):
     """When a term of N working days ends for an application received at `received`."""
     if working_days < 0 or working_days > 366:

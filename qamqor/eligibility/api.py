@@ -170,7 +170,7 @@ def _decision(request: HttpRequest, school_id: int, pk: int | None) -> BoardDeci
     return decision
 
 
-@router.get("/pupils/{pupil_id}/categories", response={200: list[AssignmentOut], 404: ErrorOut})
+@router.get("/pupils/{pupil_id}/categories", response=list[AssignmentOut])
 @audit_read(CategoryAssignment)
 def list_pupil_categories(request: HttpRequest, pupil_id: int):
     """The pupil's category applications and decisions, newest first."""
@@ -182,7 +182,7 @@ def list_pupil_categories(request: HttpRequest, pupil_id: int):
 
 @router.post(
     "/pupils/{pupil_id}/categories",
-    response={201: AssignmentOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+    response={201: AssignmentOut, 409: ErrorOut},
 )
 def apply_pupil_category(request: HttpRequest, pupil_id: int, payload: ApplyIn):
     """Register an application for a category; the decision is due in 15 working days."""
@@ -198,7 +198,7 @@ def apply_pupil_category(request: HttpRequest, pupil_id: int, payload: ApplyIn):
     return Status(201, _out(assignment))
 
 
-@router.get("/category-assignments/{assignment_id}", response={200: AssignmentOut, 404: ErrorOut})
+@router.get("/category-assignments/{assignment_id}", response=AssignmentOut)
 def get_assignment(request: HttpRequest, assignment_id: int):
     assignment = _assignment(request, assignment_id)
     record(request.auth, "view", assignment)
@@ -207,7 +207,7 @@ def get_assignment(request: HttpRequest, assignment_id: int):
 
 @router.post(
     "/category-assignments/{assignment_id}/confirm",
-    response={200: AssignmentOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+    response={200: AssignmentOut, 409: ErrorOut},
 )
 def confirm_assignment(request: HttpRequest, assignment_id: int, payload: ConfirmIn):
     """Confirm: evidence present, board decision for categories 4-5, income test for 2."""
@@ -225,7 +225,7 @@ def confirm_assignment(request: HttpRequest, assignment_id: int, payload: Confir
 
 @router.post(
     "/category-assignments/{assignment_id}/refuse",
-    response={200: AssignmentOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+    response={200: AssignmentOut, 409: ErrorOut},
 )
 def refuse_assignment(request: HttpRequest, assignment_id: int, payload: RefuseIn):
     assignment = _assignment(request, assignment_id, write=True)
@@ -235,7 +235,7 @@ def refuse_assignment(request: HttpRequest, assignment_id: int, payload: RefuseI
 
 @router.post(
     "/category-assignments/{assignment_id}/evidence",
-    response={201: EvidenceOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+    response={201: EvidenceOut, 409: ErrorOut},
 )
 def upload_evidence(
     request: HttpRequest, assignment_id: int, kind: Form[str], file: File[UploadedFile]
@@ -246,7 +246,7 @@ def upload_evidence(
     return Status(201, _evidence_out(evidence))
 
 
-@router.get("/families/{family_id}/income-test", response={200: IncomeTestOut, 404: ErrorOut})
+@router.get("/families/{family_id}/income-test", response=IncomeTestOut)
 @audit_read("registry.family", key="family_id")
 def family_income_test(request: HttpRequest, family_id: int, year: int | None = None):
     """Per-capita income against the subsistence minimum (the region's own value wins)."""

@@ -128,7 +128,7 @@ def list_pupils(request: HttpRequest, filters: Query[PupilFilters]):
     return qs
 
 
-@router.post("/pupils", response={201: PupilOut, 404: ErrorOut, 422: ErrorOut})
+@router.post("/pupils", response={201: PupilOut, 404: ErrorOut})
 def create_pupil(request: HttpRequest, payload: PupilIn):
     _check_iin(payload.iin)
     scope = access.get_scope(request.auth)
@@ -146,7 +146,7 @@ def get_pupil(request: HttpRequest, pupil_id: int):
     return pupil
 
 
-@router.patch("/pupils/{pupil_id}", response={200: PupilOut, 422: ErrorOut})
+@router.patch("/pupils/{pupil_id}", response=PupilOut)
 def patch_pupil(request: HttpRequest, pupil_id: int, payload: PupilPatch):
     pupil = access.get_pupil_for_user(request.auth, pupil_id, write=True)
     data = payload.dict(exclude_unset=True)
@@ -243,7 +243,7 @@ def list_families(
     return {"items": [_family_out(request.auth, f) for f in page], "count": qs.count()}
 
 
-@router.post("/families", response={201: FamilyOut, 404: ErrorOut, 422: ErrorOut})
+@router.post("/families", response={201: FamilyOut, 404: ErrorOut})
 def create_family(request: HttpRequest, payload: FamilyIn):
     scope = access.get_scope(request.auth)
     school_id = payload.school_id or next(iter(sorted(scope.school_ids(write=True))), None)
@@ -259,7 +259,7 @@ def get_family(request: HttpRequest, family_id: int):
     return _family_out(request.auth, family)
 
 
-@router.patch("/families/{family_id}", response={200: FamilyOut, 422: ErrorOut})
+@router.patch("/families/{family_id}", response=FamilyOut)
 def patch_family(request: HttpRequest, family_id: int, payload: FamilyPatch):
     family = access.get_family_for_user(request.auth, family_id, write=True)
     services.update_family(request.auth, family, payload.dict(exclude_unset=True))

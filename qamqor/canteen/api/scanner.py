@@ -65,7 +65,7 @@ def _not_found() -> ServiceError:
 
 @router.get(
     "/canteen/roster",
-    response={200: RosterOut, 404: ErrorOut, 422: ErrorOut},
+    response=RosterOut,
     auth=[CanteenBearer(), SessionAuth()],
     by_alias=True,
     summary="The day's roster for an offline scanner",

@@ -14,7 +14,7 @@ import uuid
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Router, Schema
 
-from qamqor.core.api import ErrorOut, Moment
+from qamqor.core.api import Moment
 from qamqor.core.errors import ServiceError
 from qamqor.meals.canteen_auth import CanteenBearer
 from qamqor.meals.services import redeem
@@ -102,7 +102,7 @@ def redeem_scan(request: HttpRequest, payload: ScanIn):
 
 @router.post(
     "/canteen/redemptions/batch",
-    response={200: BatchOut, 422: ErrorOut},
+    response=BatchOut,
     summary="Redeem an offline queue",
     by_alias=True,
 )

@@ -234,7 +234,7 @@ def _out(request: HttpRequest, lst: MonthlyList) -> dict[str, Any]:
 
 @router.get(
     "/meals/lists/{school_id}/{month}",
-    response={200: ListOut, 404: ErrorOut, 422: ErrorOut},
+    response=ListOut,
 )
 @audit_read(MonthlyList)
 def get_month_list(request: HttpRequest, school_id: int, month: str):
@@ -250,7 +250,7 @@ def get_month_list(request: HttpRequest, school_id: int, month: str):
 
 @router.post(
     "/meals/lists/{school_id}/{month}/form",
-    response={200: ListOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+    response={200: ListOut, 409: ErrorOut},
 )
 def form_month_list(request: HttpRequest, school_id: int, month: str):
     """Form (or form again) the month's list from the registry."""
@@ -261,7 +261,7 @@ def form_month_list(request: HttpRequest, school_id: int, month: str):
 
 @router.post(
     "/meals/lists/{school_id}/{month}/submit",
-    response={200: ListOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+    response={200: ListOut, 409: ErrorOut},
 )
 def submit_month_list(request: HttpRequest, school_id: int, month: str, payload: CommentIn):
     """The pedagogue sends the list to the principal."""
@@ -272,7 +272,7 @@ def submit_month_list(request: HttpRequest, school_id: int, month: str, payload:
 
 @router.post(
     "/meals/lists/{school_id}/{month}/approve",
-    response={200: ListOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+    response={200: ListOut, 409: ErrorOut},
 )
 def approve_month_list(request: HttpRequest, school_id: int, month: str, payload: CommentIn):
     """The principal approves; state verification starts at once (poll `verification`)."""
@@ -283,7 +283,7 @@ def approve_month_list(request: HttpRequest, school_id: int, month: str, payload
 
 @router.post(
     "/meals/lists/{school_id}/{month}/return",
-    response={200: ListOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+    response={200: ListOut, 409: ErrorOut},
 )
 def return_month_list(request: HttpRequest, school_id: int, month: str, payload: CommentIn):
     """The principal returns the list to the pedagogue; the comment is required."""
@@ -294,7 +294,7 @@ def return_month_list(request: HttpRequest, school_id: int, month: str, payload:
 
 @router.get(
     "/meals/lists/{school_id}/{month}/verification",
-    response={200: ProgressOut, 404: ErrorOut, 422: ErrorOut},
+    response=ProgressOut,
 )
 @audit_read(MonthlyList)
 def month_list_verification(request: HttpRequest, school_id: int, month: str):

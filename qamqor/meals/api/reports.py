@@ -103,7 +103,7 @@ def meals_daily_report(request: HttpRequest, school: int, date: dt.date | None =
 
 @router.get(
     "/meals/tabel",
-    response={200: TabelOut, 404: ErrorOut, 422: ErrorOut},
+    response={200: TabelOut, 404: ErrorOut},
     summary="Totals of a school's monthly табель",
 )
 def meals_tabel(request: HttpRequest, school: int, month: str):
