@@ -66,16 +66,18 @@ def check_code(session: Any, user: Any, guardian: Guardian, code: str) -> None:
     held = session.get(SESSION_KEY)
     code = (code or "").strip()
     if not code:
-        raise OtpError("code_required", _("Enter the one-time password from the SMS."))
+        raise OtpError("code_required", _("Enter the one-time password from the SMS."), "code")
     if not held or held.get("guardian") != guardian.pk:
-        raise OtpError("code_not_sent", _("Ask for a one-time password first."))
+        raise OtpError("code_not_sent", _("Ask for a one-time password first."), "code")
     if now().timestamp() > held["expires"] or held["attempts"] >= MAX_ATTEMPTS:
         session.pop(SESSION_KEY, None)
-        raise OtpError("code_expired", _("The one-time password has expired; ask for a new one."))
+        raise OtpError(
+            "code_expired", _("The one-time password has expired; ask for a new one."), "code"
+        )
     if not constant_time_compare(held["digest"], _digest(code, user.pk, guardian.pk)):
         held["attempts"] += 1
         session[SESSION_KEY] = held
-        raise OtpError("code_wrong", _("The one-time password is wrong."))
+        raise OtpError("code_wrong", _("The one-time password is wrong."), "code")
 
 
 def consume(session: Any) -> None:

@@ -22,6 +22,7 @@ from qamqor.accounts.access import get_for_user, get_pupil_for_user, get_scope, 
 from qamqor.audit.services import record, record_read
 from qamqor.core import uploads
 from qamqor.core.clock import today
+from qamqor.core.views import act, attempt
 from qamqor.registry.models import Pupil
 
 from .. import services
@@ -55,7 +56,7 @@ from ..selectors import (
     staff_school_ids,
     with_due,
 )
-from .common import explain, paginate, stream
+from .common import paginate, stream
 
 Status = Application.Status
 
@@ -184,28 +185,30 @@ def register(request: HttpRequest, pupil_id: int) -> HttpResponse:
         form = RegisterForm(initial=request.GET.dict(), pupil=pupil)
         return render(request, "applications/register.html", _register_context(pupil, form))
     form = RegisterForm(request.POST, request.FILES, pupil=pupil)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            application = services.submit_application(
-                request.user,
-                pupil,
-                data["service"],
-                data["channel"],
-                received_at=data["received_at"],
-                signed_with=data["signed_with"] or "",
-                category=data["category"] or "",
-                applicant=data["applicant"],
-                documents=form.documents(),
-                allow_incomplete=data["allow_incomplete"],
-                notes=data["notes"],
-            )
-        except services.ApplicationError as exc:
-            explain(form, exc)
-        else:
-            messages.success(request, received_message(application))
-            return redirect("applications:detail", application.pk)
-    return render(request, "applications/register.html", _register_context(pupil, form), status=422)
+
+    def submit(data: dict[str, Any]) -> Application:
+        return services.submit_application(
+            request.user,
+            pupil,
+            data["service"],
+            data["channel"],
+            received_at=data["received_at"],
+            signed_with=data["signed_with"] or "",
+            category=data["category"] or "",
+            applicant=data["applicant"],
+            documents=form.documents(),
+            allow_incomplete=data["allow_incomplete"],
+            notes=data["notes"],
+        )
+
+    return act(
+        request,
+        form,
+        submit,
+        success=received_message,
+        then=lambda application: reverse("applications:detail", args=[application.pk]),
+        again=lambda f: render(request, "applications/register.html", _register_context(pupil, f)),
+    )
 
 
 # --- the application page --------------------------------------------------------------------
@@ -279,20 +282,18 @@ def _act(
     call: Any,
     success: str,
 ) -> HttpResponse:
-    if form.is_valid():
-        try:
-            call(form.cleaned_data)
-        except services.ApplicationError as exc:
-            application.refresh_from_db()
-            explain(form, exc)
-        else:
-            messages.success(request, success)
-            return redirect("applications:detail", application.pk)
-    return render(
+    return act(
         request,
-        "applications/detail.html",
-        _detail_context(request, application, **{form_name: form}),
-        status=422,
+        form,
+        call,
+        success=success,
+        then=reverse("applications:detail", args=[application.pk]),
+        again=lambda f: render(
+            request,
+            "applications/detail.html",
+            _detail_context(request, application, **{form_name: f}),
+        ),
+        refresh=application,
     )
 
 
@@ -300,12 +301,7 @@ def _act(
 @require_POST
 def start(request: HttpRequest, pk: int) -> HttpResponse:
     a = _get(request, pk, write=True)
-    try:
-        services.start_review(request.user, a)
-    except services.ApplicationError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("The review has started."))
+    attempt(request, lambda: services.start_review(request.user, a), _("The review has started."))
     return redirect("applications:detail", a.pk)
 
 
