@@ -9,13 +9,6 @@ from django.http import FileResponse, Http404, HttpRequest
 from qamqor.accounts.access import get_scope, visible
 
 from ..models import AID_READERS, AID_WRITERS, PaymentRegister, PurchaseReport
-from ..services import AidError
-
-
-def explain(form: Any, exc: AidError) -> None:
-    """Put a service's refusal next to the field it concerns, or above the form."""
-    field = exc.field if exc.field in getattr(form, "fields", {}) else None
-    form.add_error(field, exc.message)
 
 
 def reader_school_ids(user: Any) -> set[int]:

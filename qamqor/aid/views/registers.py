@@ -17,12 +17,13 @@ from django.views.decorators.http import require_GET, require_POST
 from qamqor.accounts.access import get_school_for_user, get_scope
 from qamqor.audit.services import record
 from qamqor.core.clock import today
+from qamqor.core.views import attempt, explain
 from qamqor.registry.models import School
 
 from .. import exports, services
 from ..forms import PaidForm
 from ..models import AID_WRITERS, AidAmount, LineProblem, PaymentRegister
-from .common import explain, get_register, reader_school_ids, writer_school_ids
+from .common import get_register, reader_school_ids, writer_school_ids
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -116,12 +117,11 @@ def register_page(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def register_check(request: HttpRequest, pk: int) -> HttpResponse:
     register = get_register(request, pk, write=True)
-    try:
-        services.check_register(request.user, register)
-    except services.AidError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("The register is checked against the registry again."))
+    attempt(
+        request,
+        lambda: services.check_register(request.user, register),
+        _("The register is checked against the registry again."),
+    )
     return redirect("aid:register", register.pk)
 
 
@@ -129,13 +129,13 @@ def register_check(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def register_delete(request: HttpRequest, pk: int) -> HttpResponse:
     register = get_register(request, pk, write=True)
-    try:
-        services.delete_register(request.user, register)
-    except services.AidError as exc:
-        messages.error(request, exc.message)
-        return redirect("aid:register", register.pk)
-    messages.success(request, _("The register is deleted; its applications stay approved."))
-    return redirect("aid:registers")
+    if attempt(
+        request,
+        lambda: services.delete_register(request.user, register),
+        _("The register is deleted; its applications stay approved."),
+    ):
+        return redirect("aid:registers")
+    return redirect("aid:register", register.pk)
 
 
 def _export(request: HttpRequest, pk: int, kind: str) -> HttpResponse:

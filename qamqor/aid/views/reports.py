@@ -6,12 +6,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
@@ -20,11 +20,12 @@ from qamqor.accounts.access import get_scope, visible
 from qamqor.audit.services import record, record_read
 from qamqor.core import uploads
 from qamqor.core.clock import today
+from qamqor.core.views import act, attempt
 
 from .. import services
 from ..forms import AskAgainForm, ReportFileForm, SubmitForm
 from ..models import AID_WRITERS, PurchaseReport, ReportFile
-from .common import explain, get_staff_report, reader_school_ids, stream
+from .common import get_staff_report, reader_school_ids, stream
 
 LABELS = {
     "check": gettext_lazy("To check"),
@@ -134,12 +135,11 @@ def report_page(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def report_accept(request: HttpRequest, pk: int) -> HttpResponse:
     report = get_staff_report(request, pk, write=True)
-    try:
-        services.accept_report(request.user, report)
-    except services.AidError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("The purchase report is accepted."))
+    attempt(
+        request,
+        lambda: services.accept_report(request.user, report),
+        _("The purchase report is accepted."),
+    )
     return redirect("aid:report", report.pk)
 
 
@@ -147,18 +147,17 @@ def report_accept(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def report_ask_again(request: HttpRequest, pk: int) -> HttpResponse:
     report = get_staff_report(request, pk, write=True)
-    form = AskAgainForm(request.POST)
-    if form.is_valid():
-        try:
-            services.ask_again(request.user, report, form.cleaned_data["comment"])
-        except services.AidError as exc:
-            report.refresh_from_db()
-            explain(form, exc)
-        else:
-            messages.success(request, _("The report is sent back to the family with your comment."))
-            return redirect("aid:report", report.pk)
-    context = _report_context(request, report, ask_form=form)
-    return render(request, "aid/report.html", context, status=422)
+    return act(
+        request,
+        AskAgainForm(request.POST),
+        lambda d: services.ask_again(request.user, report, d["comment"]),
+        success=_("The report is sent back to the family with your comment."),
+        then=reverse("aid:report", args=[report.pk]),
+        again=lambda f: render(
+            request, "aid/report.html", _report_context(request, report, ask_form=f)
+        ),
+        refresh=report,
+    )
 
 
 def _uploader_report(request: HttpRequest, pk: int) -> PurchaseReport:
@@ -182,33 +181,47 @@ def _back(request: HttpRequest, report: PurchaseReport) -> str:
     return "aid:report"
 
 
-def _render_back(request: HttpRequest, report: PurchaseReport, **forms: Any) -> HttpResponse:
-    if _back(request, report) == "aid:my_report":
-        from .parent import parent_report_context
+def _act_back(
+    request: HttpRequest, report: PurchaseReport, form: Any, name: str, call: Any, success: Any
+) -> HttpResponse:
+    """A parent's or the school's form about the report: back to the page it came from."""
 
-        context = parent_report_context(request, report, **forms)
-        return render(request, "aid/my_report.html", context, status=422)
-    return render(request, "aid/report.html", _report_context(request, report, **forms), status=422)
+    def again(form: Any) -> HttpResponse:
+        if _back(request, report) == "aid:my_report":
+            from .parent import parent_report_context
+
+            return render(
+                request,
+                "aid/my_report.html",
+                parent_report_context(request, report, **{name: form}),
+            )
+        return render(request, "aid/report.html", _report_context(request, report, **{name: form}))
+
+    return act(
+        request,
+        form,
+        call,
+        success=success,
+        then=reverse(_back(request, report), args=[report.pk]),
+        again=again,
+        refresh=report,
+    )
 
 
 @login_required
 @require_POST
 def report_upload(request: HttpRequest, pk: int) -> HttpResponse:
     report = _uploader_report(request, pk)
-    form = ReportFileForm(request.POST, request.FILES)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            item = services.add_report_file(
-                request.user, report, data["kind"], data["file"], data.get("amount")
-            )
-        except services.AidError as exc:
-            report.refresh_from_db()
-            explain(form, exc)
-        else:
-            messages.success(request, _("Added: %(what)s.") % {"what": item.get_kind_display()})
-            return redirect(_back(request, report), report.pk)
-    return _render_back(request, report, file_form=form)
+    return _act_back(
+        request,
+        report,
+        ReportFileForm(request.POST, request.FILES),
+        "file_form",
+        lambda d: services.add_report_file(
+            request.user, report, d["kind"], d["file"], d.get("amount")
+        ),
+        lambda item: _("Added: %(what)s.") % {"what": item.get_kind_display()},
+    )
 
 
 @login_required
@@ -219,12 +232,9 @@ def report_file_delete(request: HttpRequest, pk: int) -> HttpResponse:
     except (ReportFile.DoesNotExist, ValueError) as exc:
         raise Http404 from exc
     report = _uploader_report(request, item.report_id)
-    try:
-        services.remove_report_file(request.user, item)
-    except services.AidError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("The file is removed."))
+    attempt(
+        request, lambda: services.remove_report_file(request.user, item), _("The file is removed.")
+    )
     return redirect(_back(request, report), report.pk)
 
 
@@ -232,17 +242,14 @@ def report_file_delete(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def report_submit(request: HttpRequest, pk: int) -> HttpResponse:
     report = _uploader_report(request, pk)
-    form = SubmitForm(request.POST)
-    if form.is_valid():
-        try:
-            services.submit_report(request.user, report, form.cleaned_data["note"])
-        except services.AidError as exc:
-            report.refresh_from_db()
-            explain(form, exc)
-        else:
-            messages.success(request, _("The report is sent to the school."))
-            return redirect(_back(request, report), report.pk)
-    return _render_back(request, report, submit_form=form)
+    return _act_back(
+        request,
+        report,
+        SubmitForm(request.POST),
+        "submit_form",
+        lambda d: services.submit_report(request.user, report, d["note"]),
+        _("The report is sent to the school."),
+    )
 
 
 @login_required
