@@ -24,6 +24,7 @@ from qamqor.accounts.access import get_for_user, get_pupil_for_user, get_scope, 
 from qamqor.audit.services import record, record_read
 from qamqor.core import uploads
 from qamqor.core.clock import today
+from qamqor.core.views import act, explain
 
 from . import services
 from .forms import (
@@ -56,12 +57,6 @@ from .selectors import (
 
 Status = CategoryAssignment.Status
 RECENT = 20
-
-
-def _explain(form: Any, exc: services.EligibilityError) -> None:
-    """Put a service's refusal next to the field it concerns, or above the form."""
-    field = exc.field if exc.field in getattr(form, "fields", {}) else None
-    form.add_error(field, exc.message)
 
 
 def _board_decision(user: Any, school: Any, form: BoardDecisionFields) -> BoardDecision | None:
@@ -179,7 +174,7 @@ def assign(request: HttpRequest, pk: int) -> HttpResponse:
                     board_decision=decision,
                 )
         except services.EligibilityError as exc:
-            _explain(form, exc)
+            explain(form, exc)
         else:
             messages.success(
                 request,
@@ -253,61 +248,59 @@ def assignment_page(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "eligibility/assignment.html", _assignment_context(request, assignment))
 
 
+def _act(
+    request: HttpRequest, assignment: CategoryAssignment, form: Any, name: str, call: Any, done: str
+) -> HttpResponse:
+    """A form on the assignment's page: back to it, or the page again with the refusal."""
+    return act(
+        request,
+        form,
+        call,
+        success=done,
+        then=reverse("eligibility:assignment", args=[assignment.pk]),
+        again=lambda f: render(
+            request,
+            "eligibility/assignment.html",
+            _assignment_context(request, assignment, **{name: f}),
+        ),
+        refresh=assignment,
+    )
+
+
 @login_required
 @require_POST
 def confirm(request: HttpRequest, pk: int) -> HttpResponse:
     assignment = _get_assignment(request, pk, write=True)
     form = ConfirmForm(request.POST, request.FILES, assignment=assignment)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            with transaction.atomic():
-                decision = (
-                    _board_decision(request.user, assignment.school, form)
-                    if form.board_wanted()
-                    else None
-                )
-                services.confirm_category(
-                    request.user,
-                    assignment,
-                    data["valid_from"],
-                    data["valid_to"],
-                    data["granted_by"],
-                    decision,
-                )
-        except services.EligibilityError as exc:
-            assignment.refresh_from_db()
-            _explain(form, exc)
-        else:
-            messages.success(request, _("The category is confirmed."))
-            return redirect("eligibility:assignment", assignment.pk)
-    return render(
-        request,
-        "eligibility/assignment.html",
-        _assignment_context(request, assignment, confirm_form=form),
-        status=422,
-    )
+
+    @transaction.atomic
+    def decide(data: dict[str, Any]) -> None:
+        decision = (
+            _board_decision(request.user, assignment.school, form) if form.board_wanted() else None
+        )
+        services.confirm_category(
+            request.user,
+            assignment,
+            data["valid_from"],
+            data["valid_to"],
+            data["granted_by"],
+            decision,
+        )
+
+    return _act(request, assignment, form, "confirm_form", decide, _("The category is confirmed."))
 
 
 @login_required
 @require_POST
 def refuse(request: HttpRequest, pk: int) -> HttpResponse:
     assignment = _get_assignment(request, pk, write=True)
-    form = RefuseForm(request.POST)
-    if form.is_valid():
-        try:
-            services.refuse_category(request.user, assignment, form.cleaned_data["reason"])
-        except services.EligibilityError as exc:
-            assignment.refresh_from_db()
-            _explain(form, exc)
-        else:
-            messages.success(request, _("The application is refused."))
-            return redirect("eligibility:assignment", assignment.pk)
-    return render(
+    return _act(
         request,
-        "eligibility/assignment.html",
-        _assignment_context(request, assignment, refuse_form=form),
-        status=422,
+        assignment,
+        RefuseForm(request.POST),
+        "refuse_form",
+        lambda d: services.refuse_category(request.user, assignment, d["reason"]),
+        _("The application is refused."),
     )
 
 
@@ -315,23 +308,13 @@ def refuse(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def add_evidence(request: HttpRequest, pk: int) -> HttpResponse:
     assignment = _get_assignment(request, pk, write=True)
-    form = EvidenceForm(request.POST, request.FILES, prefix="add", require_file=True)
-    if form.is_valid():
-        try:
-            services.add_evidence(
-                request.user, assignment, form.cleaned_data["kind"], form.cleaned_data["file"]
-            )
-        except services.EligibilityError as exc:
-            assignment.refresh_from_db()
-            _explain(form, exc)
-        else:
-            messages.success(request, _("The document is added."))
-            return redirect("eligibility:assignment", assignment.pk)
-    return render(
+    return _act(
         request,
-        "eligibility/assignment.html",
-        _assignment_context(request, assignment, evidence_form=form),
-        status=422,
+        assignment,
+        EvidenceForm(request.POST, request.FILES, prefix="add", require_file=True),
+        "evidence_form",
+        lambda d: services.add_evidence(request.user, assignment, d["kind"], d["file"]),
+        _("The document is added."),
     )
 
 
