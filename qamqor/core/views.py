@@ -57,13 +57,14 @@ def act(
     return response
 
 
-def attempt(request: HttpRequest, call: Callable[[], Any], success: Success) -> bool:
-    """A button (no form to re-render): `call()`, then its success message, or its refusal
-    as an error message. True when the service did it; the caller redirects either way."""
+def attempt(request: HttpRequest, call: Callable[[], Any], success: Success | None) -> bool:
+    """A button (no form to re-render): `call()`, then its success message (if any), or its
+    refusal as an error message. True when the service did it; the caller answers either way."""
     try:
         result = call()
     except ServiceError as exc:
         messages.error(request, exc.message)
         return False
-    messages.success(request, _words(success, result))
+    if success is not None:
+        messages.success(request, _words(success, result))
     return True
