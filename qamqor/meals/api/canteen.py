@@ -90,14 +90,18 @@ def _json(status: int, body: dict) -> HttpResponse:
 def redeem_scan(request: HttpRequest, payload: ScanIn):
     """Serve a meal for a scanned QR code, or say why not. Sending the same `client_id`
     again answers the first answer again and changes nothing."""
-    status, body = redeem.redeem_one(
+    body = redeem.redeem_one(
         request.auth,  # type: ignore[attr-defined]
         token=payload.token,
         client_id=payload.client_id,
         scanned_at=payload.scanned_at,
         terminal_name=payload.terminal,
     )
-    return _json(status, body)
+    if body["status"] == redeem.SERVED:
+        return _json(201, body)
+    # A single scan's refusal (and a batch conflict asked again singly) is a 422 (RefusedOut).
+    del body["status"], body["client_id"]
+    return _json(422, body)
 
 
 @router.post(
