@@ -186,10 +186,7 @@ def _uploader_report(request: HttpRequest, pk: int) -> PurchaseReport:
     return report
 
 
-@router.post(
-    "/aid/schools/{school_id}/register",
-    response={200: RegisterOut, 409: ErrorOut},
-)
+@router.post("/aid/schools/{school_id}/register", response={200: RegisterOut, 409: ErrorOut})
 def form_register(request: HttpRequest, school_id: int):
     """The school's register in preparation (formed if none), checked against the registry."""
     school = get_school_for_user(request.auth, school_id, roles=AID_WRITERS)
@@ -205,10 +202,7 @@ def register_lines(request: HttpRequest, register_id: int):
     return _register_out(register)
 
 
-@router.post(
-    "/aid/registers/{register_id}/paid",
-    response={200: PaidOut, 409: ErrorOut},
-)
+@router.post("/aid/registers/{register_id}/paid", response={200: PaidOut, 409: ErrorOut})
 def mark_paid(request: HttpRequest, register_id: int, payload: PaidIn):
     """The bank paid the exported register: applications paid, purchase reports due."""
     register = _register(request, register_id, write=True)
@@ -224,10 +218,7 @@ def get_report(request: HttpRequest, report_id: int):
     return _report_out(report)
 
 
-@router.post(
-    "/aid/reports/{report_id}/files",
-    response={201: FileOut, 409: ErrorOut},
-)
+@router.post("/aid/reports/{report_id}/files", response={201: FileOut, 409: ErrorOut})
 def upload_file(
     request: HttpRequest,
     report_id: int,
@@ -254,10 +245,7 @@ def upload_file(
     )
 
 
-@router.post(
-    "/aid/reports/{report_id}/submit",
-    response={200: ReportOut, 409: ErrorOut},
-)
+@router.post("/aid/reports/{report_id}/submit", response={200: ReportOut, 409: ErrorOut})
 def submit(request: HttpRequest, report_id: int, payload: SubmitIn):
     """Send the report to the school (at least one receipt and one photo)."""
     report = _uploader_report(request, report_id)
@@ -265,20 +253,14 @@ def submit(request: HttpRequest, report_id: int, payload: SubmitIn):
     return _report_out(report)
 
 
-@router.post(
-    "/aid/reports/{report_id}/accept",
-    response={200: ReportOut, 409: ErrorOut},
-)
+@router.post("/aid/reports/{report_id}/accept", response={200: ReportOut, 409: ErrorOut})
 def accept(request: HttpRequest, report_id: int):
     report = _report(request, report_id, roles=AID_WRITERS)
     services.accept_report(request.auth, report)
     return _report_out(report)
 
 
-@router.post(
-    "/aid/reports/{report_id}/ask-again",
-    response={200: ReportOut, 409: ErrorOut},
-)
+@router.post("/aid/reports/{report_id}/ask-again", response={200: ReportOut, 409: ErrorOut})
 def ask_again(request: HttpRequest, report_id: int, payload: AskAgainIn):
     """Send the report back with a comment; the family gets at least 5 more days."""
     report = _report(request, report_id, roles=AID_WRITERS)

@@ -214,10 +214,7 @@ def list_services(request: HttpRequest):
     ]
 
 
-@router.get(
-    "/pupils/{pupil_id}/service-checklist",
-    response=list[ChecklistItemOut],
-)
+@router.get("/pupils/{pupil_id}/service-checklist", response=list[ChecklistItemOut])
 @audit_read("registry.pupil", param="pupil_id")
 def pupil_checklist(
     request: HttpRequest, pupil_id: int, service: str, channel: str, category: str = ""
@@ -256,10 +253,7 @@ def list_applications(request: HttpRequest, filters: Query[ApplicationFilters]):
     return [_out(a) for a in qs.prefetch_related("documents", "history")]
 
 
-@router.post(
-    "/applications",
-    response={201: ApplicationOut, 404: ErrorOut, 409: ErrorOut},
-)
+@router.post("/applications", response={201: ApplicationOut, 404: ErrorOut, 409: ErrorOut})
 def create_application(request: HttpRequest, payload: ApplicationIn):
     """Register an application received at the school, at ЦОН or through the portal."""
     pupil = get_pupil_for_user(request.auth, payload.pupil_id, write=True)
@@ -339,10 +333,7 @@ def transition(request: HttpRequest, application_id: int, payload: TransitionIn)
     return _out(a)
 
 
-@router.post(
-    "/applications/{application_id}/documents",
-    response={201: DocumentOut, 409: ErrorOut},
-)
+@router.post("/applications/{application_id}/documents", response={201: DocumentOut, 409: ErrorOut})
 def upload_document(
     request: HttpRequest, application_id: int, kind: Form[str], file: File[UploadedFile]
 ):

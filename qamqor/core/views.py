@@ -4,11 +4,13 @@ or as a message after a button. Views call these instead of catching errors them
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
 
 from .errors import ServiceError
 
@@ -55,6 +57,39 @@ def act(
     response = again(form)
     response.status_code = status
     return response
+
+
+@dataclass(frozen=True)
+class RecordPage:
+    """A record's page that carries several forms (decide, refuse, upload…), each posted to
+    its own view: `view` is the page's URL name (taking the record's pk), `context(request,
+    record, **forms)` its context, where a form passed by name replaces the blank one."""
+
+    view: str
+    template: str
+    context: Callable[..., dict[str, Any]]
+
+    def act(
+        self,
+        request: HttpRequest,
+        record: Any,
+        name: str,
+        form: Any,
+        call: Callable[[dict[str, Any]], Any],
+        success: Success,
+    ) -> HttpResponse:
+        """`act` for one of the page's forms: back to the page, or the page again with it."""
+        return act(
+            request,
+            form,
+            call,
+            success=success,
+            then=reverse(self.view, args=[record.pk]),
+            again=lambda f: render(
+                request, self.template, self.context(request, record, **{name: f})
+            ),
+            refresh=record,
+        )
 
 
 def attempt(request: HttpRequest, call: Callable[[], Any], success: Success | None) -> bool:

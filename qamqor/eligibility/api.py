@@ -180,10 +180,7 @@ def list_pupil_categories(request: HttpRequest, pupil_id: int):
     return [_out(a, day, cal) for a in qs]
 
 
-@router.post(
-    "/pupils/{pupil_id}/categories",
-    response={201: AssignmentOut, 409: ErrorOut},
-)
+@router.post("/pupils/{pupil_id}/categories", response={201: AssignmentOut, 409: ErrorOut})
 def apply_pupil_category(request: HttpRequest, pupil_id: int, payload: ApplyIn):
     """Register an application for a category; the decision is due in 15 working days."""
     pupil = _pupil(request, pupil_id, write=True)

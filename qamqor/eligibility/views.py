@@ -24,7 +24,7 @@ from qamqor.accounts.access import get_for_user, get_pupil_for_user, get_scope, 
 from qamqor.audit.services import record, record_read
 from qamqor.core import uploads
 from qamqor.core.clock import today
-from qamqor.core.views import act, explain
+from qamqor.core.views import RecordPage, explain
 
 from . import services
 from .forms import (
@@ -248,23 +248,7 @@ def assignment_page(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "eligibility/assignment.html", _assignment_context(request, assignment))
 
 
-def _act(
-    request: HttpRequest, assignment: CategoryAssignment, form: Any, name: str, call: Any, done: str
-) -> HttpResponse:
-    """A form on the assignment's page: back to it, or the page again with the refusal."""
-    return act(
-        request,
-        form,
-        call,
-        success=done,
-        then=reverse("eligibility:assignment", args=[assignment.pk]),
-        again=lambda f: render(
-            request,
-            "eligibility/assignment.html",
-            _assignment_context(request, assignment, **{name: f}),
-        ),
-        refresh=assignment,
-    )
+PAGE = RecordPage("eligibility:assignment", "eligibility/assignment.html", _assignment_context)
 
 
 @login_required
@@ -287,18 +271,20 @@ def confirm(request: HttpRequest, pk: int) -> HttpResponse:
             decision,
         )
 
-    return _act(request, assignment, form, "confirm_form", decide, _("The category is confirmed."))
+    return PAGE.act(
+        request, assignment, "confirm_form", form, decide, _("The category is confirmed.")
+    )
 
 
 @login_required
 @require_POST
 def refuse(request: HttpRequest, pk: int) -> HttpResponse:
     assignment = _get_assignment(request, pk, write=True)
-    return _act(
+    return PAGE.act(
         request,
         assignment,
-        RefuseForm(request.POST),
         "refuse_form",
+        RefuseForm(request.POST),
         lambda d: services.refuse_category(request.user, assignment, d["reason"]),
         _("The application is refused."),
     )
@@ -308,11 +294,11 @@ def refuse(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def add_evidence(request: HttpRequest, pk: int) -> HttpResponse:
     assignment = _get_assignment(request, pk, write=True)
-    return _act(
+    return PAGE.act(
         request,
         assignment,
-        EvidenceForm(request.POST, request.FILES, prefix="add", require_file=True),
         "evidence_form",
+        EvidenceForm(request.POST, request.FILES, prefix="add", require_file=True),
         lambda d: services.add_evidence(request.user, assignment, d["kind"], d["file"]),
         _("The document is added."),
     )

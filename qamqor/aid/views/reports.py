@@ -11,7 +11,6 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
@@ -20,7 +19,7 @@ from qamqor.accounts.access import get_scope, visible
 from qamqor.audit.services import record, record_read
 from qamqor.core import uploads
 from qamqor.core.clock import today
-from qamqor.core.views import act, attempt
+from qamqor.core.views import RecordPage, attempt
 
 from .. import services
 from ..forms import AskAgainForm, ReportFileForm, SubmitForm
@@ -123,6 +122,9 @@ def _report_context(request: HttpRequest, report: PurchaseReport, **forms: Any) 
     return context
 
 
+STAFF_PAGE = RecordPage("aid:report", "aid/report.html", _report_context)
+
+
 @login_required
 @require_GET
 def report_page(request: HttpRequest, pk: int) -> HttpResponse:
@@ -147,16 +149,13 @@ def report_accept(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def report_ask_again(request: HttpRequest, pk: int) -> HttpResponse:
     report = get_staff_report(request, pk, write=True)
-    return act(
+    return STAFF_PAGE.act(
         request,
+        report,
+        "ask_form",
         AskAgainForm(request.POST),
         lambda d: services.ask_again(request.user, report, d["comment"]),
-        success=_("The report is sent back to the family with your comment."),
-        then=reverse("aid:report", args=[report.pk]),
-        again=lambda f: render(
-            request, "aid/report.html", _report_context(request, report, ask_form=f)
-        ),
-        refresh=report,
+        _("The report is sent back to the family with your comment."),
     )
 
 
@@ -174,49 +173,24 @@ def _uploader_report(request: HttpRequest, pk: int) -> PurchaseReport:
     return report
 
 
-def _back(request: HttpRequest, report: PurchaseReport) -> str:
+def _page(request: HttpRequest, report: PurchaseReport) -> RecordPage:
     """The parent returns to their page; school staff to the school's."""
     if report.pupil_id in get_scope(request.user).child_ids:
-        return "aid:my_report"
-    return "aid:report"
+        from .parent import parent_report_context
 
-
-def _act_back(
-    request: HttpRequest, report: PurchaseReport, form: Any, name: str, call: Any, success: Any
-) -> HttpResponse:
-    """A parent's or the school's form about the report: back to the page it came from."""
-
-    def again(form: Any) -> HttpResponse:
-        if _back(request, report) == "aid:my_report":
-            from .parent import parent_report_context
-
-            return render(
-                request,
-                "aid/my_report.html",
-                parent_report_context(request, report, **{name: form}),
-            )
-        return render(request, "aid/report.html", _report_context(request, report, **{name: form}))
-
-    return act(
-        request,
-        form,
-        call,
-        success=success,
-        then=reverse(_back(request, report), args=[report.pk]),
-        again=again,
-        refresh=report,
-    )
+        return RecordPage("aid:my_report", "aid/my_report.html", parent_report_context)
+    return STAFF_PAGE
 
 
 @login_required
 @require_POST
 def report_upload(request: HttpRequest, pk: int) -> HttpResponse:
     report = _uploader_report(request, pk)
-    return _act_back(
+    return _page(request, report).act(
         request,
         report,
-        ReportFileForm(request.POST, request.FILES),
         "file_form",
+        ReportFileForm(request.POST, request.FILES),
         lambda d: services.add_report_file(
             request.user, report, d["kind"], d["file"], d.get("amount")
         ),
@@ -235,18 +209,18 @@ def report_file_delete(request: HttpRequest, pk: int) -> HttpResponse:
     attempt(
         request, lambda: services.remove_report_file(request.user, item), _("The file is removed.")
     )
-    return redirect(_back(request, report), report.pk)
+    return redirect(_page(request, report).view, report.pk)
 
 
 @login_required
 @require_POST
 def report_submit(request: HttpRequest, pk: int) -> HttpResponse:
     report = _uploader_report(request, pk)
-    return _act_back(
+    return _page(request, report).act(
         request,
         report,
-        SubmitForm(request.POST),
         "submit_form",
+        SubmitForm(request.POST),
         lambda d: services.submit_report(request.user, report, d["note"]),
         _("The report is sent to the school."),
     )

@@ -22,7 +22,7 @@ from qamqor.accounts.access import get_for_user, get_pupil_for_user, get_scope, 
 from qamqor.audit.services import record, record_read
 from qamqor.core import uploads
 from qamqor.core.clock import today
-from qamqor.core.views import act, attempt
+from qamqor.core.views import RecordPage, act, attempt
 from qamqor.registry.models import Pupil
 
 from .. import services
@@ -274,27 +274,8 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "applications/detail.html", _detail_context(request, application))
 
 
-def _act(
-    request: HttpRequest,
-    application: Application,
-    form: Any,
-    form_name: str,
-    call: Any,
-    success: str,
-) -> HttpResponse:
-    return act(
-        request,
-        form,
-        call,
-        success=success,
-        then=reverse("applications:detail", args=[application.pk]),
-        again=lambda f: render(
-            request,
-            "applications/detail.html",
-            _detail_context(request, application, **{form_name: f}),
-        ),
-        refresh=application,
-    )
+# The application's page: the clerk's and the parent's forms post to their own views.
+DETAIL = RecordPage("applications:detail", "applications/detail.html", _detail_context)
 
 
 @login_required
@@ -309,11 +290,11 @@ def start(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def request_docs(request: HttpRequest, pk: int) -> HttpResponse:
     a = _get(request, pk, write=True)
-    return _act(
+    return DETAIL.act(
         request,
         a,
-        RequestDocumentsForm(request.POST),
         "request_form",
+        RequestDocumentsForm(request.POST),
         lambda d: services.request_documents(request.user, a, d["kinds"], d["note"]),
         _("The family is asked for the documents."),
     )
@@ -323,11 +304,11 @@ def request_docs(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def approve(request: HttpRequest, pk: int) -> HttpResponse:
     a = _get(request, pk, write=True)
-    return _act(
+    return DETAIL.act(
         request,
         a,
-        ApproveForm(request.POST),
         "approve_form",
+        ApproveForm(request.POST),
         lambda d: services.approve_application(request.user, a, d["comment"]),
         _("The application is approved."),
     )
@@ -337,11 +318,11 @@ def approve(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def refuse(request: HttpRequest, pk: int) -> HttpResponse:
     a = _get(request, pk, write=True)
-    return _act(
+    return DETAIL.act(
         request,
         a,
-        RefuseForm(request.POST),
         "refuse_form",
+        RefuseForm(request.POST),
         lambda d: services.refuse_application(request.user, a, d["reason"]),
         _("The application is refused; the family is told the reason."),
     )
@@ -358,11 +339,11 @@ def _writer_or_parent(request: HttpRequest, pk: int) -> Application:
 @require_POST
 def upload(request: HttpRequest, pk: int) -> HttpResponse:
     a = _writer_or_parent(request, pk)
-    return _act(
+    return DETAIL.act(
         request,
         a,
-        DocumentForm(request.POST, request.FILES),
         "document_form",
+        DocumentForm(request.POST, request.FILES),
         lambda d: services.add_document(request.user, a, d["kind"], d["file"]),
         _("The document is added."),
     )
@@ -372,11 +353,11 @@ def upload(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def appeal(request: HttpRequest, pk: int) -> HttpResponse:
     a = _writer_or_parent(request, pk)
-    return _act(
+    return DETAIL.act(
         request,
         a,
-        AppealForm(request.POST),
         "appeal_form",
+        AppealForm(request.POST),
         lambda d: services.file_appeal(request.user, a, d["text"]),
         _("The appeal is filed; it is decided within 5 working days."),
     )
@@ -388,11 +369,11 @@ def decide_appeal(request: HttpRequest, pk: int) -> HttpResponse:
     a = _get(request, pk)
     if not can_decide_appeal(request.user, a):
         raise Http404
-    return _act(
+    return DETAIL.act(
         request,
         a,
-        AppealDecisionForm(request.POST),
         "appeal_decision_form",
+        AppealDecisionForm(request.POST),
         lambda d: services.decide_appeal(request.user, a, d["upheld"], d["decision"]),
         _("The appeal is decided."),
     )

@@ -232,10 +232,7 @@ def _out(request: HttpRequest, lst: MonthlyList) -> dict[str, Any]:
     }
 
 
-@router.get(
-    "/meals/lists/{school_id}/{month}",
-    response=ListOut,
-)
+@router.get("/meals/lists/{school_id}/{month}", response=ListOut)
 @audit_read(MonthlyList)
 def get_month_list(request: HttpRequest, school_id: int, month: str):
     """The month's list: status, counts per basis and grade, who left and why, history.
@@ -248,10 +245,7 @@ def get_month_list(request: HttpRequest, school_id: int, month: str):
     return _out(request, lst) if lst else _empty_out(school, month_)
 
 
-@router.post(
-    "/meals/lists/{school_id}/{month}/form",
-    response={200: ListOut, 409: ErrorOut},
-)
+@router.post("/meals/lists/{school_id}/{month}/form", response={200: ListOut, 409: ErrorOut})
 def form_month_list(request: HttpRequest, school_id: int, month: str):
     """Form (or form again) the month's list from the registry."""
     school = _school(request, school_id, write=True)
@@ -259,10 +253,7 @@ def form_month_list(request: HttpRequest, school_id: int, month: str):
     return _out(request, lst)
 
 
-@router.post(
-    "/meals/lists/{school_id}/{month}/submit",
-    response={200: ListOut, 409: ErrorOut},
-)
+@router.post("/meals/lists/{school_id}/{month}/submit", response={200: ListOut, 409: ErrorOut})
 def submit_month_list(request: HttpRequest, school_id: int, month: str, payload: CommentIn):
     """The pedagogue sends the list to the principal."""
     school = _school(request, school_id, write=True)
@@ -270,10 +261,7 @@ def submit_month_list(request: HttpRequest, school_id: int, month: str, payload:
     return _out(request, lst)
 
 
-@router.post(
-    "/meals/lists/{school_id}/{month}/approve",
-    response={200: ListOut, 409: ErrorOut},
-)
+@router.post("/meals/lists/{school_id}/{month}/approve", response={200: ListOut, 409: ErrorOut})
 def approve_month_list(request: HttpRequest, school_id: int, month: str, payload: CommentIn):
     """The principal approves; state verification starts at once (poll `verification`)."""
     school = _school(request, school_id, roles=services.APPROVERS)
@@ -281,10 +269,7 @@ def approve_month_list(request: HttpRequest, school_id: int, month: str, payload
     return _out(request, lst)
 
 
-@router.post(
-    "/meals/lists/{school_id}/{month}/return",
-    response={200: ListOut, 409: ErrorOut},
-)
+@router.post("/meals/lists/{school_id}/{month}/return", response={200: ListOut, 409: ErrorOut})
 def return_month_list(request: HttpRequest, school_id: int, month: str, payload: CommentIn):
     """The principal returns the list to the pedagogue; the comment is required."""
     school = _school(request, school_id, roles=services.APPROVERS)
@@ -292,10 +277,7 @@ def return_month_list(request: HttpRequest, school_id: int, month: str, payload:
     return _out(request, lst)
 
 
-@router.get(
-    "/meals/lists/{school_id}/{month}/verification",
-    response=ProgressOut,
-)
+@router.get("/meals/lists/{school_id}/{month}/verification", response=ProgressOut)
 @audit_read(MonthlyList)
 def month_list_verification(request: HttpRequest, school_id: int, month: str):
     """Verification progress and the pupils who failed, with the reason.

@@ -113,10 +113,7 @@ def voucher_qr(request: HttpRequest, voucher_id: int):
     return {"token": issued.text, "issued_at": issued.issued_at, "expires_at": issued.expires_at}
 
 
-@router.post(
-    "/wallet/vouchers/{voucher_id}/ratings",
-    response={201: RatingOut, 409: ErrorOut},
-)
+@router.post("/wallet/vouchers/{voucher_id}/ratings", response={201: RatingOut, 409: ErrorOut})
 def rate_voucher_meal(request: HttpRequest, voucher_id: int, payload: RatingIn):
     """The parent's rating of a meal served on `day`: score 1–5 and a comment, once a day."""
     voucher = _voucher(request, voucher_id)

@@ -238,34 +238,29 @@ def form(request: HttpRequest, school_id: str, month: str) -> HttpResponse:
     return _back(school, month_)
 
 
+def _step(
+    request: HttpRequest, school_id: str, month: str, step: Any, done: str, **access: Any
+) -> HttpResponse:
+    """A button that moves the formed list on, with the comment posted beside it."""
+    school, month_ = school_and_month(request, school_id, month, **access)
+    lst = _formed(request, school, month_)
+    if lst is not None:
+        attempt(request, lambda: step(request.user, lst, request.POST.get("comment", "")), done)
+    return _back(school, month_)
+
+
 @login_required
 @require_POST
 def submit(request: HttpRequest, school_id: str, month: str) -> HttpResponse:
-    school, month_ = school_and_month(request, school_id, month, write=True)
-    lst = _formed(request, school, month_)
-    if lst is None:
-        return _back(school, month_)
-    attempt(
-        request,
-        lambda: services.submit_list(request.user, lst, request.POST.get("comment", "")),
-        _("The list is sent to the principal."),
-    )
-    return _back(school, month_)
+    done = _("The list is sent to the principal.")
+    return _step(request, school_id, month, services.submit_list, done, write=True)
 
 
 @login_required
 @require_POST
 def approve(request: HttpRequest, school_id: str, month: str) -> HttpResponse:
-    school, month_ = school_and_month(request, school_id, month, roles=services.APPROVERS)
-    lst = _formed(request, school, month_)
-    if lst is None:
-        return _back(school, month_)
-    attempt(
-        request,
-        lambda: services.approve_list(request.user, lst, request.POST.get("comment", "")),
-        _("The list is approved and sent to state verification."),
-    )
-    return _back(school, month_)
+    done = _("The list is approved and sent to state verification.")
+    return _step(request, school_id, month, services.approve_list, done, roles=services.APPROVERS)
 
 
 @login_required
