@@ -181,17 +181,13 @@ def _enrol(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     """The pedagogue records a withdrawal the parent made on paper or in person."""
-    pupil = _managed_pupil(request, pk)
-    _withdraw(request, pupil)
-    return redirect("canteen:face_pupil", pupil.pk)
+    return _withdraw(request, _managed_pupil(request, pk), "canteen:face_pupil")
 
 
-def _withdraw(request: HttpRequest, pupil: Pupil) -> None:
-    attempt(
-        request,
-        lambda: services.withdraw_consent(request.user, pupil),
-        _("The consent is withdrawn and the face template erased."),
-    )
+def _withdraw(request: HttpRequest, pupil: Pupil, back: str) -> HttpResponse:
+    done = _("The consent is withdrawn and the face template erased.")
+    attempt(request, lambda: services.withdraw_consent(request.user, pupil), done)
+    return redirect(back, pupil.pk)
 
 
 # --- the parent ------------------------------------------------------------------------------
@@ -239,6 +235,4 @@ def parent_give(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def parent_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
-    pupil = _own_child(request, pk)
-    _withdraw(request, pupil)
-    return redirect("canteen:parent_face", pupil.pk)
+    return _withdraw(request, _own_child(request, pk), "canteen:parent_face")
