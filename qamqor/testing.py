@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from typing import Any
+from typing import Any, Literal
 
 from django.test import TestCase
 from django.utils import translation
@@ -39,7 +39,7 @@ def next_serial() -> int:
     return next(_serial)
 
 
-def unique_iin(birth: dt.date, sex: str) -> str:
+def unique_iin(birth: dt.date, sex: Literal["M", "F"]) -> str:
     """A valid IIN not handed out before in this process (make_iin skips serials whose
     check digit is impossible, so two neighbouring serials can give the same number)."""
     while True:
@@ -135,6 +135,30 @@ def make_user(
 
 class PersonaTestCase(TestCase):
     """One persona per role over two schools of one district and a third school elsewhere."""
+
+    region: Region
+    district: District
+    school: School
+    other_school: School
+    far_school: School
+    pedagog: User
+    director: User
+    board: User
+    teacher: User
+    canteen: User
+    parent: User
+    district_officer: User
+    admin: User
+    outsider: User
+    nobody: User
+    klass: SchoolClass
+    other_class: SchoolClass
+    family: Family
+    guardian: Guardian
+    pupil: Pupil
+    sibling: Pupil
+    stranger: Pupil
+    other_pupil: Pupil
 
     @classmethod
     def setUpTestData(cls) -> None:

@@ -45,6 +45,9 @@ say "ruff format --check and ruff check"
 ruff format --check .
 ruff check .
 
+say "mypy (django-stubs; configured in pyproject.toml)"
+env -u DATABASE_URL QAMQOR_TESTING=1 $PY -m mypy
+
 say "makemigrations --check"
 env -u DATABASE_URL QAMQOR_TESTING=1 $PY manage.py makemigrations --check --dry-run >/dev/null \
   || { loud "models changed without a migration: run 'qamqor makemigrations'"; exit 1; }

@@ -23,7 +23,7 @@ class UserAdmin(BaseUserAdmin):
 
     inlines = [MembershipInline]
     list_display = ("username", "full_name", "is_active", "last_login")
-    fieldsets = (*BaseUserAdmin.fieldsets, ("Qamqor", {"fields": ("full_name",)}))
+    fieldsets = (*(BaseUserAdmin.fieldsets or ()), ("Qamqor", {"fields": ("full_name",)}))
     actions = ["deactivate_users", "delete_users"]
 
     def get_actions(self, request):

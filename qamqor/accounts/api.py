@@ -1,9 +1,9 @@
 from __future__ import annotations
 
-from django.http import HttpRequest
 from ninja import Router, Schema
 
 from .access import readable_schools
+from .types import ApiRequest
 
 router = Router(tags=["schools"])
 
@@ -17,6 +17,6 @@ class SchoolOut(Schema):
 
 
 @router.get("/schools", response=list[SchoolOut])
-def list_schools(request: HttpRequest):
+def list_schools(request: ApiRequest):
     """The schools the caller can see."""
     return list(readable_schools(request.auth).order_by("id"))

@@ -50,7 +50,13 @@ class ThrottledModelBackend(ModelBackend):
         encoded = user.password if user is not None and user.has_usable_password() else None
         rehash: list[str] = []
         correct = check_password(password, encoded or dummy_hash(), setter=rehash.append)
-        if correct and encoded and allowed and self.user_can_authenticate(user):
+        if (
+            correct
+            and user is not None
+            and encoded
+            and allowed
+            and self.user_can_authenticate(user)
+        ):
             if rehash:  # a stronger hasher or cost than when the password was set
                 user.set_password(password)
                 user._password = None  # not a password change: the API tokens stay

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from typing import Any
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
@@ -41,10 +42,13 @@ class User(AbstractUser):
         verbose_name = _("user")
         verbose_name_plural = _("users")
 
+    # Set by AbstractBaseUser.set_password (not in django-stubs): read by save() below.
+    _password: str | None
+
     def display_name(self) -> str:
         return self.full_name or self.get_full_name() or self.username
 
-    def save(self, *args: object, **kwargs: object) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
         # Every way Django sets a password (the change and reset pages, the admin,
         # `changepassword`) ends here with `_password` set: a new password ends the user's
         # API tokens too, as it ends their other sessions.

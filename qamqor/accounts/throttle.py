@@ -78,7 +78,7 @@ def allowed(attempt: Attempt, user: User | None) -> bool:
     if counts["n_account"] >= settings.LOGIN_LIMIT_PER_ACCOUNT:
         backoff = dt.timedelta(seconds=settings.LOGIN_ACCOUNT_BACKOFF_SECONDS)
         known = KnownAddress.objects.filter(
-            user_id=user.pk if user is not None else None,
+            user_id=user.pk if user is not None else None,  # type: ignore[misc]  # None: IS NULL
             address=attempt.address,
             last_success__gte=attempt.moment - dt.timedelta(days=KNOWN_ADDRESS_DAYS),
         ).exists()

@@ -1,12 +1,15 @@
+from typing import Any
+
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
+from django.views import View
 
 from . import views
 
 app_name = "accounts"
 
 
-def _page(view: type, template: str, success: str | None = None, **kwargs: str):  # noqa: ANN202
+def _page(view: type[View[Any]], template: str, success: str | None = None, **kwargs: Any):  # noqa: ANN202
     """One of Django's password views with the project's template (and next page)."""
     if success:
         kwargs["success_url"] = reverse_lazy(f"accounts:{success}")

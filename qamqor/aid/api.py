@@ -9,12 +9,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.http import Http404, HttpRequest
+from django.http import Http404
 from django.urls import reverse
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
-from qamqor.accounts.access import get_for_user, get_school_for_user, get_scope, visible
+from qamqor.accounts.access import get_for_user, get_school_for_user
+from qamqor.accounts.types import ApiRequest
 from qamqor.audit.services import record
 from qamqor.core.api import ErrorOut, TextIn
 from qamqor.core.clock import today
@@ -164,22 +165,16 @@ def _report_out(report: PurchaseReport) -> dict[str, Any]:
     }
 
 
-def _register(request: HttpRequest, pk: int, write: bool = False) -> PaymentRegister:
+def _register(request: ApiRequest, pk: int, write: bool = False) -> PaymentRegister:
     return get_for_user(request.auth, PaymentRegister, pk, write=write)
 
 
-def _report(request: HttpRequest, pk: int, roles: set[str] | None = None) -> PurchaseReport:
-    """A report the user reads; with `roles`, only as staff of its school holding one of them."""
-    try:
-        report = visible(request.auth, PurchaseReport).select_related("application").get(pk=pk)
-    except (PurchaseReport.DoesNotExist, ValueError) as exc:
-        raise Http404 from exc
-    if roles is not None and not get_scope(request.auth).has_role(report.school_id, *roles):
-        raise Http404
-    return report
+def _report(request: ApiRequest, pk: int, write: bool = False) -> PurchaseReport:
+    """A report the user reads; with `write`, one they decide on as staff of its school."""
+    return get_for_user(request.auth, PurchaseReport, pk, write, related=["application"])
 
 
-def _uploader_report(request: HttpRequest, pk: int) -> PurchaseReport:
+def _uploader_report(request: ApiRequest, pk: int) -> PurchaseReport:
     report = _report(request, pk)
     if not services.can_upload(request.auth, report):
         raise Http404
@@ -187,7 +182,7 @@ def _uploader_report(request: HttpRequest, pk: int) -> PurchaseReport:
 
 
 @router.post("/aid/schools/{school_id}/register", response={200: RegisterOut, 409: ErrorOut})
-def form_register(request: HttpRequest, school_id: int):
+def form_register(request: ApiRequest, school_id: int):
     """The school's register in preparation (formed if none), checked against the registry."""
     school = get_school_for_user(request.auth, school_id, roles=AID_WRITERS)
     register = services.form_register(request.auth, school)
@@ -195,7 +190,7 @@ def form_register(request: HttpRequest, school_id: int):
 
 
 @router.get("/aid/registers/{register_id}/lines", response=RegisterOut)
-def register_lines(request: HttpRequest, register_id: int):
+def register_lines(request: ApiRequest, register_id: int):
     """The register and its lines; a blocked line says why (`problem`, `problem_message`)."""
     register = _register(request, register_id)
     record(request.auth, "view", register)
@@ -203,7 +198,7 @@ def register_lines(request: HttpRequest, register_id: int):
 
 
 @router.post("/aid/registers/{register_id}/paid", response={200: PaidOut, 409: ErrorOut})
-def mark_paid(request: HttpRequest, register_id: int, payload: PaidIn):
+def mark_paid(request: ApiRequest, register_id: int, payload: PaidIn):
     """The bank paid the exported register: applications paid, purchase reports due."""
     register = _register(request, register_id, write=True)
     result = services.mark_register_paid(request.auth, register, payload.paid_on)
@@ -211,7 +206,7 @@ def mark_paid(request: HttpRequest, register_id: int, payload: PaidIn):
 
 
 @router.get("/aid/reports/{report_id}", response=ReportOut)
-def get_report(request: HttpRequest, report_id: int):
+def get_report(request: ApiRequest, report_id: int):
     """The report, its deadline and files: the child's parents and the school's staff."""
     report = _report(request, report_id)
     record(request.auth, "view", report)
@@ -220,7 +215,7 @@ def get_report(request: HttpRequest, report_id: int):
 
 @router.post("/aid/reports/{report_id}/files", response={201: FileOut, 409: ErrorOut})
 def upload_file(
-    request: HttpRequest,
+    request: ApiRequest,
     report_id: int,
     kind: Form[str],
     file: File[UploadedFile],
@@ -246,7 +241,7 @@ def upload_file(
 
 
 @router.post("/aid/reports/{report_id}/submit", response={200: ReportOut, 409: ErrorOut})
-def submit(request: HttpRequest, report_id: int, payload: SubmitIn):
+def submit(request: ApiRequest, report_id: int, payload: SubmitIn):
     """Send the report to the school (at least one receipt and one photo)."""
     report = _uploader_report(request, report_id)
     services.submit_report(request.auth, report, payload.note)
@@ -254,15 +249,15 @@ def submit(request: HttpRequest, report_id: int, payload: SubmitIn):
 
 
 @router.post("/aid/reports/{report_id}/accept", response={200: ReportOut, 409: ErrorOut})
-def accept(request: HttpRequest, report_id: int):
-    report = _report(request, report_id, roles=AID_WRITERS)
+def accept(request: ApiRequest, report_id: int):
+    report = _report(request, report_id, write=True)
     services.accept_report(request.auth, report)
     return _report_out(report)
 
 
 @router.post("/aid/reports/{report_id}/ask-again", response={200: ReportOut, 409: ErrorOut})
-def ask_again(request: HttpRequest, report_id: int, payload: AskAgainIn):
+def ask_again(request: ApiRequest, report_id: int, payload: AskAgainIn):
     """Send the report back with a comment; the family gets at least 5 more days."""
-    report = _report(request, report_id, roles=AID_WRITERS)
+    report = _report(request, report_id, write=True)
     services.ask_again(request.auth, report, payload.comment)
     return _report_out(report)

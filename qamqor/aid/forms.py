@@ -41,7 +41,8 @@ class ReportFileForm(forms.Form):
     )
 
     def clean(self):  # noqa: ANN201
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data  # what clean() returned, typed
         if data.get("kind") == ReportFile.Kind.RECEIPT and not data.get("amount"):
             if "amount" not in self.errors:
                 self.add_error("amount", _("Enter the amount of the receipt, in whole tenge."))

@@ -15,8 +15,11 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from qamqor.accounts.access import Policy
 from qamqor.accounts.models import Role
 from qamqor.core import ids
+from qamqor.core.files import StoredFile
+from qamqor.core.status import StatusMachine
 
 # seed 000: "ата-аналар ... 15 күн ішінде сатып алғаны туралы есеп беруі керек" — 15 days,
 # not "15 жұмыс күн" (the same text says working days for category confirmation): calendar
@@ -76,7 +79,7 @@ def recipient_problem(guardian, iban: str) -> str:  # noqa: ANN001
     return ""
 
 
-class PaymentRegister(models.Model):
+class PaymentRegister(StatusMachine):
     """The school's list of approved cash-aid applications to be paid by the bank."""
 
     class Status(models.TextChoices):
@@ -84,6 +87,7 @@ class PaymentRegister(models.Model):
         PAID = "paid", _("paid")
 
     TRANSITIONS = {Status.DRAFT: {Status.PAID}, Status.PAID: set()}
+    REFUSED = _("The register is already paid; it can no longer be changed.")
 
     school = models.ForeignKey(
         "registry.School", on_delete=models.PROTECT, related_name="payment_registers"
@@ -129,13 +133,7 @@ class PaymentRegister(models.Model):
     def __str__(self) -> str:
         return str(_("Payment register № %(number)s") % {"number": self.pk})
 
-    @classmethod
-    def access_q(cls, scope, write: bool = False) -> Q:  # noqa: ANN001
-        roles = AID_WRITERS if write else AID_READERS
-        return Q(school_id__in=scope.school_ids(roles=roles))
-
-    def can_become(self, status: str) -> bool:
-        return status in self.TRANSITIONS.get(self.Status(self.status), set())
+    access = Policy(read=AID_READERS, write=AID_WRITERS)
 
     @property
     def is_draft(self) -> bool:
@@ -178,10 +176,7 @@ class PaymentLine(models.Model):
     def __str__(self) -> str:
         return f"{self.register} · {self.recipient_name or '—'}"
 
-    @classmethod
-    def access_q(cls, scope, write: bool = False) -> Q:  # noqa: ANN001
-        roles = AID_WRITERS if write else AID_READERS
-        return Q(school_id__in=scope.school_ids(roles=roles))
+    access = Policy(read=AID_READERS, write=AID_WRITERS)
 
     @property
     def is_ready(self) -> bool:
@@ -229,14 +224,7 @@ class PurchaseReport(models.Model):
     def __str__(self) -> str:
         return str(_("Purchase report № %(number)s") % {"number": self.pk})
 
-    @classmethod
-    def access_q(cls, scope, write: bool = False) -> Q:  # noqa: ANN001
-        """Staff of the school; the child's own parents read (their uploads: services)."""
-        roles = AID_WRITERS if write else AID_READERS
-        q = Q(school_id__in=scope.school_ids(roles=roles))
-        if not write:
-            q |= Q(pupil_id__in=scope.child_ids)
-        return q
+    access = Policy(read=AID_READERS, write=AID_WRITERS, pupil="pupil")
 
     # Pure rules: they take `today` (and the application's status), never save.
     @property
@@ -286,7 +274,7 @@ class PurchaseReport(models.Model):
         return sum(f.amount or 0 for f in self.files.all() if f.kind == ReportFile.Kind.RECEIPT)
 
 
-class ReportFile(models.Model):
+class ReportFile(StoredFile):
     """A receipt (with its amount) or a photo of the purchases; streamed by checked views."""
 
     class Kind(models.TextChoices):
@@ -297,13 +285,7 @@ class ReportFile(models.Model):
     kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
     amount = models.PositiveIntegerField(_("amount, ₸"), null=True, blank=True)
     file = models.FileField(_("file"), upload_to="aid/%Y/%m/")
-    original_name = models.CharField(_("file name"), max_length=255)
-    content_type = models.CharField(max_length=100)
-    size = models.PositiveIntegerField()
     uploaded_at = models.DateTimeField(_("uploaded at"))
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
 
     class Meta:
         ordering = ["report", "kind", "uploaded_at", "id"]
@@ -318,13 +300,9 @@ class ReportFile(models.Model):
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.original_name}"
 
-    @classmethod
-    def access_q(cls, scope, write: bool = False) -> Q:  # noqa: ANN001
-        roles = AID_WRITERS if write else AID_READERS
-        q = Q(report__school_id__in=scope.school_ids(roles=roles))
-        if not write:
-            q |= Q(report__pupil_id__in=scope.child_ids)
-        return q
+    access = Policy(
+        school="report__school", read=AID_READERS, write=AID_WRITERS, pupil="report__pupil"
+    )
 
 
 class AidReminder(models.Model):

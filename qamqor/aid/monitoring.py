@@ -82,14 +82,14 @@ def category_labels() -> dict[str, str]:
     }
 
 
-def _confirmed_categories(lines: list[tuple]) -> dict[tuple[int, dt.date], str]:
+def _confirmed_categories(lines: list[tuple]) -> dict[tuple[int, dt.date | None], str]:
     """(pupil, paid on) → the first confirmed category valid that day, for lines without one."""
     wanted = {
         (pupil_id, paid_on) for _s, pupil_id, _f, category, _a, paid_on in lines if not category
     }
     if not wanted:
         return {}
-    found: dict[tuple[int, dt.date], str] = {}
+    found: dict[tuple[int, dt.date | None], str] = {}
     rows = CategoryAssignment.objects.filter(
         pupil_id__in={p for p, _d in wanted}, status=CategoryAssignment.Status.CONFIRMED
     ).values_list("pupil_id", "category", "valid_from", "valid_to")
@@ -164,7 +164,7 @@ class DistrictBlock:
 def by_district(rows: list[AidRow]) -> list[DistrictBlock]:
     blocks: dict[int, DistrictBlock] = {}
     for row in rows:
-        district = row.school.district
+        district = row.school.district  # type: ignore[union-attr]  # school rows, not the total
         block = blocks.get(district.pk)
         if block is None:
             block = blocks[district.pk] = DistrictBlock(
@@ -211,8 +211,8 @@ def monitoring_xlsx(blocks: list[DistrictBlock], total: AidRow, year: int, day: 
     )
     ws["A1"].font = Font(bold=True, size=13)
     ws.append([])
-    top = [_("School"), *lead]
-    sub = [None] * len(top)
+    top: list[str | None] = [_("School"), *lead]
+    sub: list[str | None] = [None] * len(top)
     for label, _key in categories:
         top += [label, None]
         sub += [_("children"), _("₸")]

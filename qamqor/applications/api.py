@@ -17,6 +17,7 @@ from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
 from qamqor.accounts.access import get_for_user, get_pupil_for_user, get_scope, visible
+from qamqor.accounts.types import ApiRequest
 from qamqor.audit.services import audit_read, record
 from qamqor.core.api import ErrorOut, Moment, Paging, TextIn
 from qamqor.core.clock import today
@@ -195,7 +196,7 @@ def _out(a: Application) -> dict[str, Any]:
     }
 
 
-def _application(request: HttpRequest, pk: int, write: bool = False) -> Application:
+def _application(request: ApiRequest, pk: int, write: bool = False) -> Application:
     return get_for_user(request.auth, Application, pk, write=write)
 
 
@@ -217,7 +218,7 @@ def list_services(request: HttpRequest):
 @router.get("/pupils/{pupil_id}/service-checklist", response=list[ChecklistItemOut])
 @audit_read("registry.pupil", param="pupil_id")
 def pupil_checklist(
-    request: HttpRequest, pupil_id: int, service: str, channel: str, category: str = ""
+    request: ApiRequest, pupil_id: int, service: str, channel: str, category: str = ""
 ):
     """The documents this child's family must give (the civil registry decides the certificates)."""
     pupil = get_pupil_for_user(request.auth, pupil_id)
@@ -241,7 +242,7 @@ def pupil_checklist(
 @router.get("/applications", response=list[ApplicationOut])
 @audit_read(Application)
 @paginate(Paging)
-def list_applications(request: HttpRequest, filters: Query[ApplicationFilters]):
+def list_applications(request: ApiRequest, filters: Query[ApplicationFilters]):
     """Applications the caller may read (school staff: their schools; a parent: their children)."""
     qs = visible(request.auth, Application).order_by("-received_at", "-id")
     f = filters.dict(exclude_none=True)
@@ -254,7 +255,7 @@ def list_applications(request: HttpRequest, filters: Query[ApplicationFilters]):
 
 
 @router.post("/applications", response={201: ApplicationOut, 404: ErrorOut, 409: ErrorOut})
-def create_application(request: HttpRequest, payload: ApplicationIn):
+def create_application(request: ApiRequest, payload: ApplicationIn):
     """Register an application received at the school, at ЦОН or through the portal."""
     pupil = get_pupil_for_user(request.auth, payload.pupil_id, write=True)
     applicant = None
@@ -282,7 +283,7 @@ def create_application(request: HttpRequest, payload: ApplicationIn):
 
 
 @router.get("/applications/{application_id}", response=ApplicationOut)
-def get_application(request: HttpRequest, application_id: int):
+def get_application(request: ApiRequest, application_id: int):
     application = _application(request, application_id)
     record(request.auth, "view", application)
     return _out(application)
@@ -292,7 +293,7 @@ def get_application(request: HttpRequest, application_id: int):
     "/applications/{application_id}/transitions",
     response={200: ApplicationOut, 409: ErrorOut},
 )
-def transition(request: HttpRequest, application_id: int, payload: TransitionIn):
+def transition(request: ApiRequest, application_id: int, payload: TransitionIn):
     """Move the application: `to` one of under_review, documents_requested (`kinds`, `comment`),
     approved, refused (`reason`), appealed (`comment`: the parent's complaint). On an appealed
     application the principal sends it back to under_review (upheld) or refused (dismissed),
@@ -335,7 +336,7 @@ def transition(request: HttpRequest, application_id: int, payload: TransitionIn)
 
 @router.post("/applications/{application_id}/documents", response={201: DocumentOut, 409: ErrorOut})
 def upload_document(
-    request: HttpRequest, application_id: int, kind: Form[str], file: File[UploadedFile]
+    request: ApiRequest, application_id: int, kind: Form[str], file: File[UploadedFile]
 ):
     """Add a document (multipart: `kind`, `file`); PDF, JPEG or PNG, checked by content."""
     a = _application(request, application_id)

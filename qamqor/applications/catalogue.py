@@ -9,6 +9,7 @@ functions: no database.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 
 from django.utils.translation import get_language
@@ -99,7 +100,7 @@ REFUSAL = Text(
 )
 
 # Document wording of seed 001 (the "main requirements" lists), per kind.
-DOCUMENT_TEXTS = {
+DOCUMENT_TEXTS: dict[str, Text] = {
     DocumentKind.APPLICATION_FORM: Text("өтініш", "заявление", "application"),
     DocumentKind.IDENTITY: Text(
         "жеке басын куәландыратын құжат немесе цифрлық құжаттар сервисінен электрондық құжат "
@@ -135,7 +136,7 @@ PORTAL_APPLICATION = Text(
     "электронное заявление, удостоверенное ЭЦП услугополучателя либо одноразовым паролем",
     "electronic application signed with the applicant's ЭЦҚ or confirmed by a one-time password",
 )
-CONDITIONS = {
+CONDITIONS: dict[str, Text] = {
     DocumentKind.BIRTH_CERTIFICATE: Text(
         "АХАЖ ақпараттық жүйесінде мәліметтер болмаған жағдайда не бала Қазақстан "
         "Республикасынан тыс жерде туған болса",
@@ -155,7 +156,7 @@ CONDITIONS = {
     ),
 }
 # The document that proves each category (seed 001; eligibility.EXPECTED_EVIDENCE).
-CATEGORY_DOCUMENTS = {
+CATEGORY_DOCUMENTS: dict[str, Text] = {
     Category.ASP: Text(
         "жергілікті атқарушы органдар беретін атаулы әлеуметтік көмек алушылар қатарына "
         "жататынын растайтын анықтама",
@@ -209,8 +210,8 @@ def document_text(kind: str, channel: str, category: str = "") -> object:
     if kind == DocumentKind.APPLICATION_FORM and channel == Channel.PORTAL:
         return PORTAL_APPLICATION
     if kind == DocumentKind.CATEGORY_DOCUMENT:
-        return CATEGORY_DOCUMENTS.get(category, CATEGORY_DOCUMENT_ANY)  # type: ignore[call-overload]
-    return DOCUMENT_TEXTS.get(kind, DocumentKind(kind).label)  # type: ignore[call-overload]
+        return CATEGORY_DOCUMENTS.get(category, CATEGORY_DOCUMENT_ANY)
+    return DOCUMENT_TEXTS.get(kind, DocumentKind(kind).label)
 
 
 def checklist(
@@ -220,7 +221,7 @@ def checklist(
     category: str = "",
     needs_birth_certificate: bool,
     needs_marriage_certificate: bool,
-    present: set[str] = frozenset(),  # type: ignore[assignment]
+    present: AbstractSet[str] = frozenset(),
 ) -> list[ChecklistItem]:
     """The documents one family must give, worded as the rules word them."""
     kinds = required_documents(
@@ -233,7 +234,7 @@ def checklist(
         ChecklistItem(
             kind=k,
             text=document_text(k, channel, category),
-            condition=CONDITIONS.get(k),  # type: ignore[call-overload]
+            condition=CONDITIONS.get(k),
             present=k in present,
         )
         for k in kinds

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils import timezone
@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from qamqor.core.clock import now, today
 from qamqor.core.uploads import validate_upload
 from qamqor.eligibility.models import Category
-from qamqor.registry.models import Guardian
+from qamqor.registry.models import Guardian, Pupil
 
 from .models import Application, Camp, Channel, Consultation, DocumentKind, Service, Signature
 
@@ -40,7 +40,8 @@ class DocumentFields(forms.Form):
         return self[f"doc_{kind}"]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data  # what clean() returned, typed
         for kind in DocumentKind:
             f = data.get(f"doc_{kind.value}")
             if f:
@@ -61,7 +62,10 @@ class DocumentFields(forms.Form):
 class ParentApplyForm(DocumentFields):
     field_order = ["pupil", "service", "category", "code", "allow_incomplete"]
 
-    pupil = forms.ModelChoiceField(label=_("Child"), queryset=None, empty_label=None)  # type: ignore[arg-type]
+    # The queryset (the parent's children) is set in __init__.
+    pupil: forms.ModelChoiceField[Pupil] = forms.ModelChoiceField(
+        label=_("Child"), queryset=None, empty_label=None
+    )
     service = forms.ChoiceField(label=_("Service"), choices=Service.choices)
     category = forms.ChoiceField(
         label=_("Category"),
@@ -82,7 +86,7 @@ class ParentApplyForm(DocumentFields):
 
     def __init__(self, *args: Any, children: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["pupil"].queryset = children
+        cast(forms.ModelChoiceField, self.fields["pupil"]).queryset = children
 
     def chosen(self, name: str) -> str:
         value = self.data.get(name) if self.is_bound else self.initial.get(name)
@@ -136,7 +140,9 @@ class RegisterForm(DocumentFields):
         )
         super().__init__(*args, **kwargs)
         guardians = Guardian.objects.filter(family_id=pupil.family_id) if pupil.family_id else None
-        self.fields["applicant"].queryset = guardians or Guardian.objects.none()
+        cast(forms.ModelChoiceField, self.fields["applicant"]).queryset = (
+            guardians or Guardian.objects.none()
+        )
 
     def chosen(self, name: str) -> str:
         value = self.data.get(name) if self.is_bound else self.initial.get(name)

@@ -33,7 +33,10 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from qamqor.accounts.models import CATEGORY_READERS, SCHOOL_READERS, SCHOOL_WRITERS
+from qamqor.accounts.access import Policy
+from qamqor.accounts.models import CATEGORY_READERS
+from qamqor.core.files import StoredFile
+from qamqor.core.status import StatusMachine
 from qamqor.eligibility.models import Category
 
 
@@ -82,7 +85,7 @@ class DocumentKind(models.TextChoices):
 # aid takes seed 001's category-confirmation term (15), since it needs the category checked;
 # camps and meals 5 (our choice, to be checked against the current service standards). The
 # school may not stop the clock: a documents request pauses nothing.
-DECISION_WORKING_DAYS = {
+DECISION_WORKING_DAYS: dict[str, int] = {
     Service.FINANCIAL_AID: 15,
     Service.CAMP_VOUCHER: 5,
     Service.FREE_MEALS: 5,
@@ -119,7 +122,7 @@ def required_documents(
     return [str(k) for k in kinds]
 
 
-class Application(models.Model):
+class Application(StatusMachine):
     """One family's application for one service for one child. See the module docstring."""
 
     class Status(models.TextChoices):
@@ -136,8 +139,8 @@ class Application(models.Model):
         OVERDUE = "overdue", _("purchase report overdue")
 
     S = Status
-    # The transition table the services check (module docstring has it in words).
-    TRANSITIONS: dict[str, set[str]] = {
+    # The module docstring has the table in words.
+    TRANSITIONS = {
         S.SUBMITTED: {S.UNDER_REVIEW},
         S.UNDER_REVIEW: {S.DOCUMENTS_REQUESTED, S.APPROVED, S.REFUSED},
         S.DOCUMENTS_REQUESTED: {S.UNDER_REVIEW, S.REFUSED},
@@ -157,6 +160,8 @@ class Application(models.Model):
     # Documents may still be added (an appeal often brings the missing paper).
     UPLOAD_STATUSES = {S.SUBMITTED, S.UNDER_REVIEW, S.DOCUMENTS_REQUESTED, S.APPEALED}
     del S
+    REFUSED = _("The application is %(status)s; it cannot become %(target)s.")
+    HISTORY = ("applications.StatusChange", "application")
 
     school = models.ForeignKey(
         "registry.School", on_delete=models.PROTECT, related_name="applications"
@@ -242,14 +247,7 @@ class Application(models.Model):
             % {"id": self.pk, "service": self.get_service_display()}
         )
 
-    @classmethod
-    def access_q(cls, scope, write: bool = False) -> Q:  # noqa: ANN001
-        """School writers write; school readers read; a parent reads their children's."""
-        if write:
-            return Q(school_id__in=scope.school_ids(roles=SCHOOL_WRITERS))
-        return Q(school_id__in=scope.school_ids(roles=SCHOOL_READERS)) | Q(
-            pupil_id__in=scope.child_ids
-        )
+    access = Policy(pupil="pupil")
 
     # Pure rules: they take what they need (today), never save.
     @property
@@ -257,13 +255,10 @@ class Application(models.Model):
         return self.service == Service.FINANCIAL_AID
 
     def allowed_transitions(self) -> set[str]:
-        allowed = set(self.TRANSITIONS.get(self.status, set()))
+        allowed = super().allowed_transitions()
         if not self.is_cash_aid:
             allowed -= self.CASH_AID_STATUSES
         return allowed
-
-    def can_become(self, status: str) -> bool:
-        return status in self.allowed_transitions()
 
     @property
     def is_open(self) -> bool:
@@ -305,18 +300,12 @@ class Application(models.Model):
         return self.status in self.UPLOAD_STATUSES
 
 
-class ApplicationDocument(models.Model):
+class ApplicationDocument(StoredFile):
     """A document attached to an application; streamed only through access-checked views."""
 
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="documents")
     kind = models.CharField(_("document type"), max_length=24, choices=DocumentKind.choices)
     file = models.FileField(_("file"), upload_to="applications/%Y/%m/")
-    original_name = models.CharField(_("file name"), max_length=255)
-    content_type = models.CharField(max_length=100)
-    size = models.PositiveIntegerField()
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
     uploaded_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -327,13 +316,7 @@ class ApplicationDocument(models.Model):
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.original_name}"
 
-    @classmethod
-    def access_q(cls, scope, write: bool = False) -> Q:  # noqa: ANN001
-        if write:
-            return Q(application__school_id__in=scope.school_ids(roles=SCHOOL_WRITERS))
-        return Q(application__school_id__in=scope.school_ids(roles=SCHOOL_READERS)) | Q(
-            application__pupil_id__in=scope.child_ids
-        )
+    access = Policy(school="application__school", pupil="application__pupil")
 
 
 class StatusChange(models.Model):
@@ -358,13 +341,7 @@ class StatusChange(models.Model):
     def __str__(self) -> str:
         return f"{self.from_status or '—'} → {self.to_status}"
 
-    @classmethod
-    def access_q(cls, scope, write: bool = False) -> Q:  # noqa: ANN001
-        if write:
-            return Q(application__school_id__in=scope.school_ids(roles=SCHOOL_WRITERS))
-        return Q(application__school_id__in=scope.school_ids(roles=SCHOOL_READERS)) | Q(
-            application__pupil_id__in=scope.child_ids
-        )
+    access = Policy(school="application__school", pupil="application__pupil")
 
 
 class Camp(models.Model):
@@ -390,10 +367,7 @@ class Camp(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    @classmethod
-    def access_q(cls, scope, write: bool = False) -> Q:  # noqa: ANN001
-        roles = SCHOOL_WRITERS if write else SCHOOL_READERS
-        return Q(school_id__in=scope.school_ids(roles=roles))
+    access = Policy()
 
 
 class CampSession(models.Model):
@@ -419,10 +393,7 @@ class CampSession(models.Model):
     def __str__(self) -> str:
         return f"{self.camp} · {self.name}"
 
-    @classmethod
-    def access_q(cls, scope, write: bool = False) -> Q:  # noqa: ANN001
-        roles = SCHOOL_WRITERS if write else SCHOOL_READERS
-        return Q(camp__school_id__in=scope.school_ids(roles=roles))
+    access = Policy(school="camp__school")
 
 
 class CampPlace(models.Model):
@@ -468,13 +439,7 @@ class CampPlace(models.Model):
     def __str__(self) -> str:
         return f"{self.session} · {self.get_status_display()} {self.position}"
 
-    @classmethod
-    def access_q(cls, scope, write: bool = False) -> Q:  # noqa: ANN001
-        if write:
-            return Q(session__camp__school_id__in=scope.school_ids(roles=SCHOOL_WRITERS))
-        return Q(session__camp__school_id__in=scope.school_ids(roles=SCHOOL_READERS)) | Q(
-            application__pupil_id__in=scope.child_ids
-        )
+    access = Policy(school="session__camp__school", pupil="application__pupil")
 
 
 class Consultation(models.Model):
@@ -532,11 +497,8 @@ class Consultation(models.Model):
     def __str__(self) -> str:
         return f"{self.get_topic_display()} · {self.held_at:%Y-%m-%d}"
 
-    @classmethod
-    def access_q(cls, scope, write: bool = False) -> Q:  # noqa: ANN001
-        # Notes about a family's situation: the school's category readers only.
-        roles = SCHOOL_WRITERS if write else CATEGORY_READERS
-        return Q(school_id__in=scope.school_ids(roles=roles))
+    # Notes about a family's situation: the school's category readers only.
+    access = Policy(read=CATEGORY_READERS)
 
     def follow_up_due(self, today: dt.date) -> bool:
         return (

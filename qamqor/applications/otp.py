@@ -16,6 +16,7 @@ from django.utils import translation
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 
+from qamqor.accounts.types import User
 from qamqor.core.clock import now
 from qamqor.core.errors import ServiceError
 from qamqor.meals.notify import get_gateway
@@ -36,7 +37,7 @@ def _digest(code: str, user_id: Any, guardian_id: int) -> str:
     return salted_hmac("qamqor.applications.otp", f"{user_id}:{guardian_id}:{code}").hexdigest()
 
 
-def send_code(session: Any, user: Any, guardian: Guardian) -> None:
+def send_code(session: Any, user: User, guardian: Guardian) -> None:
     if not guardian.phone:
         raise OtpError(
             "no_phone",
@@ -60,7 +61,7 @@ def send_code(session: Any, user: Any, guardian: Guardian) -> None:
     }
 
 
-def check_code(session: Any, user: Any, guardian: Guardian, code: str) -> None:
+def check_code(session: Any, user: User, guardian: Guardian, code: str) -> None:
     """Accept the code or raise `OtpError`. The caller `consume`s it once the application is in:
     a refused submission (a missing document, say) must not cost the parent a new SMS."""
     held = session.get(SESSION_KEY)

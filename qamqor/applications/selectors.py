@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.db.models import Case, DateField, F, Q, QuerySet, When
 
 from qamqor.accounts.access import get_scope, visible
-from qamqor.accounts.models import SCHOOL_READERS, Role
+from qamqor.accounts.models import Role
+from qamqor.accounts.types import User
 from qamqor.core.calendar import get_calendar
 from qamqor.core.workcal import WorkCalendar
 from qamqor.eligibility.selectors import Due
@@ -16,6 +17,14 @@ from qamqor.registry.models import Guardian, Pupil
 
 from .catalogue import checklist
 from .models import Application
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+
+class CurrentDue(TypedDict):
+    current_due: dt.date
+
 
 Status = Application.Status
 
@@ -41,7 +50,9 @@ def with_due(applications: Any, today: dt.date) -> list[Application]:
     return result
 
 
-def with_current_due(qs: QuerySet[Application]) -> QuerySet[Application]:
+def with_current_due(
+    qs: QuerySet[Application],
+) -> QuerySet[WithAnnotations[Application, CurrentDue]]:
     """Annotate `current_due`: the appeal's deadline while appealed, else the decision's."""
     return qs.annotate(
         current_due=Case(
@@ -73,34 +84,31 @@ def dashboard_buckets(school_ids: set[int], today: dt.date) -> dict[str, list[Ap
     }
 
 
-def staff_school_ids(user: Any) -> set[int]:
-    return get_scope(user).school_ids(roles=SCHOOL_READERS)
-
-
-def is_parent_of(user: Any, application: Application) -> bool:
+def is_parent_of(user: User, application: Application) -> bool:
     return application.pupil_id in get_scope(user).child_ids
 
 
-def can_write(user: Any, application: Application) -> bool:
+def can_write(user: User, application: Application) -> bool:
     return get_scope(user).can_write(application.school_id)
 
 
-def can_decide_appeal(user: Any, application: Application) -> bool:
+def can_decide_appeal(user: User, application: Application) -> bool:
     # An appeal is decided above the person who refused: the principal (or an administrator).
     return get_scope(user).has_role(application.school_id, Role.PRINCIPAL, Role.ADMIN)
 
 
-def my_children(user: Any) -> QuerySet[Pupil]:
+def my_children(user: User) -> QuerySet[Pupil]:
     return (
-        Pupil.objects.filter(id__in=get_scope(user).child_ids, status=Pupil.Status.ACTIVE)
+        visible(user, Pupil, parent=True)
+        .filter(status=Pupil.Status.ACTIVE)
         .select_related("school", "school_class")
         .order_by("birth_date", "id")
     )
 
 
-def my_guardian(user: Any, pupil: Pupil) -> Guardian | None:
+def my_guardian(user: User, pupil: Pupil) -> Guardian | None:
     """The signed-in parent's own guardian record in the child's family."""
-    return Guardian.objects.filter(user=user, family_id=pupil.family_id).first()
+    return Guardian.objects.filter(user=user, family_id=pupil.family_id).first()  # type: ignore[misc]  # no family: None
 
 
 def application_checklist(application: Application, present: set[str]) -> list:
@@ -114,8 +122,10 @@ def application_checklist(application: Application, present: set[str]) -> list:
     )
 
 
-def applications_for(user: Any) -> QuerySet[Application]:
-    return visible(user, Application).select_related("pupil", "pupil__school_class", "school")
+def applications_for(user: User, parent: bool = False) -> QuerySet[Application]:
+    return visible(user, Application, parent=parent).select_related(
+        "pupil", "pupil__school_class", "school"
+    )
 
 
 def contains(field: str, word: str) -> Q:

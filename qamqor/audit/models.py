@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+
+from qamqor.accounts.access import Policy
+from qamqor.accounts.models import AUDIT_READERS
 
 
 class AuditEvent(models.Model):
@@ -54,8 +56,4 @@ class AuditEvent(models.Model):
         who = self.actor_username or self.user_id
         return f"{self.at:%Y-%m-%d %H:%M} {who} {self.action} {self.object_type}#{self.object_id}"
 
-    @classmethod
-    def access_q(cls, scope, write: bool = False) -> Q:  # noqa: ANN001
-        from qamqor.accounts.models import AUDIT_READERS
-
-        return Q(school_id__in=scope.school_ids(roles=AUDIT_READERS))
+    access = Policy(school="school_id", read=AUDIT_READERS, write=AUDIT_READERS)

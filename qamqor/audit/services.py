@@ -13,6 +13,7 @@ from django.http import HttpRequest
 from django.utils.text import capfirst
 
 from qamqor.accounts.access import get_scope
+from qamqor.accounts.types import AnyUser, signed_in
 from qamqor.core.clock import now
 
 from .middleware import current_channel, current_ip
@@ -26,7 +27,7 @@ def _school_id(obj: Model) -> int | None:
     return school_id
 
 
-def actor_role(user: Any, school_id: int | None) -> str:
+def actor_role(user: AnyUser | None, school_id: int | None) -> str:
     """The user's roles where the event happened (anywhere, for an event of no school)."""
     scope = get_scope(user)  # computed once per request; the access checks made it already
     if school_id is not None:
@@ -40,7 +41,7 @@ def actor_role(user: Any, school_id: int | None) -> str:
 
 
 def record(
-    user: Any,
+    user: AnyUser | None,
     action: str,
     obj: Model | None = None,
     *,
@@ -58,7 +59,7 @@ def record(
         object_id = obj.pk
         school_id = school_id if school_id is not None else _school_id(obj)
         label = label or str(obj)[:200]
-    actor = user if getattr(user, "is_authenticated", False) else None
+    actor = signed_in(user)
     return AuditEvent.objects.create(
         at=now(),
         user=actor,
@@ -78,8 +79,22 @@ def record(
     )
 
 
+def record_file(
+    user: Any, action: str, row: Any, school_id: int, fields: Iterable[str] = ()
+) -> AuditEvent:
+    """A stored document (`core.files.StoredFile`) uploaded or read. It is labelled by its
+    kind, never by the uploader's file name, which may name the child."""
+    label = str(row.get_kind_display())
+    return record(user, action, row, fields=fields, school_id=school_id, label=label)
+
+
 def record_many(
-    user: Any, action: str, object_type: str, school_id: int | None, count: int, label: str = ""
+    user: AnyUser | None,
+    action: str,
+    object_type: str,
+    school_id: int | None,
+    count: int,
+    label: str = "",
 ) -> AuditEvent:
     """One row for a bulk operation (an import or an export), naming how many records."""
     return record(
@@ -138,7 +153,7 @@ def _list_label(object_type: str) -> str:
 
 
 def record_read(
-    user: Any,
+    user: AnyUser | None,
     object_type: str | type[Model],
     rows: Iterable[Any] = (),
     *,
@@ -231,7 +246,7 @@ def audit_read(
         try:
             # ninja reads the view's annotations through the wrapper, with the wrapper's
             # globals: hand it the view's own signature, its string annotations resolved.
-            wrapper.__signature__ = inspect.signature(view, eval_str=True)  # type: ignore[attr-defined]
+            wrapper.__signature__ = inspect.signature(view, eval_str=True)  # type: ignore[attr-defined]  # read by inspect
         except NameError:  # pragma: no cover - an annotation only for type checkers
             pass
         return wrapper

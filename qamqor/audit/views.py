@@ -3,16 +3,17 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 
 from qamqor.accounts import access
+from qamqor.accounts.types import AuthedRequest
 
 from .models import AuditEvent
 
 
 @login_required
-def events(request: HttpRequest) -> HttpResponse:
+def events(request: AuthedRequest) -> HttpResponse:
     """The audit trail of the schools where the user is principal or administrator."""
     if not access.get_scope(request.user).can_read_audit_anywhere:
         raise Http404

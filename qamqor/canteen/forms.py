@@ -3,7 +3,7 @@ services decide and write."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -27,8 +27,9 @@ class PaperConsentForm(forms.Form):
     def __init__(self, *args: Any, pupil: Pupil, **kwargs: Any):
         kwargs.setdefault("initial", {"signed_on": today()})
         super().__init__(*args, **kwargs)
-        self.fields["guardian"].queryset = Guardian.objects.filter(family_id=pupil.family_id)
-        self.fields["guardian"].label_from_instance = lambda g: (
+        guardian = cast(forms.ModelChoiceField, self.fields["guardian"])
+        guardian.queryset = Guardian.objects.filter(family_id=pupil.family_id)  # type: ignore[misc]  # no family: none
+        guardian.label_from_instance = lambda g: (  # type: ignore[method-assign,assignment]  # per form
             f"{g.full_name} ({g.get_relation_display()})"
         )
 

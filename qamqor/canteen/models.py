@@ -17,6 +17,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from qamqor.accounts.access import Policy
 from qamqor.accounts.models import Role
 
 # Who may see what (docs/canteen_entry.md, "Who sees what").
@@ -147,12 +148,7 @@ class FaceConsent(models.Model):
     def __str__(self) -> str:
         return f"{self.pupil_id} {self.given_at:%Y-%m-%d}"
 
-    @classmethod
-    def access_q(cls, scope, write: bool = False) -> Q:  # noqa: ANN001
-        q = Q(school_id__in=scope.school_ids(roles=FACE_MANAGERS))
-        if not write:
-            q |= Q(pupil_id__in=scope.child_ids)
-        return q
+    access = Policy(read=FACE_MANAGERS, write=FACE_MANAGERS, pupil="pupil")
 
     @property
     def active(self) -> bool:

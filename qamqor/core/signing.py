@@ -88,7 +88,9 @@ def seal(seed: bytes, purpose: str, kid: str) -> bytes:
     return bytes(SecretBox(_wrap_key(settings.SECRET_KEY, purpose, kid)).encrypt(seed))
 
 
-def unseal(sealed: bytes, purpose: str, kid: str, secrets: Iterable[str] | None = None) -> bytes:
+def unseal(
+    sealed: bytes | memoryview, purpose: str, kid: str, secrets: Iterable[str] | None = None
+) -> bytes:
     """The private key's seed; `secrets` (default SECRET_KEY and its fallbacks) are tried in
     turn. `qamqor restore` passes the restored key to check the keys open before serving."""
     for secret in _secrets() if secrets is None else secrets:

@@ -3,8 +3,9 @@
 The type is decided by the file's first bytes, never by its name or the browser's claimed
 content type: both are chosen by whoever uploads. Images are opened with Pillow to prove they
 decode, with a pixel limit against decompression bombs (a few kilobytes of PNG can expand to
-gigabytes). The limits are those of `core.limits`, shared by every file the project reads. Uploaded files are never served as public media; the apps that store them stream
-them through access-checked views.
+gigabytes). The limits are those of `core.limits`, shared by every file the project reads.
+Uploaded files are never served as public media: `core.files` stores them, and streams them
+only through access-checked views.
 """
 
 from __future__ import annotations

@@ -16,6 +16,7 @@ from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from qamqor.accounts.access import get_family_for_user, get_for_user, get_pupil_for_user, get_scope
+from qamqor.accounts.types import ApiRequest
 from qamqor.audit.services import audit_read, record
 from qamqor.core.api import ErrorOut, Moment, TextIn
 from qamqor.core.calendar import get_calendar
@@ -148,14 +149,14 @@ def _out(a: CategoryAssignment, day: dt.date | None = None, cal: Any = None) -> 
     }
 
 
-def _pupil(request: HttpRequest, pupil_id: int, write: bool = False) -> Any:
+def _pupil(request: ApiRequest, pupil_id: int, write: bool = False) -> Any:
     pupil = get_pupil_for_user(request.auth, pupil_id, write=write)
     if not can_see_pupil_categories(request.auth, pupil):
         raise Http404
     return pupil
 
 
-def _assignment(request: HttpRequest, pk: int, write: bool = False) -> CategoryAssignment:
+def _assignment(request: ApiRequest, pk: int, write: bool = False) -> CategoryAssignment:
     return get_for_user(request.auth, CategoryAssignment, pk, write=write)
 
 
@@ -172,7 +173,7 @@ def _decision(request: HttpRequest, school_id: int, pk: int | None) -> BoardDeci
 
 @router.get("/pupils/{pupil_id}/categories", response=list[AssignmentOut])
 @audit_read(CategoryAssignment)
-def list_pupil_categories(request: HttpRequest, pupil_id: int):
+def list_pupil_categories(request: ApiRequest, pupil_id: int):
     """The pupil's category applications and decisions, newest first."""
     pupil = _pupil(request, pupil_id)
     day, cal = today(), get_calendar()
@@ -181,7 +182,7 @@ def list_pupil_categories(request: HttpRequest, pupil_id: int):
 
 
 @router.post("/pupils/{pupil_id}/categories", response={201: AssignmentOut, 409: ErrorOut})
-def apply_pupil_category(request: HttpRequest, pupil_id: int, payload: ApplyIn):
+def apply_pupil_category(request: ApiRequest, pupil_id: int, payload: ApplyIn):
     """Register an application for a category; the decision is due in 15 working days."""
     pupil = _pupil(request, pupil_id, write=True)
     assignment = services.apply_category(
@@ -196,7 +197,7 @@ def apply_pupil_category(request: HttpRequest, pupil_id: int, payload: ApplyIn):
 
 
 @router.get("/category-assignments/{assignment_id}", response=AssignmentOut)
-def get_assignment(request: HttpRequest, assignment_id: int):
+def get_assignment(request: ApiRequest, assignment_id: int):
     assignment = _assignment(request, assignment_id)
     record(request.auth, "view", assignment)
     return _out(assignment)
@@ -206,7 +207,7 @@ def get_assignment(request: HttpRequest, assignment_id: int):
     "/category-assignments/{assignment_id}/confirm",
     response={200: AssignmentOut, 409: ErrorOut},
 )
-def confirm_assignment(request: HttpRequest, assignment_id: int, payload: ConfirmIn):
+def confirm_assignment(request: ApiRequest, assignment_id: int, payload: ConfirmIn):
     """Confirm: evidence present, board decision for categories 4-5, income test for 2."""
     assignment = _assignment(request, assignment_id, write=True)
     services.confirm_category(
@@ -224,7 +225,7 @@ def confirm_assignment(request: HttpRequest, assignment_id: int, payload: Confir
     "/category-assignments/{assignment_id}/refuse",
     response={200: AssignmentOut, 409: ErrorOut},
 )
-def refuse_assignment(request: HttpRequest, assignment_id: int, payload: RefuseIn):
+def refuse_assignment(request: ApiRequest, assignment_id: int, payload: RefuseIn):
     assignment = _assignment(request, assignment_id, write=True)
     services.refuse_category(request.auth, assignment, payload.reason)
     return _out(assignment)
@@ -235,7 +236,7 @@ def refuse_assignment(request: HttpRequest, assignment_id: int, payload: RefuseI
     response={201: EvidenceOut, 409: ErrorOut},
 )
 def upload_evidence(
-    request: HttpRequest, assignment_id: int, kind: Form[str], file: File[UploadedFile]
+    request: ApiRequest, assignment_id: int, kind: Form[str], file: File[UploadedFile]
 ):
     """Add a document (multipart: `kind`, `file`); PDF, JPEG or PNG, checked by content."""
     assignment = _assignment(request, assignment_id, write=True)
@@ -245,7 +246,7 @@ def upload_evidence(
 
 @router.get("/families/{family_id}/income-test", response=IncomeTestOut)
 @audit_read("registry.family", key="family_id")
-def family_income_test(request: HttpRequest, family_id: int, year: int | None = None):
+def family_income_test(request: ApiRequest, family_id: int, year: int | None = None):
     """Per-capita income against the subsistence minimum (the region's own value wins)."""
     family = get_family_for_user(request.auth, family_id)
     if not get_scope(request.auth).can_see_categories(family.school_id):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils import timezone
@@ -46,7 +46,9 @@ class BoardDecisionFields(forms.Form):
     )
 
     def setup_board(self, school: School) -> None:
-        self.fields["board_decision"].queryset = BoardDecision.objects.filter(school=school)
+        cast(
+            forms.ModelChoiceField, self.fields["board_decision"]
+        ).queryset = BoardDecision.objects.filter(school=school)
 
     def clean_board_scan(self) -> Any:
         scan = self.cleaned_data.get("board_scan")
@@ -58,7 +60,8 @@ class BoardDecisionFields(forms.Form):
         return True
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data  # what clean() returned, typed
         if not self.board_wanted():
             for name in (
                 "board_decision",
@@ -149,7 +152,8 @@ class EvidenceForm(forms.Form):
         return f
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data  # what clean() returned, typed
         if data.get("file") and not data.get("kind"):
             self.add_error("kind", _("Choose the type of the document."))
         return data
@@ -224,4 +228,6 @@ class DashboardFilterForm(forms.Form):
 
     def __init__(self, *args: Any, school_ids: set[int], **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["school"].queryset = School.objects.filter(id__in=school_ids)
+        cast(forms.ModelChoiceField, self.fields["school"]).queryset = School.objects.filter(
+            id__in=school_ids
+        )

@@ -9,7 +9,10 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from qamqor.accounts.models import CATEGORY_READERS, SCHOOL_WRITERS
+from qamqor.accounts.access import Policy
+from qamqor.accounts.models import CATEGORY_READERS
+from qamqor.core.files import StoredFile
+from qamqor.core.status import StatusMachine
 
 # seed 001: a category confirmation is reviewed within 15 working days of receipt.
 CONFIRMATION_WORKING_DAYS = 15
@@ -39,7 +42,7 @@ class EvidenceKind(models.TextChoices):
 
 
 # The evidence each category is proved by (seed 001).
-EXPECTED_EVIDENCE = {
+EXPECTED_EVIDENCE: dict[str, list[EvidenceKind]] = {
     Category.ASP: [EvidenceKind.ASP_CERTIFICATE],
     Category.BELOW_SUBSISTENCE: [EvidenceKind.INCOME],
     Category.ORPHAN: [EvidenceKind.GUARDIANSHIP],
@@ -104,8 +107,11 @@ class BoardDecision(models.Model):
             _("Decision № %(number)s of %(date)s") % {"number": self.number, "date": self.date}
         )
 
+    # A board decision names families: category readers of its school only.
+    access = Policy(read=CATEGORY_READERS)
 
-class CategoryAssignment(models.Model):
+
+class CategoryAssignment(StatusMachine):
     """A pupil's claim to a category: applied → confirmed or refused, valid over a period."""
 
     class Status(models.TextChoices):
@@ -113,12 +119,12 @@ class CategoryAssignment(models.Model):
         CONFIRMED = "confirmed", _("confirmed")
         REFUSED = "refused", _("refused")
 
-    # The transition table the service checks.
     TRANSITIONS = {
         Status.APPLIED: {Status.CONFIRMED, Status.REFUSED},
         Status.CONFIRMED: set(),
         Status.REFUSED: set(),
     }
+    REFUSED = _("This application is already %(status)s; it cannot be %(target)s.")
 
     school = models.ForeignKey(
         "registry.School", on_delete=models.PROTECT, related_name="category_assignments"
@@ -177,18 +183,9 @@ class CategoryAssignment(models.Model):
     def __str__(self) -> str:
         return f"{self.get_category_display()} · {self.get_status_display()}"
 
-    @classmethod
-    def access_q(cls, scope, write: bool = False) -> Q:  # noqa: ANN001
-        if write:
-            return Q(school_id__in=scope.school_ids(roles=SCHOOL_WRITERS))
-        return Q(school_id__in=scope.school_ids(roles=CATEGORY_READERS)) | Q(
-            pupil_id__in=scope.child_ids
-        )
+    access = Policy(read=CATEGORY_READERS, pupil="pupil")
 
     # Pure rules: they take `today`, never save.
-    def can_become(self, status: str) -> bool:
-        return status in self.TRANSITIONS.get(self.Status(self.status), set())
-
     def is_valid_on(self, day: dt.date) -> bool:
         return (
             self.status == self.Status.CONFIRMED
@@ -207,19 +204,13 @@ class CategoryAssignment(models.Model):
         return [k for k in EXPECTED_EVIDENCE[Category(self.category)] if k not in kinds_present]
 
 
-class Evidence(models.Model):
+class Evidence(StoredFile):
     assignment = models.ForeignKey(
         CategoryAssignment, on_delete=models.CASCADE, related_name="evidence"
     )
     kind = models.CharField(_("document type"), max_length=20, choices=EvidenceKind.choices)
     file = models.FileField(_("file"), upload_to="evidence/%Y/%m/")
-    original_name = models.CharField(max_length=255)
-    content_type = models.CharField(max_length=100)
-    size = models.PositiveIntegerField()
     uploaded_at = models.DateTimeField(auto_now_add=True)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
 
     class Meta:
         verbose_name = _("evidence document")
@@ -227,3 +218,6 @@ class Evidence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.original_name}"
+
+    # The document is as protected as the application it proves.
+    access = Policy(school="assignment__school", read=CATEGORY_READERS, pupil="assignment__pupil")

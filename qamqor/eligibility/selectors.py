@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 
 from qamqor.accounts.access import get_scope
-from qamqor.accounts.models import CATEGORY_READERS
+from qamqor.accounts.types import User
 from qamqor.core.calendar import get_calendar
 from qamqor.core.workcal import WorkCalendar
 from qamqor.registry.models import Family, Pupil
@@ -123,11 +124,7 @@ def with_due(assignments: Any, today: dt.date) -> list[CategoryAssignment]:
     return result
 
 
-def reader_school_ids(user: Any) -> set[int]:
-    return get_scope(user).school_ids(roles=CATEGORY_READERS)
-
-
-def can_see_pupil_categories(user: Any, pupil: Pupil) -> bool:
+def can_see_pupil_categories(user: User, pupil: Pupil) -> bool:
     """Category readers of the school, and a parent for their own child; never others."""
     scope = get_scope(user)
     if not scope.authenticated:
@@ -159,7 +156,7 @@ def category_counts(school_ids: set[int], today: dt.date) -> list[dict[str, Any]
             refused=Count("id", filter=Q(status=CategoryAssignment.Status.REFUSED)),
         )
     )
-    by_category = {r["category"]: r for r in rows}
+    by_category: dict[str, Mapping[str, Any]] = {r["category"]: r for r in rows}
     empty = {"applied": 0, "overdue": 0, "confirmed": 0, "refused": 0}
     return [
         {

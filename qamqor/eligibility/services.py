@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from typing import IO, Any
+from typing import IO
 
 from django.core.files import File
 from django.db import transaction
@@ -19,11 +19,13 @@ from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
-from qamqor.audit.services import record
-from qamqor.core import uploads
+from qamqor.accounts.types import User, signed_in
+from qamqor.audit.services import record, record_file
+from qamqor.core import files, uploads
 from qamqor.core.calendar import due_date
 from qamqor.core.clock import now, today
 from qamqor.core.errors import ServiceError
+from qamqor.core.status import move, require
 from qamqor.registry.models import Pupil, School
 
 from .models import (
@@ -44,15 +46,6 @@ class EligibilityError(ServiceError):
     conflicts = frozenset({"transition_not_allowed", "already_applied"})
 
 
-def _transition(assignment: CategoryAssignment, status: str) -> None:
-    if not assignment.can_become(status):
-        raise EligibilityError(
-            "transition_not_allowed",
-            _("This application is already %(status)s; it cannot be %(target)s.")
-            % {"status": assignment.get_status_display(), "target": Status(status).label},
-        )
-
-
 def _locked(assignment: CategoryAssignment) -> CategoryAssignment:
     """The row again, locked: two pedagogues deciding at once must not both win."""
     fresh = CategoryAssignment.objects.select_for_update().get(pk=assignment.pk)
@@ -66,39 +59,21 @@ def _check_evidence(kind: str, f: IO[bytes]) -> str:
         raise EligibilityError(
             "evidence_kind_invalid", _("Choose the type of the document."), "kind"
         )
-    try:
-        return uploads.check_upload(f)
-    except uploads.UploadError as exc:
-        raise EligibilityError(exc.code, exc.message, "file") from exc
+    return files.check(f, EligibilityError)
 
 
 def _store_evidence(
-    user: Any, assignment: CategoryAssignment, kind: str, f: IO[bytes], content_type: str
+    user: User | None, assignment: CategoryAssignment, kind: str, f: IO[bytes], content_type: str
 ) -> Evidence:
-    evidence = Evidence(
-        assignment=assignment,
-        kind=kind,
-        original_name=uploads.original_name(f),
-        content_type=content_type,
-        size=uploads.file_size(f),
-        uploaded_by=user if getattr(user, "is_authenticated", False) else None,
-    )
-    evidence.file.save(uploads.storage_name(content_type), File(f), save=False)
-    evidence.save()
-    record(
-        user,
-        "create",
-        evidence,
-        fields=["kind", "file"],
-        school_id=assignment.school_id,
-        label=str(evidence.get_kind_display()),
-    )
+    evidence = Evidence(assignment=assignment, kind=kind)
+    files.store(evidence, f, content_type, signed_in(user))
+    record_file(user, "create", evidence, assignment.school_id, ["kind", "file"])
     return evidence
 
 
 @transaction.atomic
 def apply_category(
-    user: Any,
+    user: User | None,
     pupil: Pupil,
     category: str,
     received_at: dt.datetime | None = None,
@@ -152,7 +127,7 @@ def apply_category(
         due_date=due,
         granted_by=(granted_by or "").strip()[:300],
         board_decision=board_decision,
-        created_by=user if getattr(user, "is_authenticated", False) else None,
+        created_by=signed_in(user),
     )
     fields = ["category", "status", "received_at", "due_date"]
     fields += ["granted_by"] if assignment.granted_by else []
@@ -165,7 +140,7 @@ def apply_category(
 
 @transaction.atomic
 def add_evidence(
-    user: Any, assignment: CategoryAssignment, kind: str, uploaded_file: IO[bytes]
+    user: User, assignment: CategoryAssignment, kind: str, uploaded_file: IO[bytes]
 ) -> Evidence:
     _locked(assignment)
     if assignment.status != Status.APPLIED:
@@ -192,7 +167,7 @@ def _check_board_decision(school_id: int, category: str, decision: BoardDecision
 
 def kinds_present(assignment: CategoryAssignment) -> set[str]:
     kinds = set(assignment.evidence.values_list("kind", flat=True))
-    if assignment.board_decision_id and assignment.board_decision.scan:
+    if assignment.board_decision and assignment.board_decision.scan:
         # The decision's own scan proves it; it need not be uploaded twice.
         kinds.add(EvidenceKind.BOARD_DECISION)
     return kinds
@@ -252,7 +227,7 @@ def _check_income(assignment: CategoryAssignment, decided_on: dt.date) -> None:
 
 @transaction.atomic
 def confirm_category(
-    user: Any,
+    user: User | None,
     assignment: CategoryAssignment,
     valid_from: dt.date | None,
     valid_to: dt.date | None,
@@ -260,7 +235,7 @@ def confirm_category(
     board_decision: BoardDecision | None = None,
 ) -> CategoryAssignment:
     _locked(assignment)
-    _transition(assignment, Status.CONFIRMED)
+    require(assignment, Status.CONFIRMED, EligibilityError)
     if valid_from is None or valid_to is None:
         raise EligibilityError("period_invalid", _("Enter both dates of the period."), "valid_from")
     if valid_to < valid_from:
@@ -287,30 +262,23 @@ def confirm_category(
     decided = now()
     if assignment.category == Category.BELOW_SUBSISTENCE:
         _check_income(assignment, timezone.localdate(decided))
-    assignment.status = Status.CONFIRMED
     assignment.valid_from = valid_from
     assignment.valid_to = valid_to
     assignment.granted_by = (granted_by or assignment.granted_by or "").strip()[:300]
     assignment.decided_at = decided
-    assignment.decided_by = user if getattr(user, "is_authenticated", False) else None
-    fields = [
-        "status",
-        "valid_from",
-        "valid_to",
-        "granted_by",
-        "board_decision",
-        "decided_at",
-        "decided_by",
-    ]
-    assignment.save(update_fields=fields)
-    record(user, "update", assignment, fields=fields)
+    assignment.decided_by = signed_in(user)
+    fields = ["valid_from", "valid_to", "granted_by", "board_decision", "decided_at", "decided_by"]
+    move(assignment, Status.CONFIRMED, error=EligibilityError, fields=fields)
+    record(user, "update", assignment, fields=["status", *fields])
     return assignment
 
 
 @transaction.atomic
-def refuse_category(user: Any, assignment: CategoryAssignment, reason: str) -> CategoryAssignment:
+def refuse_category(
+    user: User | None, assignment: CategoryAssignment, reason: str
+) -> CategoryAssignment:
     _locked(assignment)
-    _transition(assignment, Status.REFUSED)
+    require(assignment, Status.REFUSED, EligibilityError)
     reason = (reason or "").strip()
     if not reason:
         raise EligibilityError(
@@ -318,19 +286,18 @@ def refuse_category(user: Any, assignment: CategoryAssignment, reason: str) -> C
             _("Write the reason for the refusal: the family is told it."),
             "reason",
         )
-    assignment.status = Status.REFUSED
     assignment.refusal_reason = reason
     assignment.decided_at = now()
-    assignment.decided_by = user if getattr(user, "is_authenticated", False) else None
-    fields = ["status", "refusal_reason", "decided_at", "decided_by"]
-    assignment.save(update_fields=fields)
-    record(user, "update", assignment, fields=fields)
+    assignment.decided_by = signed_in(user)
+    fields = ["refusal_reason", "decided_at", "decided_by"]
+    move(assignment, Status.REFUSED, error=EligibilityError, fields=fields)
+    record(user, "update", assignment, fields=["status", *fields])
     return assignment
 
 
 @transaction.atomic
 def record_board_decision(
-    user: Any,
+    user: User,
     school: School,
     number: str,
     date: dt.date | None,
@@ -355,17 +322,14 @@ def record_board_decision(
         )
     content_type = None
     if scan is not None:
-        try:
-            content_type = uploads.check_upload(scan)
-        except uploads.UploadError as exc:
-            raise EligibilityError(exc.code, exc.message, "board_scan") from exc
+        content_type = files.check(scan, EligibilityError, field="board_scan")
     decision = (
         BoardDecision.objects.select_for_update()
         .filter(school=school, number=number[:40], date=date)
         .first()
     )
     creating = decision is None
-    if creating:
+    if decision is None:
         if not text:
             raise EligibilityError(
                 "board_text_required", _("Enter what the board decided."), "board_text"

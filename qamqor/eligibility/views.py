@@ -20,11 +20,18 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from qamqor.accounts.access import get_for_user, get_pupil_for_user, get_scope, visible
-from qamqor.audit.services import record, record_read
-from qamqor.core import uploads
+from qamqor.accounts.access import (
+    get_for_user,
+    get_pupil_for_user,
+    get_scope,
+    school_ids_for,
+)
+from qamqor.accounts.types import AuthedRequest, User
+from qamqor.audit.services import record, record_file, record_read
+from qamqor.core import files, uploads
 from qamqor.core.clock import today
 from qamqor.core.views import RecordPage, explain
+from qamqor.registry.models import School
 
 from . import services
 from .forms import (
@@ -51,7 +58,6 @@ from .selectors import (
     dashboard_assignments,
     due_of,
     income_test,
-    reader_school_ids,
     with_due,
 )
 
@@ -59,7 +65,7 @@ Status = CategoryAssignment.Status
 RECENT = 20
 
 
-def _board_decision(user: Any, school: Any, form: BoardDecisionFields) -> BoardDecision | None:
+def _board_decision(user: User, school: School, form: BoardDecisionFields) -> BoardDecision | None:
     chosen = form.cleaned_data.get("board_decision")
     if chosen:
         return chosen
@@ -69,9 +75,9 @@ def _board_decision(user: Any, school: Any, form: BoardDecisionFields) -> BoardD
 
 @login_required
 @require_GET
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: AuthedRequest) -> HttpResponse:
     """Applications waiting for a decision, by due date; recent decisions; counts."""
-    school_ids = reader_school_ids(request.user)
+    school_ids = school_ids_for(request.user, CategoryAssignment)
     if not school_ids:
         raise Http404
     form = DashboardFilterForm(request.GET or None, school_ids=school_ids)
@@ -95,7 +101,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     page.object_list = with_due(page.object_list, day)
     query = request.GET.copy()
     query.pop("page", None)
-    context = {
+    context: dict[str, Any] = {
         "form": form,
         "page": page,
         "query": query.urlencode(),
@@ -138,7 +144,7 @@ def _assign_context(pupil: Any, form: AssignForm, formset: Any) -> dict[str, Any
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def assign(request: HttpRequest, pk: int) -> HttpResponse:
+def assign(request: AuthedRequest, pk: int) -> HttpResponse:
     pupil = get_pupil_for_user(request.user, pk, write=True)
     if request.method == "GET":
         form = AssignForm(
@@ -225,24 +231,14 @@ def _first_missing(assignment: CategoryAssignment) -> str:
 
 
 def _get_assignment(request: HttpRequest, pk: int, write: bool = False) -> CategoryAssignment:
-    qs = visible(request.user, CategoryAssignment, write=write).select_related(
-        "pupil",
-        "pupil__family",
-        "pupil__school_class",
-        "school",
-        "board_decision",
-        "decided_by",
-        "created_by",
-    )
-    try:
-        return qs.get(pk=pk)
-    except CategoryAssignment.DoesNotExist as exc:
-        raise Http404 from exc
+    related = ["pupil", "pupil__family", "pupil__school_class", "school", "board_decision"]
+    related += ["decided_by", "created_by"]
+    return get_for_user(request.user, CategoryAssignment, pk, write, related=related)
 
 
 @login_required
 @require_GET
-def assignment_page(request: HttpRequest, pk: int) -> HttpResponse:
+def assignment_page(request: AuthedRequest, pk: int) -> HttpResponse:
     assignment = _get_assignment(request, pk)
     record(request.user, "view", assignment)
     return render(request, "eligibility/assignment.html", _assignment_context(request, assignment))
@@ -253,7 +249,7 @@ PAGE = RecordPage("eligibility:assignment", "eligibility/assignment.html", _assi
 
 @login_required
 @require_POST
-def confirm(request: HttpRequest, pk: int) -> HttpResponse:
+def confirm(request: AuthedRequest, pk: int) -> HttpResponse:
     assignment = _get_assignment(request, pk, write=True)
     form = ConfirmForm(request.POST, request.FILES, assignment=assignment)
 
@@ -278,7 +274,7 @@ def confirm(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def refuse(request: HttpRequest, pk: int) -> HttpResponse:
+def refuse(request: AuthedRequest, pk: int) -> HttpResponse:
     assignment = _get_assignment(request, pk, write=True)
     return PAGE.act(
         request,
@@ -292,7 +288,7 @@ def refuse(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def add_evidence(request: HttpRequest, pk: int) -> HttpResponse:
+def add_evidence(request: AuthedRequest, pk: int) -> HttpResponse:
     assignment = _get_assignment(request, pk, write=True)
     return PAGE.act(
         request,
@@ -304,56 +300,26 @@ def add_evidence(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _stream(stored: Any, filename: str, content_type: str) -> FileResponse:
-    try:
-        handle = stored.open("rb")
-    except FileNotFoundError as exc:
-        raise Http404 from exc
-    response = FileResponse(
-        handle, as_attachment=True, filename=filename, content_type=content_type
-    )
-    # The bytes were checked on upload, but a browser must still never run them as a page.
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+@login_required
+@require_GET
+def evidence_download(request: AuthedRequest, pk: int) -> FileResponse:
+    evidence = get_for_user(request.user, Evidence, pk, related=["assignment"])
+    record_file(request.user, "view", evidence, evidence.assignment.school_id)
+    return evidence.response()
 
 
 @login_required
 @require_GET
-def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
-    try:
-        evidence = Evidence.objects.get(pk=pk)
-    except (Evidence.DoesNotExist, ValueError) as exc:
-        raise Http404 from exc
-    # The document is as protected as the application it proves.
-    assignment = get_for_user(request.user, CategoryAssignment, evidence.assignment_id)
-    record(
-        request.user,
-        "view",
-        evidence,
-        school_id=assignment.school_id,
-        label=str(evidence.get_kind_display()),
-    )
-    return _stream(evidence.file, evidence.original_name, evidence.content_type)
-
-
-@login_required
-@require_GET
-def board_scan(request: HttpRequest, pk: int) -> FileResponse:
-    try:
-        decision = BoardDecision.objects.get(pk=pk)
-    except (BoardDecision.DoesNotExist, ValueError) as exc:
-        raise Http404 from exc
-    # A board decision names families: category readers of its school only.
-    if not decision.scan or not get_scope(request.user).can_see_categories(decision.school_id):
+def board_scan(request: AuthedRequest, pk: int) -> FileResponse:
+    decision = get_for_user(request.user, BoardDecision, pk)
+    if not decision.scan:
         raise Http404
     record(request.user, "view", decision, fields=["scan"])
-    name = decision.scan.name.rsplit(".", 1)
+    name = (decision.scan.name or "").rsplit(".", 1)  # a scan has a name (checked above)
     extension = name[1].lower() if len(name) == 2 else "pdf"
     content_type = {"pdf": "application/pdf", "jpg": "image/jpeg", "png": "image/png"}.get(
         extension, "application/octet-stream"
     )
     number = slugify(decision.number) or "decision"
     filename = f"board-decision-{number}-{decision.date:%Y-%m-%d}.{extension}"
-    return _stream(decision.scan, filename, content_type)
+    return files.stream(decision.scan, filename, content_type)

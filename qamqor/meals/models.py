@@ -16,10 +16,15 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from qamqor.accounts.models import CATEGORY_READERS, SCHOOL_READERS, SCHOOL_WRITERS, Role
+from qamqor.accounts.access import Policy
+from qamqor.accounts.models import CATEGORY_READERS, SCHOOL_READERS, Role
+from qamqor.core.status import StatusMachine
 from qamqor.core.validators import validate_bin, validate_iban
 from qamqor.eligibility.models import Category
 from qamqor.registry.models import Bilingual
+
+# The canteen reads the scans of its schools beside the school's readers.
+SCAN_READERS = SCHOOL_READERS | {Role.CANTEEN}
 
 
 class MealType(models.TextChoices):
@@ -30,7 +35,7 @@ class MealType(models.TextChoices):
 
 # Why a pupil is on the month's list: the universal rule or one of the five categories
 # (their codes and labels are the eligibility app's, not a copy).
-Basis = models.TextChoices(
+Basis = models.TextChoices(  # type: ignore[call-overload]  # (name, (value, label)) pairs work; the stubs want (name, value)
     "Basis",
     [
         ("UNIVERSAL", ("universal", _("grades 1–4: universal free lunch"))),
@@ -87,9 +92,7 @@ class Programme(models.Model):
     def __str__(self) -> str:
         return f"{self.school_id} {self.month:%Y-%m}"
 
-    @classmethod
-    def access_q(cls, scope, write: bool = False) -> Q:  # noqa: ANN001
-        return Q(school_id__in=scope.school_ids(write=write))
+    access = Policy()
 
     # Pure rules (they take what they need, never save).
     def entitling_categories(self) -> set[str]:
@@ -175,7 +178,7 @@ class SchoolBreak(models.Model):
         return f"{self.name} {self.start}–{self.end}"
 
 
-class MonthlyList(models.Model):
+class MonthlyList(StatusMachine):
     """The month's list of entitled pupils: formed → approved → verified (seed 004, steps 1–2)."""
 
     class Status(models.TextChoices):
@@ -194,6 +197,8 @@ class MonthlyList(models.Model):
         Status.VERIFYING: {Status.VERIFIED},
         Status.VERIFIED: set(),
     }
+    REFUSED = _("The list is %(status)s; it cannot become %(target)s.")
+    HISTORY = ("meals.ListTransition", "monthly_list")
 
     school = models.ForeignKey("registry.School", on_delete=models.CASCADE, related_name="+")
     month = models.DateField(_("month"))
@@ -216,12 +221,7 @@ class MonthlyList(models.Model):
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} · {self.get_status_display()}"
 
-    @classmethod
-    def access_q(cls, scope, write: bool = False) -> Q:  # noqa: ANN001
-        return Q(school_id__in=scope.school_ids(write=write))
-
-    def can_become(self, status: str) -> bool:
-        return status in self.TRANSITIONS.get(self.Status(self.status), set())
+    access = Policy()
 
     @property
     def editable(self) -> bool:
@@ -298,7 +298,7 @@ class PupilRef(models.Model):
         return str(self.ref)
 
 
-class Voucher(models.Model):
+class Voucher(StatusMachine):
     """One digital voucher per pupil, month and meal type (seed 004, step 3)."""
 
     class Status(models.TextChoices):
@@ -313,6 +313,7 @@ class Voucher(models.Model):
         Status.SUSPENDED: {Status.ACTIVE, Status.EXPIRED},
         Status.EXPIRED: set(),
     }
+    REFUSED = _("The voucher is %(status)s; it cannot become %(target)s.")
 
     school = models.ForeignKey("registry.School", on_delete=models.CASCADE, related_name="+")
     pupil = models.ForeignKey("registry.Pupil", on_delete=models.CASCADE, related_name="vouchers")
@@ -340,16 +341,7 @@ class Voucher(models.Model):
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} {self.get_meal_type_display()} · {self.get_status_display()}"
 
-    @classmethod
-    def access_q(cls, scope, write: bool = False) -> Q:  # noqa: ANN001
-        if write:
-            return Q(school_id__in=scope.school_ids(roles=SCHOOL_WRITERS))
-        return Q(school_id__in=scope.school_ids(roles=SCHOOL_READERS)) | Q(
-            pupil_id__in=scope.child_ids
-        )
-
-    def can_become(self, status: str) -> bool:
-        return status in self.TRANSITIONS.get(self.Status(self.status), set())
+    access = Policy(pupil="pupil")
 
     def covers(self, day: dt.date) -> bool:
         return first_of_month(day) == self.month
@@ -402,10 +394,7 @@ class Redemption(models.Model):
     def __str__(self) -> str:
         return f"{self.day} {self.status} {self.code}"
 
-    @classmethod
-    def access_q(cls, scope, write: bool = False) -> Q:  # noqa: ANN001
-        roles = SCHOOL_READERS | {Role.CANTEEN}
-        return Q(school_id__in=scope.school_ids(roles=roles))
+    access = Policy(school="school_id", read=SCAN_READERS, write=SCAN_READERS)
 
 
 class DailyReport(models.Model):
@@ -509,8 +498,10 @@ class MealRating(models.Model):
     def __str__(self) -> str:
         return f"{self.day}: {self.score}"
 
-    @classmethod
-    def access_q(cls, scope, write: bool = False) -> Q:  # noqa: ANN001
-        return Q(voucher__school_id__in=scope.school_ids(roles=CATEGORY_READERS)) | Q(
-            voucher__pupil_id__in=scope.child_ids
-        )
+    access = Policy(
+        school="voucher__school",
+        read=CATEGORY_READERS,
+        write=CATEGORY_READERS,
+        pupil="voucher__pupil",
+        parents_write=True,
+    )

@@ -34,8 +34,10 @@ from django.utils.translation import gettext_lazy
 from django_tasks import task
 
 from qamqor.core.clock import now
+from qamqor.core.status import move
 
-from .models import ListEntry, ListTransition, MonthlyList
+from .models import ListEntry, MonthlyList
+from .services.programme import MealError
 
 log = logging.getLogger(__name__)
 
@@ -153,16 +155,12 @@ def verify_next_chunk(list_id: int, verifier: EligibilityVerifier | None = None)
 
 def _finish(lst: MonthlyList) -> None:
     failed = lst.entries.filter(verification=ListEntry.Verification.FAILED).count()
-    ListTransition.objects.create(
-        monthly_list=lst,
-        from_status=lst.status,
-        to_status=MonthlyList.Status.VERIFIED,
-        by=None,  # the state service answered, not a person
-        at=now(),
-        comment=_("%(ok)s verified, %(failed)s failed")
-        % {"ok": lst.verification_total - failed, "failed": failed},
-    )
-    lst.status = MonthlyList.Status.VERIFIED
+    # No `by`: the state service answered, not a person. The caller saves the row.
+    comment = _("%(ok)s verified, %(failed)s failed") % {
+        "ok": lst.verification_total - failed,
+        "failed": failed,
+    }
+    move(lst, MonthlyList.Status.VERIFIED, error=MealError, comment=comment, save=False)
     lst.verified_at = now()
 
 

@@ -3,11 +3,11 @@
 import datetime as dt
 from typing import Any
 
-from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from qamqor.accounts import access
+from qamqor.accounts.types import ApiRequest, User
 from qamqor.audit.services import audit_read, record
 from qamqor.core import ids
 from qamqor.core.api import MAX_OFFSET, ErrorOut, Paging, TextIn
@@ -42,7 +42,7 @@ class PupilOut(Schema):
 
     @staticmethod
     def resolve_grade(obj: Pupil) -> int | None:
-        return obj.school_class.grade if obj.school_class_id else None
+        return obj.school_class.grade if obj.school_class else None
 
 
 class PupilIn(TextIn):
@@ -61,15 +61,15 @@ class PupilIn(TextIn):
 class PupilPatch(TextIn):
     # A field left out is unchanged; `null` is refused (422) where the column takes no null,
     # rather than reaching the database (a 500, whose error text quotes the child's row).
-    iin: str = Field(None)
-    surname: str = Field(None, min_length=1, max_length=100)
-    name: str = Field(None, min_length=1, max_length=100)
-    patronymic: str = Field(None, max_length=100)
-    birth_date: dt.date = Field(None)
-    sex: str = Field(None, pattern="^[MF]$")
+    iin: str = Field(None)  # type: ignore[assignment]  # absent, not null
+    surname: str = Field(None, min_length=1, max_length=100)  # type: ignore[assignment]  # absent, not null
+    name: str = Field(None, min_length=1, max_length=100)  # type: ignore[assignment]  # absent, not null
+    patronymic: str = Field(None, max_length=100)  # type: ignore[assignment]  # absent, not null
+    birth_date: dt.date = Field(None)  # type: ignore[assignment]  # absent, not null
+    sex: str = Field(None, pattern="^[MF]$")  # type: ignore[assignment]  # absent, not null
     school_class_id: int | None = None
     family_id: int | None = None
-    status: str = Field(None)
+    status: str = Field(None)  # type: ignore[assignment]  # absent, not null
 
 
 class PupilFilters(Schema):
@@ -108,9 +108,7 @@ def _resolve_links(school_id: int, data: dict[str, Any]) -> dict[str, Any]:
         if family_id is not None:
             out["family"] = Family.objects.filter(pk=family_id, school_id=school_id).first()
             if out["family"] is None:
-                raise ServiceError(
-                    "family_unknown", message_for("family_unknown"), field="family_id"
-                )
+                raise ServiceError("family_unknown", field="family_id")
     if out.get("status") and out["status"] not in Pupil.Status.values:
         raise ServiceError("status_unknown", field="status")
     return out
@@ -119,7 +117,7 @@ def _resolve_links(school_id: int, data: dict[str, Any]) -> dict[str, Any]:
 @router.get("/pupils", response=list[PupilOut])
 @audit_read(Pupil)
 @paginate(Paging)
-def list_pupils(request: HttpRequest, filters: Query[PupilFilters]):
+def list_pupils(request: ApiRequest, filters: Query[PupilFilters]):
     """Pupils the caller may read, with search (`q`: name or IIN prefix), filters and sort."""
     params = filters.dict(exclude_none=True)
     qs = pupil_queryset(request.auth, params)
@@ -129,7 +127,7 @@ def list_pupils(request: HttpRequest, filters: Query[PupilFilters]):
 
 
 @router.post("/pupils", response={201: PupilOut, 404: ErrorOut})
-def create_pupil(request: HttpRequest, payload: PupilIn):
+def create_pupil(request: ApiRequest, payload: PupilIn):
     _check_iin(payload.iin)
     scope = access.get_scope(request.auth)
     school_id = payload.school_id or next(iter(sorted(scope.school_ids(write=True))), None)
@@ -140,14 +138,14 @@ def create_pupil(request: HttpRequest, payload: PupilIn):
 
 
 @router.get("/pupils/{pupil_id}", response=PupilOut)
-def get_pupil(request: HttpRequest, pupil_id: int):
+def get_pupil(request: ApiRequest, pupil_id: int):
     pupil = access.get_pupil_for_user(request.auth, pupil_id)
     record(request.auth, "view", pupil)
     return pupil
 
 
 @router.patch("/pupils/{pupil_id}", response=PupilOut)
-def patch_pupil(request: HttpRequest, pupil_id: int, payload: PupilPatch):
+def patch_pupil(request: ApiRequest, pupil_id: int, payload: PupilPatch):
     pupil = access.get_pupil_for_user(request.auth, pupil_id, write=True)
     data = payload.dict(exclude_unset=True)
     if "iin" in data:
@@ -200,12 +198,12 @@ class FamilyIn(TextIn):
 class FamilyPatch(TextIn):
     MULTILINE = frozenset({"notes"})
     # Left out: unchanged; `null` is a 422 (the columns take none).
-    address: str = Field(None, max_length=300)
-    phone: str = Field(None, max_length=20)
-    notes: str = Field(None)
+    address: str = Field(None, max_length=300)  # type: ignore[assignment]  # absent, not null
+    phone: str = Field(None, max_length=20)  # type: ignore[assignment]  # absent, not null
+    notes: str = Field(None)  # type: ignore[assignment]  # absent, not null
 
 
-def _family_out(user: Any, family: Family) -> dict[str, Any]:
+def _family_out(user: User, family: Family) -> dict[str, Any]:
     figures = family_figures(family)
     return {
         "id": family.pk,
@@ -231,7 +229,7 @@ class FamilyPage(Schema):
 @router.get("/families", response=FamilyPage)
 @audit_read(Family)
 def list_families(
-    request: HttpRequest,
+    request: ApiRequest,
     school: int | None = None,
     limit: int = Query(50, ge=1, le=200),
     offset: int = Query(0, ge=0, le=MAX_OFFSET),
@@ -244,7 +242,7 @@ def list_families(
 
 
 @router.post("/families", response={201: FamilyOut, 404: ErrorOut})
-def create_family(request: HttpRequest, payload: FamilyIn):
+def create_family(request: ApiRequest, payload: FamilyIn):
     scope = access.get_scope(request.auth)
     school_id = payload.school_id or next(iter(sorted(scope.school_ids(write=True))), None)
     school = access.get_school_for_user(request.auth, school_id, write=True)
@@ -253,14 +251,14 @@ def create_family(request: HttpRequest, payload: FamilyIn):
 
 
 @router.get("/families/{family_id}", response=FamilyOut)
-def get_family(request: HttpRequest, family_id: int):
+def get_family(request: ApiRequest, family_id: int):
     family = access.get_family_for_user(request.auth, family_id)
     record(request.auth, "view", family)
     return _family_out(request.auth, family)
 
 
 @router.patch("/families/{family_id}", response=FamilyOut)
-def patch_family(request: HttpRequest, family_id: int, payload: FamilyPatch):
+def patch_family(request: ApiRequest, family_id: int, payload: FamilyPatch):
     family = access.get_family_for_user(request.auth, family_id, write=True)
     services.update_family(request.auth, family, payload.dict(exclude_unset=True))
     return _family_out(request.auth, family)

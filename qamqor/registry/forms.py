@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -47,14 +47,19 @@ class PupilForm(forms.ModelForm):
     def __init__(self, *args: Any, school: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.school = school
-        self.fields["school_class"].queryset = SchoolClass.objects.filter(school=school)
-        self.fields["family"].queryset = Family.objects.filter(school=school)
+        cast(
+            forms.ModelChoiceField, self.fields["school_class"]
+        ).queryset = SchoolClass.objects.filter(school=school)
+        cast(forms.ModelChoiceField, self.fields["family"]).queryset = Family.objects.filter(
+            school=school
+        )
         self.fields["birth_date"].required = False
         self.fields["sex"].required = False
         self.fields["birth_date"].help_text = _("Taken from the IIN when left empty.")
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data  # what clean() returned, typed
         iin = data.get("iin")
         if not iin:
             return data

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from qamqor.accounts.access import Policy
 from qamqor.core import ids
 from qamqor.core.validators import (
     validate_bin,
@@ -64,9 +65,7 @@ class School(Bilingual):
         verbose_name = _("school")
         verbose_name_plural = _("schools")
 
-    @classmethod
-    def access_q(cls, scope, write: bool = False) -> Q:  # noqa: ANN001
-        return Q(id__in=scope.school_ids(write=write))
+    access = Policy(school="id")
 
 
 class SchoolClass(models.Model):
@@ -106,12 +105,7 @@ class SchoolClass(models.Model):
     def __str__(self) -> str:
         return f"{self.grade}{self.letter}"
 
-    @classmethod
-    def access_q(cls, scope, write: bool = False) -> Q:  # noqa: ANN001
-        q = Q(school_id__in=scope.school_ids(write=write))
-        if not write:
-            q |= Q(id__in=scope.class_ids)
-        return q
+    access = Policy(klass="id")
 
 
 class Family(models.Model):
@@ -141,12 +135,7 @@ class Family(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("registry:family", args=[self.pk])
 
-    @classmethod
-    def access_q(cls, scope, write: bool = False) -> Q:  # noqa: ANN001
-        q = Q(school_id__in=scope.school_ids(write=write))
-        if not write:
-            q |= Q(id__in=scope.family_ids)
-        return q
+    access = Policy(family="id")
 
     @staticmethod
     def per_capita(total_income: int, members: int) -> int:
@@ -227,12 +216,7 @@ class Pupil(Person):
     def get_absolute_url(self) -> str:
         return reverse("registry:pupil", args=[self.pk])
 
-    @classmethod
-    def access_q(cls, scope, write: bool = False) -> Q:  # noqa: ANN001
-        q = Q(school_id__in=scope.school_ids(write=write))
-        if not write:
-            q |= Q(school_class_id__in=scope.class_ids) | Q(id__in=scope.child_ids)
-        return q
+    access = Policy(klass="school_class", pupil="id")
 
     def iin_errors(self) -> list[str]:
         """Codes of the ways the IIN disagrees with itself or with the birth date and sex."""

@@ -8,6 +8,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 
 from qamqor.accounts.access import get_scope, visible
 from qamqor.accounts.models import CATEGORY_READERS
+from qamqor.accounts.types import User
 from qamqor.core.collation import kazakh
 
 from .forms import PupilFilterForm
@@ -17,7 +18,7 @@ from .models import Family, Pupil
 CONFIRMED = "confirmed"
 
 
-def pupil_queryset(user: Any, params: dict[str, Any]) -> QuerySet[Pupil]:
+def pupil_queryset(user: User, params: dict[str, Any]) -> QuerySet[Pupil]:
     """The pupils the user may read, searched, filtered and sorted as `params` ask."""
     qs = visible(user, Pupil).select_related("school_class", "school")
     q = (params.get("q") or "").strip()

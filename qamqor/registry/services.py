@@ -12,8 +12,10 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Model
 from django.utils.translation import gettext as _
 
+from qamqor.accounts.types import User
 from qamqor.audit.services import record
 from qamqor.core import ids
 from qamqor.core.errors import ServiceError
@@ -50,7 +52,7 @@ GUARDIAN_FIELDS = (
 )
 
 
-def _apply(obj: Any, data: Mapping[str, Any], allowed: Iterable[str]) -> list[str]:
+def _apply(obj: Model, data: Mapping[str, Any], allowed: Iterable[str]) -> list[str]:
     changed = []
     for field in allowed:
         if field in data and getattr(obj, field) != data[field]:
@@ -67,11 +69,11 @@ def _check_pupil(pupil: Pupil) -> None:
         # sex keeps its own code so the form can point at the right field.
         public = code if code.endswith("_mismatch") else "iin_invalid"
         raise RegistryError(public, message_for(code), "iin")
-    if pupil.school_class_id and pupil.school_class.school_id != pupil.school_id:
+    if pupil.school_class and pupil.school_class.school_id != pupil.school_id:
         raise RegistryError(
             "class_other_school", _("The class belongs to another school."), "school_class"
         )
-    if pupil.family_id and pupil.family.school_id != pupil.school_id:
+    if pupil.family and pupil.family.school_id != pupil.school_id:
         raise RegistryError(
             "family_other_school", _("The family belongs to another school."), "family"
         )
@@ -83,14 +85,14 @@ def _check_pupil(pupil: Pupil) -> None:
 
 
 @transaction.atomic
-def create_pupil(user: Any, school: School, data: Mapping[str, Any]) -> Pupil:
+def create_pupil(user: User, school: School, data: Mapping[str, Any]) -> Pupil:
     pupil = Pupil(school=school)
     _apply(pupil, data, PUPIL_FIELDS)
     if not pupil.birth_date or not pupil.sex:
         # The IIN carries both; fill what the caller left out.
         result = ids.validate_iin(pupil.iin or "")
         if result.valid:
-            pupil.birth_date = pupil.birth_date or result.birth_date
+            pupil.birth_date = pupil.birth_date or result.birth_date  # type: ignore[assignment]  # a valid IIN has one
             pupil.sex = pupil.sex or result.sex or ""
     _check_pupil(pupil)
     if Pupil.objects.filter(iin=pupil.iin).exists():
@@ -103,7 +105,7 @@ def create_pupil(user: Any, school: School, data: Mapping[str, Any]) -> Pupil:
 
 
 @transaction.atomic
-def update_pupil(user: Any, pupil: Pupil, data: Mapping[str, Any]) -> Pupil:
+def update_pupil(user: User, pupil: Pupil, data: Mapping[str, Any]) -> Pupil:
     changed = _apply(pupil, data, PUPIL_FIELDS)
     if not changed:
         return pupil
@@ -118,7 +120,7 @@ def update_pupil(user: Any, pupil: Pupil, data: Mapping[str, Any]) -> Pupil:
 
 
 @transaction.atomic
-def create_family(user: Any, school: School, data: Mapping[str, Any]) -> Family:
+def create_family(user: User, school: School, data: Mapping[str, Any]) -> Family:
     family = Family(school=school)
     _apply(family, data, FAMILY_FIELDS)
     family.save()
@@ -127,7 +129,7 @@ def create_family(user: Any, school: School, data: Mapping[str, Any]) -> Family:
 
 
 @transaction.atomic
-def update_family(user: Any, family: Family, data: Mapping[str, Any]) -> Family:
+def update_family(user: User, family: Family, data: Mapping[str, Any]) -> Family:
     changed = _apply(family, data, FAMILY_FIELDS)
     if changed:
         family.save(update_fields=[*changed, "updated_at"])
@@ -148,7 +150,7 @@ def _check_guardian(guardian: Guardian) -> None:
 
 @transaction.atomic
 def save_guardian(
-    user: Any, family: Family, data: Mapping[str, Any], guardian: Guardian | None = None
+    user: User, family: Family, data: Mapping[str, Any], guardian: Guardian | None = None
 ) -> Guardian:
     creating = guardian is None
     guardian = guardian or Guardian(family=family)
@@ -170,14 +172,14 @@ def save_guardian(
 
 
 @transaction.atomic
-def delete_guardian(user: Any, guardian: Guardian) -> None:
+def delete_guardian(user: User, guardian: Guardian) -> None:
     record(user, "delete", guardian, school_id=guardian.family.school_id)
     guardian.delete()
 
 
 @transaction.atomic
 def add_income(
-    user: Any, family: Family, source: str, monthly_amount: int, earner: str = ""
+    user: User, family: Family, source: str, monthly_amount: int, earner: str = ""
 ) -> Income:
     income = Income.objects.create(
         family=family, source=source, monthly_amount=monthly_amount, earner=earner
@@ -193,13 +195,13 @@ def add_income(
 
 
 @transaction.atomic
-def delete_income(user: Any, income: Income) -> None:
+def delete_income(user: User, income: Income) -> None:
     record(user, "delete", income, school_id=income.family.school_id)
     income.delete()
 
 
 @transaction.atomic
-def add_family_member(user: Any, family: Family, data: Mapping[str, Any]) -> FamilyMember:
+def add_family_member(user: User, family: Family, data: Mapping[str, Any]) -> FamilyMember:
     member = FamilyMember(family=family)
     _apply(member, data, ("full_name", "relation", "birth_date", "iin"))
     if member.iin:
@@ -212,7 +214,7 @@ def add_family_member(user: Any, family: Family, data: Mapping[str, Any]) -> Fam
 
 
 @transaction.atomic
-def delete_family_member(user: Any, member: FamilyMember) -> None:
+def delete_family_member(user: User, member: FamilyMember) -> None:
     record(user, "delete", member, school_id=member.family.school_id)
     member.delete()
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -16,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from qamqor.accounts import access
 from qamqor.accounts.models import SCHOOL_READERS
+from qamqor.accounts.types import AuthedRequest, User
 from qamqor.audit.services import record, record_read
 from qamqor.core.views import act, attempt
 
@@ -34,7 +36,7 @@ from .selectors import family_figures, pupil_queryset
 CONFIRMED = "confirmed"
 
 
-def _category_badges(user: Any, pupils: list[Pupil]) -> dict[int, list[str]]:
+def _category_badges(user: User, pupils: list[Pupil]) -> dict[int, list[str]]:
     """Confirmed category labels per pupil, only for pupils whose category the user may see."""
     scope = access.get_scope(user)
     ids = [p.pk for p in pupils if scope.can_see_categories(p.school_id)]
@@ -42,7 +44,7 @@ def _category_badges(user: Any, pupils: list[Pupil]) -> dict[int, list[str]]:
         return {}
     # The eligibility app hangs its assignments on Pupil; reach them through the relation
     # so that the registry does not import eligibility (the app graph stays a DAG).
-    model = Pupil._meta.get_field("categories").related_model
+    model: Any = Pupil._meta.get_field("categories").related_model
     labels = dict(model._meta.get_field("category").choices)
     result: dict[int, list[str]] = {}
     rows = model.objects.filter(pupil_id__in=ids, status=CONFIRMED).values_list(
@@ -54,7 +56,7 @@ def _category_badges(user: Any, pupils: list[Pupil]) -> dict[int, list[str]]:
 
 
 @login_required
-def pupil_list(request: HttpRequest) -> HttpResponse:
+def pupil_list(request: AuthedRequest) -> HttpResponse:
     scope = access.get_scope(request.user)
     if not (scope.school_ids(roles=SCHOOL_READERS) or scope.class_ids):
         raise Http404
@@ -70,13 +72,12 @@ def pupil_list(request: HttpRequest) -> HttpResponse:
                 label=_("pupil list: %(n)d shown") % {"n": len(pupils)})  # fmt: skip
     badges = _category_badges(request.user, pupils)
     for pupil in pupils:
-        pupil.badges = badges.get(pupil.pk, [])
-    readable = scope.school_ids(roles=SCHOOL_READERS)
-    classes = SchoolClass.objects.filter(school_id__in=readable) | SchoolClass.objects.filter(
-        id__in=scope.class_ids
-    )
+        pupil.badges = badges.get(pupil.pk, [])  # type: ignore[attr-defined]  # for the template
+    classes = access.visible(request.user, SchoolClass)
     show_categories = any(scope.can_see_categories(s) for s in scope.member_school_ids)
-    category_field = Pupil._meta.get_field("categories").related_model._meta.get_field("category")
+    category_field: Any = Pupil._meta.get_field("categories").related_model._meta.get_field(
+        "category"
+    )
     query = request.GET.copy()
     query.pop("page", None)
     context = {
@@ -90,14 +91,14 @@ def pupil_list(request: HttpRequest) -> HttpResponse:
         "sort": params.get("sort") or "name",
         "query": query.urlencode(),
         "can_add": bool(scope.school_ids(write=True)),
-        "statuses": form.fields["status"].choices,
+        "statuses": cast(forms.ChoiceField, form.fields["status"]).choices,
     }
     template = "registry/_pupil_results.html" if request.htmx else "registry/pupil_list.html"
     return render(request, template, context)
 
 
 @login_required
-def pupil_card(request: HttpRequest, pk: int) -> HttpResponse:
+def pupil_card(request: AuthedRequest, pk: int) -> HttpResponse:
     pupil = access.get_pupil_for_user(request.user, pk)
     scope = access.get_scope(request.user)
     record(request.user, "view", pupil)
@@ -150,7 +151,7 @@ def _form_page(
 
 
 @login_required
-def pupil_create(request: HttpRequest) -> HttpResponse:
+def pupil_create(request: AuthedRequest) -> HttpResponse:
     school = _writer_school(request)
     return _form_page(
         request,
@@ -164,7 +165,7 @@ def pupil_create(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def pupil_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def pupil_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     pupil = access.get_pupil_for_user(request.user, pk, write=True)
     return _form_page(
         request,
@@ -179,7 +180,7 @@ def pupil_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def family_card(request: HttpRequest, pk: int) -> HttpResponse:
+def family_card(request: AuthedRequest, pk: int) -> HttpResponse:
     family = access.get_family_for_user(request.user, pk)
     scope = access.get_scope(request.user)
     record(request.user, "view", family)
@@ -204,7 +205,7 @@ def family_card(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def family_create(request: HttpRequest) -> HttpResponse:
+def family_create(request: AuthedRequest) -> HttpResponse:
     school = _writer_school(request)
     form = FamilyForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -215,7 +216,7 @@ def family_create(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def family_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def family_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     family = access.get_family_for_user(request.user, pk, write=True)
     form = FamilyForm(request.POST or None, instance=family)
     if request.method == "POST" and form.is_valid():
@@ -228,7 +229,7 @@ def family_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def guardian_edit(request: HttpRequest, pk: int, gpk: int | None = None) -> HttpResponse:
+def guardian_edit(request: AuthedRequest, pk: int, gpk: int | None = None) -> HttpResponse:
     family = access.get_family_for_user(request.user, pk, write=True)
     guardian = None
     if gpk is not None:
@@ -250,7 +251,7 @@ def guardian_edit(request: HttpRequest, pk: int, gpk: int | None = None) -> Http
 
 @login_required
 @require_POST
-def income_add(request: HttpRequest, pk: int) -> HttpResponse:
+def income_add(request: AuthedRequest, pk: int) -> HttpResponse:
     family = access.get_family_for_user(request.user, pk, write=True)
     form = IncomeForm(request.POST)
     if form.is_valid():
@@ -263,7 +264,7 @@ def income_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def income_delete(request: HttpRequest, pk: int, ipk: int) -> HttpResponse:
+def income_delete(request: AuthedRequest, pk: int, ipk: int) -> HttpResponse:
     family = access.get_family_for_user(request.user, pk, write=True)
     income = Income.objects.filter(family=family, pk=ipk).first()
     if income is None:
@@ -274,7 +275,7 @@ def income_delete(request: HttpRequest, pk: int, ipk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def member_add(request: HttpRequest, pk: int) -> HttpResponse:
+def member_add(request: AuthedRequest, pk: int) -> HttpResponse:
     family = access.get_family_for_user(request.user, pk, write=True)
     form = FamilyMemberForm(request.POST)
     if form.is_valid():
@@ -291,7 +292,7 @@ def member_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def member_delete(request: HttpRequest, pk: int, mpk: int) -> HttpResponse:
+def member_delete(request: AuthedRequest, pk: int, mpk: int) -> HttpResponse:
     family = access.get_family_for_user(request.user, pk, write=True)
     member = FamilyMember.objects.filter(family=family, pk=mpk).first()
     if member is None:
@@ -301,12 +302,12 @@ def member_delete(request: HttpRequest, pk: int, mpk: int) -> HttpResponse:
 
 
 @login_required
-def my_children(request: HttpRequest) -> HttpResponse:
+def my_children(request: AuthedRequest) -> HttpResponse:
     scope = access.get_scope(request.user)
     if not scope.child_ids:
         raise Http404
     children = (
-        Pupil.objects.filter(id__in=scope.child_ids)
+        access.visible(request.user, Pupil, parent=True)
         .select_related("school", "school_class")
         .order_by("birth_date")
     )

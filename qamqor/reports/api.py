@@ -1,10 +1,10 @@
 from __future__ import annotations
 
-from django.http import HttpRequest
 from ninja import Router, Schema
 
 from qamqor.accounts import access
 from qamqor.accounts.models import CATEGORY_READERS
+from qamqor.accounts.types import ApiRequest
 from qamqor.core.api import ErrorOut
 from qamqor.core.clock import today
 
@@ -24,7 +24,7 @@ class MonitoringOut(Schema):
 
 
 @router.get("/reports/monitoring", response={200: MonitoringOut, 404: ErrorOut})
-def monitoring_report(request: HttpRequest, school: int):
+def monitoring_report(request: ApiRequest, school: int):
     """Seed 000's table for one school: children whose category is confirmed and valid today."""
     school_obj = access.get_school_for_user(request.auth, school, roles=CATEGORY_READERS)
     return monitoring(school_obj, today())

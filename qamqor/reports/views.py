@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 
 from qamqor.accounts import access
 from qamqor.accounts.models import CATEGORY_READERS, SCHOOL_READERS
+from qamqor.accounts.types import AuthedRequest
 from qamqor.audit.services import record
 from qamqor.core.clock import today
 
@@ -16,7 +17,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthedRequest) -> HttpResponse:
     """Send each role to where its work is."""
     scope = access.get_scope(request.user)
     if scope.school_ids(write=True):
@@ -40,7 +41,7 @@ def _rows(request: HttpRequest):
 
 
 @login_required
-def monitoring_page(request: HttpRequest) -> HttpResponse:
+def monitoring_page(request: AuthedRequest) -> HttpResponse:
     rows, day = _rows(request)
     labels = column_labels()
     table = [(school, [counts[key] for key, _l in labels]) for school, counts in rows]
@@ -59,7 +60,7 @@ def monitoring_page(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def monitoring_export(request: HttpRequest) -> HttpResponse:
+def monitoring_export(request: AuthedRequest) -> HttpResponse:
     rows, day = _rows(request)
     for school, _counts in rows:
         record(

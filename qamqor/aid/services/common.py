@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.utils.translation import gettext as _
 
+from qamqor.accounts.types import User
 from qamqor.applications.models import Application
 from qamqor.applications.services import ApplicationError, transition_application
 from qamqor.core.errors import ServiceError
@@ -53,11 +52,9 @@ def carry_aid_amount(year: int, source: str) -> AidAmount:
     return amount
 
 
-def user_or_none(user: Any) -> Any:
-    return user if getattr(user, "is_authenticated", False) else None
-
-
-def move_application(user: Any, application: Application, status: str, comment: str = "") -> None:
+def move_application(
+    user: User | None, application: Application, status: str, comment: str = ""
+) -> None:
     """Move a cash-aid application through the applications app's one door for a status
     change (its transition table, a `StatusChange`, the audit). The caller holds the lock."""
     try:

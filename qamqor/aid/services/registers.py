@@ -12,27 +12,29 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from qamqor.accounts.types import User, signed_in
 from qamqor.applications.models import Application, Service
 from qamqor.audit.services import record
 from qamqor.core import ids
 from qamqor.core.clock import now, today
+from qamqor.core.status import move
 from qamqor.registry.models import School
 
 from ..models import LineProblem, PaymentLine, PaymentRegister, PurchaseReport, report_due_date
 from ..models import recipient_problem as _recipient_problem
-from .common import AidError, AppStatus, aid_amount, move_application, user_or_none
+from .common import AidError, AppStatus, aid_amount, move_application
 
 RStatus = PaymentRegister.Status
 
 
-def approved_applications(school_id: int):  # noqa: ANN201
+def approved_applications(school_id: int) -> QuerySet[Application]:
     return Application.objects.filter(
         school_id=school_id, service=Service.FINANCIAL_AID, status=AppStatus.APPROVED
     )
@@ -54,7 +56,7 @@ def _require_draft(register: PaymentRegister) -> None:
 
 
 @transaction.atomic
-def form_register(user: Any, school: School) -> PaymentRegister:
+def form_register(user: User, school: School) -> PaymentRegister:
     """The school's register in preparation (created if none), checked against the registry."""
     # The school's row lock serialises two pedagogues forming a register at the same time.
     School.objects.select_for_update().filter(pk=school.pk).first()
@@ -68,7 +70,7 @@ def form_register(user: Any, school: School) -> PaymentRegister:
             year=year,
             amount_per_child=amount.amount,
             created_at=moment,
-            created_by=user_or_none(user),
+            created_by=signed_in(user),
             changed_at=moment,
         )
         record(user, "create", register, fields=["year", "amount_per_child"])
@@ -92,7 +94,7 @@ def _state(line: PaymentLine) -> tuple:
 
 
 @transaction.atomic
-def check_register(user: Any, register: PaymentRegister) -> PaymentRegister:
+def check_register(user: User, register: PaymentRegister) -> PaymentRegister:
     """Bring the lines up to date: new approvals in, withdrawn ones out, names and IBANs again."""
     _locked(register)
     _require_draft(register)
@@ -161,7 +163,7 @@ def check_register(user: Any, register: PaymentRegister) -> PaymentRegister:
 
 
 @transaction.atomic
-def record_export(user: Any, register: PaymentRegister, kind: str) -> PaymentRegister:
+def record_export(user: User, register: PaymentRegister, kind: str) -> PaymentRegister:
     """Note that the register was exported (XLSX or the bank's CSV) and by whom."""
     _locked(register)
     if not register.lines.filter(problem="").exists():
@@ -183,7 +185,9 @@ class PaidResult:
 
 
 @transaction.atomic
-def mark_register_paid(user: Any, register: PaymentRegister, paid_on: dt.date | None) -> PaidResult:
+def mark_register_paid(
+    user: User, register: PaymentRegister, paid_on: dt.date | None
+) -> PaidResult:
     """The bank paid the register on `paid_on`: each application becomes paid, report due."""
     _locked(register)
     _require_draft(register)
@@ -250,17 +254,16 @@ def mark_register_paid(user: Any, register: PaymentRegister, paid_on: dt.date | 
             due_date=due,
         )
         record(user, "create", report, fields=["paid_on", "due_date", "aid_amount"])
-    register.status = RStatus.PAID
     register.paid_on = paid_on
     register.paid_at = now()
-    register.paid_by = user_or_none(user)
-    register.save(update_fields=["status", "paid_on", "paid_at", "paid_by"])
+    register.paid_by = signed_in(user)
+    move(register, RStatus.PAID, error=AidError, fields=["paid_on", "paid_at", "paid_by"])
     record(user, "update", register, fields=["status", "paid_on"])
     return PaidResult(register=register, paid=len(ready), released=len(blocked))
 
 
 @transaction.atomic
-def delete_register(user: Any, register: PaymentRegister) -> None:
+def delete_register(user: User, register: PaymentRegister) -> None:
     """Drop a register in preparation; its applications stay approved."""
     _locked(register)
     _require_draft(register)

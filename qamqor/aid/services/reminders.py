@@ -104,9 +104,9 @@ def send_reminders(day: dt.date | None = None, gateway: SmsGateway | None = None
         .order_by("due_date", "id")
     )
     for report in waiting:
-        if not report.wants_reminder(day, _sent(report)):
-            continue
         stage = report.reminder_stage(day)
+        if stage is None or not report.wants_reminder(day, _sent(report)):
+            continue  # (wants_reminder is False without a stage)
         phone = recipient_phone(report)
         try:
             with transaction.atomic():

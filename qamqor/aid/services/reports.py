@@ -11,18 +11,19 @@ from __future__ import annotations
 import datetime as dt
 from typing import IO, Any
 
-from django.core.files import File
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from qamqor.accounts.access import get_scope
+from qamqor.accounts.types import User, signed_in
 from qamqor.applications.services import lock_application
-from qamqor.audit.services import record
-from qamqor.core import uploads
+from qamqor.audit.services import record, record_file
+from qamqor.core import files, uploads
 from qamqor.core.clock import now, today
 
 from ..models import AID_WRITERS, ASK_AGAIN_DAYS, PurchaseReport, ReportFile
-from .common import AidError, AppStatus, move_application, user_or_none
+from .common import AidError, AppStatus, move_application
 
 Kind = ReportFile.Kind
 # What each kind of file may be: a receipt is often an e-receipt PDF; a photo is an image.
@@ -30,12 +31,18 @@ ALLOWED = {
     Kind.RECEIPT: uploads.DOCUMENT_TYPES,
     Kind.PHOTO: frozenset({uploads.JPEG, uploads.PNG}),
 }
+# A photo of another type is told what a photo must be.
+PHOTO_MESSAGES = {
+    "file_type_not_allowed": gettext_lazy(
+        "A photo must be a JPEG or PNG image; this file is neither."
+    )
+}
 MAX_FILES = 30
 # A receipt above this is a typing slip, not a purchase of school supplies.
 MAX_RECEIPT_AMOUNT = 10_000_000
 
 
-def can_upload(user: Any, report: PurchaseReport) -> bool:
+def can_upload(user: User, report: PurchaseReport) -> bool:
     """The child's own parent, or a writer of the school (a report brought on paper)."""
     scope = get_scope(user)
     return report.pupil_id in scope.child_ids or scope.has_role(report.school_id, *AID_WRITERS)
@@ -55,10 +62,11 @@ def _locked(report: PurchaseReport) -> PurchaseReport:
 def _require_open(report: PurchaseReport) -> None:
     if not report.open_for_upload:
         status = report.application.status
-        message = {
+        messages: dict[str, str] = {
             AppStatus.REPORTED: _("The report is submitted and waits for the school's answer."),
             AppStatus.ACCEPTED: _("The report is accepted; nothing more is needed."),
-        }.get(status, _("The report cannot be changed now."))
+        }
+        message = messages.get(status, _("The report cannot be changed now."))
         raise AidError("report_closed", message)
 
 
@@ -80,19 +88,17 @@ def _amount(kind: str, amount: Any) -> int | None:
 
 @transaction.atomic
 def add_report_file(
-    user: Any, report: PurchaseReport, kind: str, f: IO[bytes] | None, amount: Any = None
+    user: User, report: PurchaseReport, kind: str, f: IO[bytes] | None, amount: Any = None
 ) -> ReportFile:
     if kind not in Kind.values:
         raise AidError("kind_invalid", _("Choose whether this is a receipt or a photo."), "kind")
     value = _amount(kind, amount)
-    try:
-        content_type = uploads.check_upload(f, allowed=ALLOWED[Kind(kind)])
-    except uploads.UploadError as exc:
-        if exc.code == "file_type_not_allowed" and kind == Kind.PHOTO:
-            raise AidError(
-                exc.code, _("A photo must be a JPEG or PNG image; this file is neither."), "file"
-            ) from exc
-        raise AidError(exc.code, exc.message, "file") from exc
+    content_type = files.check(
+        f,
+        AidError,
+        allowed=ALLOWED[Kind(kind)],
+        messages=PHOTO_MESSAGES if kind == Kind.PHOTO else None,
+    )
     _locked(report)
     _require_open(report)
     if report.files.count() >= MAX_FILES:
@@ -101,26 +107,10 @@ def add_report_file(
             _("A report holds at most %(n)s files.") % {"n": MAX_FILES},
             "file",
         )
-    item = ReportFile(
-        report=report,
-        kind=kind,
-        amount=value,
-        original_name=uploads.original_name(f),
-        content_type=content_type,
-        size=uploads.file_size(f),
-        uploaded_at=now(),
-        uploaded_by=user_or_none(user),
-    )
-    item.file.save(uploads.storage_name(content_type), File(f), save=False)
-    item.save()
-    record(
-        user,
-        "create",
-        item,
-        fields=["kind", "file", *(["amount"] if value else [])],
-        school_id=report.school_id,
-        label=str(item.get_kind_display()),
-    )
+    item = ReportFile(report=report, kind=kind, amount=value, uploaded_at=now())
+    files.store(item, f, content_type, signed_in(user))  # type: ignore[arg-type]  # files.check refused None
+    fields = ["kind", "file", *(["amount"] if value else [])]
+    record_file(user, "create", item, report.school_id, fields)
     return item
 
 
@@ -132,14 +122,14 @@ def file_removable(item: ReportFile, report: PurchaseReport) -> bool:
 
 
 @transaction.atomic
-def remove_report_file(user: Any, item: ReportFile) -> None:
+def remove_report_file(user: User, item: ReportFile) -> None:
     report = _locked(item.report)
     _require_open(report)
     if not file_removable(item, report):
         raise AidError(
             "file_kept", _("The school has already seen this file; it stays with the report.")
         )
-    record(user, "delete", item, school_id=report.school_id, label=str(item.get_kind_display()))
+    record_file(user, "delete", item, report.school_id)
     stored = item.file
     item.delete()
     # The file goes only once the row is surely gone.
@@ -147,7 +137,7 @@ def remove_report_file(user: Any, item: ReportFile) -> None:
 
 
 @transaction.atomic
-def submit_report(user: Any, report: PurchaseReport, note: str = "") -> PurchaseReport:
+def submit_report(user: User, report: PurchaseReport, note: str = "") -> PurchaseReport:
     """seed 000: receipts and photos are both needed to check the spending."""
     _locked(report)
     _require_open(report)
@@ -176,12 +166,12 @@ def _require_reported(report: PurchaseReport) -> None:
 
 
 @transaction.atomic
-def accept_report(user: Any, report: PurchaseReport) -> PurchaseReport:
+def accept_report(user: User, report: PurchaseReport) -> PurchaseReport:
     _locked(report)
     _require_reported(report)
     move_application(user, report.application, AppStatus.ACCEPTED)
     report.decided_at = now()
-    report.decided_by = user_or_none(user)
+    report.decided_by = signed_in(user)
     report.save(update_fields=["decided_at", "decided_by"])
     record(user, "update", report, fields=["decided_at", "decided_by"])
     return report
@@ -193,7 +183,7 @@ def ask_again_due(due_date: dt.date, day: dt.date) -> dt.date:
 
 
 @transaction.atomic
-def ask_again(user: Any, report: PurchaseReport, comment: str) -> PurchaseReport:
+def ask_again(user: User, report: PurchaseReport, comment: str) -> PurchaseReport:
     """Send the report back with what is missing; the family gets a deadline it can keep."""
     _locked(report)
     _require_reported(report)
@@ -209,7 +199,7 @@ def ask_again(user: Any, report: PurchaseReport, comment: str) -> PurchaseReport
     report.return_comment = comment[:2000]
     report.times_returned += 1
     report.decided_at = now()
-    report.decided_by = user_or_none(user)
+    report.decided_by = signed_in(user)
     fields = ["due_date", "return_comment", "times_returned", "decided_at", "decided_by"]
     report.save(update_fields=fields)
     record(user, "update", report, fields=fields)

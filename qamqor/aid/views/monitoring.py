@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET
 
 from qamqor.accounts import access
 from qamqor.accounts.models import CATEGORY_READERS
+from qamqor.accounts.types import AuthedRequest
 from qamqor.audit.services import record
 from qamqor.core.clock import today
 
@@ -34,21 +35,21 @@ def _table(request: HttpRequest):  # noqa: ANN202
     wanted = request.GET.get("school")
     if wanted:
         schools = schools.filter(pk=wanted) if wanted.isdigit() else schools.none()
-    schools = list(schools.order_by("district__name_kk", "name_kk"))
-    if not schools:
+    listed = list(schools.order_by("district__name_kk", "name_kk"))
+    if not listed:
         raise Http404
     day = today()
     form = YearForm(request.GET or None)
     year = day.year
     if form.is_bound and form.is_valid() and form.cleaned_data["year"]:
         year = form.cleaned_data["year"]
-    rows = aid_monitoring(schools, year, day)
+    rows = aid_monitoring(listed, year, day)
     return form, year, day, rows
 
 
 @login_required
 @require_GET
-def monitoring_page(request: HttpRequest) -> HttpResponse:
+def monitoring_page(request: AuthedRequest) -> HttpResponse:
     form, year, day, rows = _table(request)
     with_none = shows_none(rows)
     lead, categories = header_labels(with_none)
@@ -80,7 +81,7 @@ def monitoring_page(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def monitoring_export(request: HttpRequest) -> HttpResponse:
+def monitoring_export(request: AuthedRequest) -> HttpResponse:
     _form, year, day, rows = _table(request)
     for row in rows:
         record(

@@ -14,30 +14,30 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
+from qamqor.accounts import access
 from qamqor.accounts.access import get_school_for_user, get_scope
+from qamqor.accounts.types import AuthedRequest
 from qamqor.audit.services import record
 from qamqor.core.clock import today
 from qamqor.core.views import attempt, explain
-from qamqor.registry.models import School
 
 from .. import exports, services
 from ..forms import PaidForm
 from ..models import AID_WRITERS, AidAmount, LineProblem, PaymentRegister
-from .common import get_register, reader_school_ids, writer_school_ids
+from .common import get_register
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @login_required
 @require_GET
-def registers(request: HttpRequest) -> HttpResponse:
+def registers(request: AuthedRequest) -> HttpResponse:
     """Registers of the user's schools; where they write, what waits to be put in one."""
-    school_ids = reader_school_ids(request.user)
+    school_ids = access.school_ids_for(request.user, PaymentRegister)
     if not school_ids:
         raise Http404
-    writable = writer_school_ids(request.user)
     qs = (
-        PaymentRegister.objects.filter(school_id__in=school_ids)
+        access.visible(request.user, PaymentRegister)
         .select_related("school")
         .annotate(
             lines_ready=Count("lines", filter=Q(lines__problem="")),
@@ -48,7 +48,7 @@ def registers(request: HttpRequest) -> HttpResponse:
     )
     page = Paginator(qs, 25).get_page(request.GET.get("page"))
     waiting = []
-    for school in School.objects.filter(pk__in=writable).order_by("name_kk"):
+    for school in access.readable_schools(request.user, roles=AID_WRITERS).order_by("name_kk"):
         approved = services.approved_applications(school.pk)
         waiting.append(
             {
@@ -76,7 +76,7 @@ def registers(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def register_form(request: HttpRequest, school_pk: int) -> HttpResponse:
+def register_form(request: AuthedRequest, school_pk: int) -> HttpResponse:
     school = get_school_for_user(request.user, school_pk, roles=AID_WRITERS)
     try:
         register = services.form_register(request.user, school)
@@ -107,7 +107,7 @@ def _register_context(request: HttpRequest, register: PaymentRegister, **forms) 
 
 @login_required
 @require_GET
-def register_page(request: HttpRequest, pk: int) -> HttpResponse:
+def register_page(request: AuthedRequest, pk: int) -> HttpResponse:
     register = get_register(request, pk)
     record(request.user, "view", register)
     return render(request, "aid/register.html", _register_context(request, register))
@@ -115,7 +115,7 @@ def register_page(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def register_check(request: HttpRequest, pk: int) -> HttpResponse:
+def register_check(request: AuthedRequest, pk: int) -> HttpResponse:
     register = get_register(request, pk, write=True)
     attempt(
         request,
@@ -127,7 +127,7 @@ def register_check(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def register_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def register_delete(request: AuthedRequest, pk: int) -> HttpResponse:
     register = get_register(request, pk, write=True)
     if attempt(
         request,
@@ -138,7 +138,7 @@ def register_delete(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("aid:register", register.pk)
 
 
-def _export(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+def _export(request: AuthedRequest, pk: int, kind: str) -> HttpResponse:
     register = get_register(request, pk)
     try:
         services.record_export(request.user, register, kind)
@@ -157,19 +157,19 @@ def _export(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def register_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
+def register_xlsx(request: AuthedRequest, pk: int) -> HttpResponse:
     return _export(request, pk, "xlsx")
 
 
 @login_required
 @require_POST
-def register_csv(request: HttpRequest, pk: int) -> HttpResponse:
+def register_csv(request: AuthedRequest, pk: int) -> HttpResponse:
     return _export(request, pk, "csv")
 
 
 @login_required
 @require_POST
-def register_paid(request: HttpRequest, pk: int) -> HttpResponse:
+def register_paid(request: AuthedRequest, pk: int) -> HttpResponse:
     register = get_register(request, pk, write=True)
     form = PaidForm(request.POST)
     if form.is_valid():
@@ -185,7 +185,7 @@ def register_paid(request: HttpRequest, pk: int) -> HttpResponse:
                 "Marked paid on %(date)s: %(n)s payment; its purchase report is due.",
                 "Marked paid on %(date)s: %(n)s payments; their purchase reports are due.",
                 result.paid,
-            ) % {"date": date_format(register.paid_on, "SHORT_DATE_FORMAT"), "n": result.paid}
+            ) % {"date": date_format(register.paid_on, "SHORT_DATE_FORMAT"), "n": result.paid}  # type: ignore[arg-type]  # paid: dated
             messages.success(request, text)
             if result.released:
                 messages.warning(

@@ -9,14 +9,16 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from qamqor.accounts.access import get_scope, visible
-from qamqor.audit.services import record, record_read
+from qamqor.accounts import access
+from qamqor.accounts.access import get_for_user, get_scope
+from qamqor.accounts.types import AuthedRequest, User
+from qamqor.audit.services import record, record_file, record_read
 from qamqor.core import uploads
 from qamqor.core.clock import today
 from qamqor.core.views import RecordPage, attempt
@@ -24,7 +26,7 @@ from qamqor.core.views import RecordPage, attempt
 from .. import services
 from ..forms import AskAgainForm, ReportFileForm, SubmitForm
 from ..models import AID_WRITERS, PurchaseReport, ReportFile
-from .common import get_staff_report, reader_school_ids, stream
+from .common import get_staff_report
 
 LABELS = {
     "check": gettext_lazy("To check"),
@@ -46,7 +48,7 @@ def state_q(state: str, day: dt.date) -> Q:
     }[state]
 
 
-def report_files_context(report: PurchaseReport, user: Any, **forms: Any) -> dict[str, Any]:
+def report_files_context(report: PurchaseReport, user: User, **forms: Any) -> dict[str, Any]:
     """The files, the receipts' total against the aid, and the upload forms if allowed."""
     files = list(report.files.order_by("kind", "uploaded_at", "id"))
     total = sum(f.amount or 0 for f in files if f.kind == ReportFile.Kind.RECEIPT)
@@ -75,12 +77,12 @@ def report_files_context(report: PurchaseReport, user: Any, **forms: Any) -> dic
 
 @login_required
 @require_GET
-def reports(request: HttpRequest) -> HttpResponse:
-    school_ids = reader_school_ids(request.user)
+def reports(request: AuthedRequest) -> HttpResponse:
+    school_ids = access.school_ids_for(request.user, PurchaseReport)
     if not school_ids:
         raise Http404
     day = today()
-    qs = PurchaseReport.objects.filter(school_id__in=school_ids).select_related(
+    qs = access.visible(request.user, PurchaseReport, staff=True).select_related(
         "application", "pupil", "pupil__school_class", "school"
     )
     counts = {key: qs.filter(state_q(key, day)).count() for key in LABELS}
@@ -104,7 +106,7 @@ def reports(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _report_context(request: HttpRequest, report: PurchaseReport, **forms: Any) -> dict:
+def _report_context(request: AuthedRequest, report: PurchaseReport, **forms: Any) -> dict:
     can_decide = (
         get_scope(request.user).has_role(report.school_id, *AID_WRITERS)
         and report.application.status == "reported"
@@ -127,7 +129,7 @@ STAFF_PAGE = RecordPage("aid:report", "aid/report.html", _report_context)
 
 @login_required
 @require_GET
-def report_page(request: HttpRequest, pk: int) -> HttpResponse:
+def report_page(request: AuthedRequest, pk: int) -> HttpResponse:
     report = get_staff_report(request, pk)
     record(request.user, "view", report)
     return render(request, "aid/report.html", _report_context(request, report))
@@ -135,7 +137,7 @@ def report_page(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def report_accept(request: HttpRequest, pk: int) -> HttpResponse:
+def report_accept(request: AuthedRequest, pk: int) -> HttpResponse:
     report = get_staff_report(request, pk, write=True)
     attempt(
         request,
@@ -147,7 +149,7 @@ def report_accept(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def report_ask_again(request: HttpRequest, pk: int) -> HttpResponse:
+def report_ask_again(request: AuthedRequest, pk: int) -> HttpResponse:
     report = get_staff_report(request, pk, write=True)
     return STAFF_PAGE.act(
         request,
@@ -159,21 +161,16 @@ def report_ask_again(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _uploader_report(request: HttpRequest, pk: int) -> PurchaseReport:
-    try:
-        report = (
-            visible(request.user, PurchaseReport)
-            .select_related("application", "pupil", "line")
-            .get(pk=pk)
-        )
-    except (PurchaseReport.DoesNotExist, ValueError) as exc:
-        raise Http404 from exc
+def _uploader_report(request: AuthedRequest, pk: int) -> PurchaseReport:
+    report = get_for_user(
+        request.user, PurchaseReport, pk, related=["application", "pupil", "line"]
+    )
     if not services.can_upload(request.user, report):
         raise Http404
     return report
 
 
-def _page(request: HttpRequest, report: PurchaseReport) -> RecordPage:
+def _page(request: AuthedRequest, report: PurchaseReport) -> RecordPage:
     """The parent returns to their page; school staff to the school's."""
     if report.pupil_id in get_scope(request.user).child_ids:
         from .parent import parent_report_context
@@ -184,7 +181,7 @@ def _page(request: HttpRequest, report: PurchaseReport) -> RecordPage:
 
 @login_required
 @require_POST
-def report_upload(request: HttpRequest, pk: int) -> HttpResponse:
+def report_upload(request: AuthedRequest, pk: int) -> HttpResponse:
     report = _uploader_report(request, pk)
     return _page(request, report).act(
         request,
@@ -200,11 +197,8 @@ def report_upload(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def report_file_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    try:
-        item = ReportFile.objects.select_related("report").get(pk=pk)
-    except (ReportFile.DoesNotExist, ValueError) as exc:
-        raise Http404 from exc
+def report_file_delete(request: AuthedRequest, pk: int) -> HttpResponse:
+    item = get_for_user(request.user, ReportFile, pk, related=["report"])
     report = _uploader_report(request, item.report_id)
     attempt(
         request, lambda: services.remove_report_file(request.user, item), _("The file is removed.")
@@ -214,7 +208,7 @@ def report_file_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def report_submit(request: HttpRequest, pk: int) -> HttpResponse:
+def report_submit(request: AuthedRequest, pk: int) -> HttpResponse:
     report = _uploader_report(request, pk)
     return _page(request, report).act(
         request,
@@ -228,22 +222,8 @@ def report_submit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def report_file(request: HttpRequest, pk: int) -> FileResponse:
-    try:
-        item = ReportFile.objects.get(pk=pk)
-    except (ReportFile.DoesNotExist, ValueError) as exc:
-        raise Http404 from exc
-    # The file is as protected as the report it belongs to.
-    try:
-        report = visible(request.user, PurchaseReport).get(pk=item.report_id)
-    except PurchaseReport.DoesNotExist as exc:
-        raise Http404 from exc
-    record(
-        request.user,
-        "view",
-        item,
-        school_id=report.school_id,
-        label=str(item.get_kind_display()),
-    )
+def report_file(request: AuthedRequest, pk: int) -> FileResponse:
+    item = get_for_user(request.user, ReportFile, pk, related=["report"])
+    record_file(request.user, "view", item, item.report.school_id)
     inline = request.GET.get("inline") == "1" and item.content_type != uploads.PDF
-    return stream(item.file, item.original_name, item.content_type, inline=inline)
+    return item.response(inline=inline)

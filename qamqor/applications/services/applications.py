@@ -14,18 +14,19 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from typing import IO, Any
+from typing import IO
 
-from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from qamqor.audit.services import record
-from qamqor.core import uploads
+from qamqor.accounts.types import User, signed_in
+from qamqor.audit.services import record, record_file
+from qamqor.core import files
 from qamqor.core.calendar import add_working_days, due_date, get_calendar
 from qamqor.core.clock import now, today
 from qamqor.core.errors import ServiceError
+from qamqor.core.status import move
 from qamqor.eligibility.models import Category
 from qamqor.registry.models import Guardian, Pupil
 
@@ -53,10 +54,6 @@ class ApplicationError(ServiceError):
     )
 
 
-def _user(user: Any) -> Any:
-    return user if getattr(user, "is_authenticated", False) else None
-
-
 def kind_labels(kinds: Iterable[str]) -> str:
     return "; ".join(str(DocumentKind(k).label) for k in kinds)
 
@@ -78,38 +75,20 @@ def _check_document(kind: str, f: IO[bytes] | None) -> str:
         raise ApplicationError(
             "document_kind_invalid", _("Choose the type of the document."), "kind"
         )
-    try:
-        return uploads.check_upload(f)
-    except uploads.UploadError as exc:
-        raise ApplicationError(exc.code, exc.message, "file") from exc
+    return files.check(f, ApplicationError)
 
 
 def _store_document(
-    user: Any, application: Application, kind: str, f: IO[bytes], content_type: str
+    user: User, application: Application, kind: str, f: IO[bytes], content_type: str
 ) -> ApplicationDocument:
-    document = ApplicationDocument(
-        application=application,
-        kind=kind,
-        original_name=uploads.original_name(f),
-        content_type=content_type,
-        size=uploads.file_size(f),
-        uploaded_by=_user(user),
-    )
-    document.file.save(uploads.storage_name(content_type), File(f), save=False)
-    document.save()
-    record(
-        user,
-        "create",
-        document,
-        fields=["kind", "file"],
-        school_id=application.school_id,
-        label=str(document.get_kind_display()),
-    )
+    document = ApplicationDocument(application=application, kind=kind)
+    files.store(document, f, content_type, signed_in(user))
+    record_file(user, "create", document, application.school_id, ["kind", "file"])
     return document
 
 
 def transition_application(
-    user: Any,
+    user: User | None,
     application: Application,
     status: str,
     *,
@@ -122,25 +101,16 @@ def transition_application(
     saved with the status). Call inside the caller's transaction, after `_locked` or
     `lock_application`.
     """
-    if not application.can_become(status):
-        raise ApplicationError(
-            "transition_not_allowed",
-            _("The application is %(status)s; it cannot become %(target)s.")
-            % {"status": application.get_status_display(), "target": Status(status).label},
-        )
-    previous = application.status
-    application.status = status
-    changed = ["status", *fields]
-    application.save(update_fields=[*changed, "updated_at"])
-    StatusChange.objects.create(
-        application=application,
-        from_status=previous,
-        to_status=status,
-        by=_user(user),
-        at=now(),
-        comment=(comment or "").strip(),
+    fields = list(fields)
+    move(
+        application,
+        status,
+        error=ApplicationError,
+        fields=[*fields, "updated_at"],
+        by=user,
+        comment=comment,
     )
-    record(user, "update", application, fields=changed)
+    record(user, "update", application, fields=["status", *fields])
     return application
 
 
@@ -215,7 +185,7 @@ def _check_duplicate(pupil: Pupil, service: str, received_at: dt.datetime) -> No
 
 @transaction.atomic
 def submit_application(
-    user: Any,
+    user: User,
     pupil: Pupil,
     service: str,
     channel: str,
@@ -264,7 +234,7 @@ def submit_application(
         needs_marriage_certificate=marriage,
         received_at=received_at,
         notes=(notes or "").strip(),
-        created_by=_user(user),
+        created_by=signed_in(user),
     )
     missing = application.missing_documents({kind for kind, _f in documents})
     if missing and not allow_incomplete:
@@ -283,7 +253,7 @@ def submit_application(
         application=application,
         from_status="",
         to_status=Status.SUBMITTED,
-        by=_user(user),
+        by=signed_in(user),
         at=now(),
         comment=_("Documents missing: %(kinds)s.") % {"kinds": kind_labels(missing)}
         if missing
@@ -303,7 +273,7 @@ def submit_application(
 
 @transaction.atomic
 def add_document(
-    user: Any, application: Application, kind: str, uploaded_file: IO[bytes]
+    user: User, application: Application, kind: str, uploaded_file: IO[bytes]
 ) -> ApplicationDocument:
     """Attach a document. When it completes what the school asked for, the review resumes."""
     _locked(application)
@@ -326,7 +296,7 @@ def add_document(
 
 
 @transaction.atomic
-def start_review(user: Any, application: Application) -> Application:
+def start_review(user: User, application: Application) -> Application:
     """Take a new application (or one waiting for documents) into review."""
     _locked(application)
     if application.status == Status.APPEALED:
@@ -339,7 +309,7 @@ def start_review(user: Any, application: Application) -> Application:
 
 @transaction.atomic
 def request_documents(
-    user: Any, application: Application, kinds: Iterable[str], note: str = ""
+    user: User, application: Application, kinds: Iterable[str], note: str = ""
 ) -> Application:
     """Ask the family for documents. The legal deadline keeps running (see docs)."""
     _locked(application)
@@ -367,7 +337,7 @@ def request_documents(
 
 
 @transaction.atomic
-def approve_application(user: Any, application: Application, comment: str = "") -> Application:
+def approve_application(user: User, application: Application, comment: str = "") -> Application:
     _locked(application)
     if application.can_become(Status.APPROVED):
         missing = application.missing_documents(kinds_present(application))
@@ -378,7 +348,7 @@ def approve_application(user: Any, application: Application, comment: str = "") 
                 missing=missing,
             )
     application.decided_at = now()
-    application.decided_by = _user(user)
+    application.decided_by = signed_in(user)
     transition_application(
         user, application, Status.APPROVED, comment=comment, fields=["decided_at", "decided_by"]
     )
@@ -387,7 +357,7 @@ def approve_application(user: Any, application: Application, comment: str = "") 
 
 
 @transaction.atomic
-def refuse_application(user: Any, application: Application, reason: str) -> Application:
+def refuse_application(user: User, application: Application, reason: str) -> Application:
     _locked(application)
     reason = (reason or "").strip()
     if application.can_become(Status.REFUSED) and not reason:
@@ -398,7 +368,7 @@ def refuse_application(user: Any, application: Application, reason: str) -> Appl
         )
     application.refusal_reason = reason
     application.decided_at = now()
-    application.decided_by = _user(user)
+    application.decided_by = signed_in(user)
     transition_application(
         user,
         application,
@@ -411,7 +381,7 @@ def refuse_application(user: Any, application: Application, reason: str) -> Appl
 
 
 @transaction.atomic
-def file_appeal(user: Any, application: Application, text: str) -> Application:
+def file_appeal(user: User, application: Application, text: str) -> Application:
     """A complaint against the refusal; the school decides it within 5 working days."""
     _locked(application)
     text = (text or "").strip()
@@ -446,7 +416,7 @@ def file_appeal(user: Any, application: Application, text: str) -> Application:
 
 
 @transaction.atomic
-def decide_appeal(user: Any, application: Application, upheld: bool, decision: str) -> Application:
+def decide_appeal(user: User, application: Application, upheld: bool, decision: str) -> Application:
     """Upheld: the review starts again with a new term; dismissed: the refusal stands."""
     _locked(application)
     if application.status != Status.APPEALED:

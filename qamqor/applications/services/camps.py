@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from qamqor.accounts.types import User
 from qamqor.audit.services import record, record_many
 from qamqor.core.clock import now
 from qamqor.eligibility.models import Category, CategoryAssignment
@@ -32,7 +32,7 @@ CATEGORY_ORDER = {c.value: i for i, c in enumerate(Category)}
 
 
 @transaction.atomic
-def create_camp(user: Any, school: School, name: str, kind: str, address: str = "") -> Camp:
+def create_camp(user: User, school: School, name: str, kind: str, address: str = "") -> Camp:
     name = (name or "").strip()
     if not name:
         raise ApplicationError("camp_name_required", _("Enter the camp's name."), "name")
@@ -49,7 +49,7 @@ def create_camp(user: Any, school: School, name: str, kind: str, address: str = 
 
 @transaction.atomic
 def add_camp_session(
-    user: Any,
+    user: User,
     camp: Camp,
     name: str,
     starts_on: dt.date | None,
@@ -129,7 +129,7 @@ class AllocationResult:
 
 
 @transaction.atomic
-def allocate_camp_places(user: Any, session: CampSession) -> AllocationResult:
+def allocate_camp_places(user: User, session: CampSession) -> AllocationResult:
     session = CampSession.objects.select_for_update().select_related("camp").get(pk=session.pk)
     existing = {p.application_id: p for p in session.allocations.all()}
     placed = [p for p in existing.values() if p.status == Place.PLACED]
@@ -192,7 +192,7 @@ def _next_voucher_number(session: CampSession) -> int:
 
 
 @transaction.atomic
-def release_camp_place(user: Any, place: CampPlace, reason: str) -> CampPlace:
+def release_camp_place(user: User, place: CampPlace, reason: str) -> CampPlace:
     """The family gives the voucher up; the next allocation offers the place down the list."""
     place = CampPlace.objects.select_for_update().get(pk=place.pk)
     reason = (reason or "").strip()

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from qamqor.accounts.types import User, signed_in
 from qamqor.audit.services import record
 from qamqor.core.clock import now
 from qamqor.registry.models import Family
@@ -19,7 +19,7 @@ from .applications import ApplicationError
 
 @transaction.atomic
 def log_consultation(
-    user: Any,
+    user: User | None,
     family: Family,
     *,
     topic: str,
@@ -65,7 +65,7 @@ def log_consultation(
         outcome=outcome,
         notes=(notes or "").strip(),
         follow_up_on=follow_up_on,
-        by=user if getattr(user, "is_authenticated", False) else None,
+        by=signed_in(user),
     )
     fields = ["family", "held_at", "topic", "outcome", "service", "channel", "follow_up_on"]
     record(user, "create", consultation, fields=fields + (["notes"] if notes else []))
@@ -73,7 +73,7 @@ def log_consultation(
 
 
 @transaction.atomic
-def close_follow_up(user: Any, consultation: Consultation) -> Consultation:
+def close_follow_up(user: User, consultation: Consultation) -> Consultation:
     consultation = Consultation.objects.select_for_update().get(pk=consultation.pk)
     if consultation.follow_up_on is None:
         raise ApplicationError("no_follow_up", _("This consultation has no follow-up."))

@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 
 
 def _phone(application: Application) -> str:
-    if application.applicant_id and application.applicant.phone:
+    if application.applicant and application.applicant.phone:
         return application.applicant.phone
     family = application.pupil.family
     if family is None:

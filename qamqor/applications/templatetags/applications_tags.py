@@ -10,7 +10,7 @@ register = template.Library()
 
 S = Application.Status
 # The house badge classes: applied (waiting), confirmed (done well), refused, overdue.
-_BADGE = {
+_BADGE: dict[str, str] = {
     S.SUBMITTED: "applied",
     S.UNDER_REVIEW: "applied",
     S.DOCUMENTS_REQUESTED: "applied",

@@ -18,8 +18,15 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from qamqor.accounts.access import get_for_user, get_pupil_for_user, get_scope, visible
-from qamqor.audit.services import record, record_read
+from qamqor.accounts.access import (
+    get_for_user,
+    get_pupil_for_user,
+    get_scope,
+    school_ids_for,
+    visible,
+)
+from qamqor.accounts.types import AuthedRequest
+from qamqor.audit.services import record, record_file, record_read
 from qamqor.core import uploads
 from qamqor.core.clock import today
 from qamqor.core.views import RecordPage, act, attempt
@@ -53,10 +60,9 @@ from ..selectors import (
     due_of,
     is_parent_of,
     search_applications,
-    staff_school_ids,
     with_due,
 )
-from .common import paginate, stream
+from .common import paginate
 
 Status = Application.Status
 
@@ -78,16 +84,15 @@ def received_message(application: Application) -> str:
 
 @login_required
 @require_GET
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: AuthedRequest) -> HttpResponse:
     """What is due today, this week and overdue; then every application, searched and filtered."""
-    school_ids = staff_school_ids(request.user)
+    school_ids = school_ids_for(request.user, Application)
     if not school_ids:
         raise Http404
     day = today()
     form = DashboardFilterForm(request.GET or None)
-    qs = Application.objects.filter(school_id__in=school_ids).select_related(
-        "pupil", "pupil__school_class", "school"
-    )
+    staff = visible(request.user, Application, staff=True)
+    qs = staff.select_related("pupil", "pupil__school_class", "school")
     if form.is_valid():
         data = form.cleaned_data
         qs = search_applications(qs, data["q"])
@@ -101,11 +106,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             qs = qs.filter(status=data["status"])
     page, query = paginate(request, qs.order_by("-received_at", "-id"))
     page.object_list = with_due(page.object_list, day)
-    counts = dict(
-        Application.objects.filter(school_id__in=school_ids)
-        .values_list("status")
-        .annotate(n=Count("id"))
-    )
+    counts = dict(staff.values_list("status").annotate(n=Count("id")))
     context = {
         "form": form,
         "page": page,
@@ -125,7 +126,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def register_find(request: HttpRequest) -> HttpResponse:
+def register_find(request: AuthedRequest) -> HttpResponse:
     """The pupil by IIN among the pupils the user writes, then the registration form."""
     if not get_scope(request.user).school_ids(write=True):
         raise Http404
@@ -179,7 +180,7 @@ def _register_context(pupil: Any, form: RegisterForm) -> dict[str, Any]:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def register(request: HttpRequest, pupil_id: int) -> HttpResponse:
+def register(request: AuthedRequest, pupil_id: int) -> HttpResponse:
     pupil = get_pupil_for_user(request.user, pupil_id, write=True)
     if request.method == "GET":
         form = RegisterForm(initial=request.GET.dict(), pupil=pupil)
@@ -215,16 +216,11 @@ def register(request: HttpRequest, pupil_id: int) -> HttpResponse:
 
 
 def _get(request: HttpRequest, pk: int, write: bool = False) -> Application:
-    qs = visible(request.user, Application, write=write).select_related(
-        "pupil", "pupil__school_class", "pupil__family", "school", "applicant", "decided_by"
-    )
-    try:
-        return qs.get(pk=pk)
-    except (Application.DoesNotExist, ValueError) as exc:
-        raise Http404 from exc
+    related = ["pupil", "pupil__school_class", "pupil__family", "school", "applicant", "decided_by"]
+    return get_for_user(request.user, Application, pk, write, related=related)
 
 
-def _detail_context(request: HttpRequest, a: Application, **forms: Any) -> dict[str, Any]:
+def _detail_context(request: AuthedRequest, a: Application, **forms: Any) -> dict[str, Any]:
     user = request.user
     writer, parent = can_write(user, a), is_parent_of(user, a)
     present = services.kinds_present(a)
@@ -268,7 +264,7 @@ def _detail_context(request: HttpRequest, a: Application, **forms: Any) -> dict[
 
 @login_required
 @require_GET
-def detail(request: HttpRequest, pk: int) -> HttpResponse:
+def detail(request: AuthedRequest, pk: int) -> HttpResponse:
     application = _get(request, pk)
     record(request.user, "view", application)
     return render(request, "applications/detail.html", _detail_context(request, application))
@@ -280,7 +276,7 @@ DETAIL = RecordPage("applications:detail", "applications/detail.html", _detail_c
 
 @login_required
 @require_POST
-def start(request: HttpRequest, pk: int) -> HttpResponse:
+def start(request: AuthedRequest, pk: int) -> HttpResponse:
     a = _get(request, pk, write=True)
     attempt(request, lambda: services.start_review(request.user, a), _("The review has started."))
     return redirect("applications:detail", a.pk)
@@ -288,7 +284,7 @@ def start(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def request_docs(request: HttpRequest, pk: int) -> HttpResponse:
+def request_docs(request: AuthedRequest, pk: int) -> HttpResponse:
     a = _get(request, pk, write=True)
     return DETAIL.act(
         request,
@@ -302,7 +298,7 @@ def request_docs(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def approve(request: HttpRequest, pk: int) -> HttpResponse:
+def approve(request: AuthedRequest, pk: int) -> HttpResponse:
     a = _get(request, pk, write=True)
     return DETAIL.act(
         request,
@@ -316,7 +312,7 @@ def approve(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def refuse(request: HttpRequest, pk: int) -> HttpResponse:
+def refuse(request: AuthedRequest, pk: int) -> HttpResponse:
     a = _get(request, pk, write=True)
     return DETAIL.act(
         request,
@@ -328,7 +324,7 @@ def refuse(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _writer_or_parent(request: HttpRequest, pk: int) -> Application:
+def _writer_or_parent(request: AuthedRequest, pk: int) -> Application:
     a = _get(request, pk)
     if not (can_write(request.user, a) or is_parent_of(request.user, a)):
         raise Http404
@@ -337,7 +333,7 @@ def _writer_or_parent(request: HttpRequest, pk: int) -> Application:
 
 @login_required
 @require_POST
-def upload(request: HttpRequest, pk: int) -> HttpResponse:
+def upload(request: AuthedRequest, pk: int) -> HttpResponse:
     a = _writer_or_parent(request, pk)
     return DETAIL.act(
         request,
@@ -351,7 +347,7 @@ def upload(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def appeal(request: HttpRequest, pk: int) -> HttpResponse:
+def appeal(request: AuthedRequest, pk: int) -> HttpResponse:
     a = _writer_or_parent(request, pk)
     return DETAIL.act(
         request,
@@ -365,7 +361,7 @@ def appeal(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def decide_appeal(request: HttpRequest, pk: int) -> HttpResponse:
+def decide_appeal(request: AuthedRequest, pk: int) -> HttpResponse:
     a = _get(request, pk)
     if not can_decide_appeal(request.user, a):
         raise Http404
@@ -381,18 +377,7 @@ def decide_appeal(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def document(request: HttpRequest, pk: int) -> FileResponse:
-    try:
-        doc = ApplicationDocument.objects.get(pk=pk)
-    except (ApplicationDocument.DoesNotExist, ValueError) as exc:
-        raise Http404 from exc
-    # The document is as protected as the application it belongs to.
-    application = get_for_user(request.user, Application, doc.application_id)
-    record(
-        request.user,
-        "view",
-        doc,
-        school_id=application.school_id,
-        label=str(doc.get_kind_display()),
-    )
-    return stream(doc.file, doc.original_name, doc.content_type)
+def document(request: AuthedRequest, pk: int) -> FileResponse:
+    doc = get_for_user(request.user, ApplicationDocument, pk, related=["application"])
+    record_file(request.user, "view", doc, doc.application.school_id)
+    return doc.response()

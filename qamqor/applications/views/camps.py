@@ -12,8 +12,15 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from qamqor.accounts.access import get_for_user, get_scope, readable_schools
-from qamqor.accounts.models import SCHOOL_READERS, SCHOOL_WRITERS
+from qamqor.accounts.access import (
+    get_for_user,
+    get_scope,
+    readable_schools,
+    school_ids_for,
+    visible,
+)
+from qamqor.accounts.models import SCHOOL_WRITERS
+from qamqor.accounts.types import AuthedRequest
 from qamqor.audit.services import record_many
 from qamqor.core.views import act
 
@@ -26,20 +33,18 @@ Place = CampPlace.Status
 
 
 def _camps_context(request: HttpRequest, **forms: Any) -> dict[str, Any]:
-    scope = get_scope(request.user)
-    school_ids = scope.school_ids(roles=SCHOOL_READERS)
     camps = (
-        Camp.objects.filter(school_id__in=school_ids)
+        visible(request.user, Camp)
         .select_related("school")
         .prefetch_related("sessions")
         .order_by("school", "name")
     )
     write_schools = readable_schools(request.user, roles=SCHOOL_WRITERS)
-    approved = Application.objects.filter(
-        school_id__in=school_ids,
-        service=Service.CAMP_VOUCHER,
-        status=Application.Status.APPROVED,
-    ).count()
+    approved = (
+        visible(request.user, Application, staff=True)
+        .filter(service=Service.CAMP_VOUCHER, status=Application.Status.APPROVED)
+        .count()
+    )
     return {
         "camps": camps,
         "can_write": write_schools.exists(),
@@ -53,15 +58,15 @@ def _camps_context(request: HttpRequest, **forms: Any) -> dict[str, Any]:
 
 @login_required
 @require_GET
-def camps(request: HttpRequest) -> HttpResponse:
-    if not get_scope(request.user).school_ids(roles=SCHOOL_READERS):
+def camps(request: AuthedRequest) -> HttpResponse:
+    if not school_ids_for(request.user, Camp):
         raise Http404
     return render(request, "applications/camps.html", _camps_context(request))
 
 
 @login_required
 @require_POST
-def camp_new(request: HttpRequest) -> HttpResponse:
+def camp_new(request: AuthedRequest) -> HttpResponse:
     write_schools = readable_schools(request.user, roles=SCHOOL_WRITERS)
     if not write_schools.exists():
         raise Http404
@@ -70,7 +75,8 @@ def camp_new(request: HttpRequest) -> HttpResponse:
     return act(
         request,
         CampForm(request.POST),
-        lambda d: services.create_camp(request.user, school, d["name"], d["kind"], d["address"]),
+        # write_schools exists, so a school is found
+        lambda d: services.create_camp(request.user, school, d["name"], d["kind"], d["address"]),  # type: ignore[arg-type]
         success=_("The camp is added."),
         then="applications:camps",
         again=lambda f: render(
@@ -81,7 +87,7 @@ def camp_new(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def session_new(request: HttpRequest, pk: int) -> HttpResponse:
+def session_new(request: AuthedRequest, pk: int) -> HttpResponse:
     camp = get_for_user(request.user, Camp, pk, write=True)
     return act(
         request,
@@ -100,14 +106,7 @@ def session_new(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _session(request: HttpRequest, pk: int, write: bool = False) -> CampSession:
-    try:
-        return (
-            CampSession.objects.filter(CampSession.access_q(get_scope(request.user), write))
-            .select_related("camp", "camp__school")
-            .get(pk=pk)
-        )
-    except (CampSession.DoesNotExist, ValueError) as exc:
-        raise Http404 from exc
+    return get_for_user(request.user, CampSession, pk, write, related=["camp", "camp__school"])
 
 
 def _session_context(request: HttpRequest, session: CampSession, **forms: Any) -> dict[str, Any]:
@@ -135,7 +134,7 @@ def _session_context(request: HttpRequest, session: CampSession, **forms: Any) -
 
 @login_required
 @require_GET
-def session_page(request: HttpRequest, pk: int) -> HttpResponse:
+def session_page(request: AuthedRequest, pk: int) -> HttpResponse:
     session = _session(request, pk)
     context = _session_context(request, session)
     # The page names children and their categories: one audit row for the list.
@@ -152,7 +151,7 @@ def session_page(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def allocate(request: HttpRequest, pk: int) -> HttpResponse:
+def allocate(request: AuthedRequest, pk: int) -> HttpResponse:
     session = _session(request, pk, write=True)
     result = services.allocate_camp_places(request.user, session)
     if result.placed_now:
@@ -172,7 +171,7 @@ def allocate(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def release(request: HttpRequest, pk: int) -> HttpResponse:
+def release(request: AuthedRequest, pk: int) -> HttpResponse:
     place = get_for_user(request.user, CampPlace, pk, write=True)
     return act(
         request,

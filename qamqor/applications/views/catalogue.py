@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from qamqor.accounts.access import get_scope
+from qamqor.accounts.types import AuthedRequest
 
 from ..catalogue import HOURS, passport, passports
 from ..models import Channel, Service
@@ -15,7 +16,7 @@ from ..models import Channel, Service
 
 @login_required
 @require_GET
-def catalogue(request: HttpRequest) -> HttpResponse:
+def catalogue(request: AuthedRequest) -> HttpResponse:
     scope = get_scope(request.user)
     return render(
         request,
@@ -26,7 +27,7 @@ def catalogue(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def passport_page(request: HttpRequest, service: str) -> HttpResponse:
+def passport_page(request: AuthedRequest, service: str) -> HttpResponse:
     if service not in Service.values:
         raise Http404
     scope = get_scope(request.user)

@@ -12,8 +12,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from qamqor.accounts.access import get_for_user, get_scope, visible
-from qamqor.accounts.models import CATEGORY_READERS
+from qamqor.accounts.access import get_for_user, get_scope, school_ids_for, visible
+from qamqor.accounts.types import AuthedRequest
 from qamqor.audit.services import record_many, record_read
 from qamqor.core.clock import today
 from qamqor.core.views import act, attempt
@@ -27,7 +27,7 @@ from .common import paginate
 
 
 def _readers(request: HttpRequest) -> set[int]:
-    ids = get_scope(request.user).school_ids(roles=CATEGORY_READERS)
+    ids = school_ids_for(request.user, Consultation)
     if not ids:
         raise Http404
     return ids
@@ -51,7 +51,7 @@ def _filtered(request: HttpRequest) -> tuple[Any, ConsultationFilterForm, Any]:
 
 @login_required
 @require_GET
-def log(request: HttpRequest) -> HttpResponse:
+def log(request: AuthedRequest) -> HttpResponse:
     _readers(request)
     qs, form, month = _filtered(request)
     if request.GET.get("month"):
@@ -89,7 +89,7 @@ def _family(request: HttpRequest, who: str) -> Family | None:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def new(request: HttpRequest) -> HttpResponse:
+def new(request: AuthedRequest) -> HttpResponse:
     if not get_scope(request.user).school_ids(write=True):
         raise Http404
     if request.method == "GET":
@@ -126,7 +126,7 @@ def new(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def follow_up_done(request: HttpRequest, pk: int) -> HttpResponse:
+def follow_up_done(request: AuthedRequest, pk: int) -> HttpResponse:
     consultation = get_for_user(request.user, Consultation, pk, write=True)
     attempt(
         request,
@@ -148,7 +148,7 @@ def _month_rows(request: HttpRequest) -> tuple[Any, Any]:
 
 @login_required
 @require_GET
-def monthly(request: HttpRequest) -> HttpResponse:
+def monthly(request: AuthedRequest) -> HttpResponse:
     _readers(request)
     qs, month = _month_rows(request)
     previous = (month - dt.timedelta(days=1)).replace(day=1)
@@ -167,7 +167,7 @@ def monthly(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def monthly_xlsx(request: HttpRequest) -> HttpResponse:
+def monthly_xlsx(request: AuthedRequest) -> HttpResponse:
     school_ids = _readers(request)
     qs, month = _month_rows(request)
     rows = list(qs.select_related("by").order_by("held_at", "id"))

@@ -12,13 +12,14 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from qamqor.accounts.access import get_scope
+from qamqor.accounts.types import AuthedRequest
 from qamqor.core import uploads
 from qamqor.core.clock import today
 from qamqor.core.views import act
@@ -32,7 +33,7 @@ from ..selectors import applications_for, my_children, my_guardian, with_due
 from .applications import received_message
 
 
-def _children(request: HttpRequest) -> Any:
+def _children(request: AuthedRequest) -> Any:
     if not get_scope(request.user).child_ids:
         raise Http404
     children = my_children(request.user)
@@ -41,7 +42,7 @@ def _children(request: HttpRequest) -> Any:
     return children
 
 
-def _apply_context(request: HttpRequest, form: ParentApplyForm, children: Any) -> dict[str, Any]:
+def _apply_context(request: AuthedRequest, form: ParentApplyForm, children: Any) -> dict[str, Any]:
     pupil_id = form.chosen("pupil")
     pupil = next((c for c in children if str(c.pk) == pupil_id), None) or children[0]
     service = form.chosen("service")
@@ -85,7 +86,7 @@ def _apply_context(request: HttpRequest, form: ParentApplyForm, children: Any) -
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def apply(request: HttpRequest) -> HttpResponse:
+def apply(request: AuthedRequest) -> HttpResponse:
     children = _children(request)
     if request.method == "GET":
         initial = request.GET.dict()
@@ -129,7 +130,7 @@ def apply(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def send_code(request: HttpRequest) -> HttpResponse:
+def send_code(request: AuthedRequest) -> HttpResponse:
     """Send the one-time password to the guardian's phone (an htmx fragment, or a redirect)."""
     children = _children(request)
     pupil = children.filter(pk=request.POST.get("pupil") or 0).first() or children.first()
@@ -152,11 +153,10 @@ def send_code(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def mine(request: HttpRequest) -> HttpResponse:
+def mine(request: AuthedRequest) -> HttpResponse:
     """The parent's applications for their children, with what each one waits for."""
     _children(request)
-    scope = get_scope(request.user)
-    apps = applications_for(request.user).filter(pupil_id__in=scope.child_ids)
-    apps = with_due(apps.order_by("-received_at", "-id"), today())
+    mine = applications_for(request.user, parent=True).order_by("-received_at", "-id")
+    apps = with_due(mine, today())
     waiting = [a for a in apps if a.status == Application.Status.DOCUMENTS_REQUESTED]
     return render(request, "applications/mine.html", {"applications": apps, "waiting": waiting})

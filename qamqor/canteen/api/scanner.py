@@ -74,7 +74,8 @@ def canteen_roster(request: HttpRequest, response: HttpResponse, school: int, da
     """The vouchers that can be served at `school` on `date`: voucher id, first name and
     surname initial, class, meal type and whether it was already served that day; and
     whether `date` is a meal day. Only for a canteen operator of that school."""
-    who = request.auth  # type: ignore[attr-defined]
+    who = request.auth  # type: ignore[attr-defined]  # ninja sets it: a Terminal or a User
+    operator_bin: str | None
     if isinstance(who, Terminal):
         if not who.serves(school):
             raise _not_found()
@@ -116,7 +117,7 @@ def canteen_roster(request: HttpRequest, response: HttpResponse, school: int, da
 def issue_terminal(request: HttpRequest, payload: TerminalIn):
     """For the signed-in canteen operator: a token the scanner keeps on the device, so that
     its queue can be sent after the session has ended (an offline day, a night)."""
-    user = request.auth  # type: ignore[attr-defined]
+    user = request.auth  # type: ignore[attr-defined]  # ninja sets it: the User
     school_ids = scanner.operator_schools(user)
     if not school_ids:
         raise _not_found()

@@ -48,7 +48,7 @@ def seal(encoding: Any, school_id: int, pupil_id: int) -> bytes:
     return bytes(box.encrypt(raw))
 
 
-def unseal(sealed: bytes, school_id: int, pupil_id: int) -> Any:
+def unseal(sealed: bytes | memoryview, school_id: int, pupil_id: int) -> Any:
     import numpy as np
 
     for secret in [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]:

@@ -125,9 +125,9 @@ def decode(data: bytes, max_side: int = MAX_SIDE) -> Any:
                 if img.format not in ("JPEG", "PNG") or img.width * img.height > image_max_pixels():
                     raise FaceError("not_an_image")
                 img.draft("RGB", (max_side, max_side))  # JPEG: decode at a reduced scale
-                img = ImageOps.exif_transpose(img).convert("RGB")
-                img.thumbnail((max_side, max_side))
-                return np.asarray(img)
+                rgb = ImageOps.exif_transpose(img).convert("RGB")
+                rgb.thumbnail((max_side, max_side))
+                return np.asarray(rgb)
     except FaceError:
         raise
     except (

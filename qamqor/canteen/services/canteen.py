@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db import transaction
 
+from qamqor.accounts.types import User
 from qamqor.audit.services import record
 
 from ..models import Canteen
@@ -19,7 +18,7 @@ def canteen_of(school_id: int) -> Canteen:
 
 @transaction.atomic
 def save_settings(
-    user: Any, school_id: int, *, seats: int, paying_percent: int, breaks: dict[str, list[str]]
+    user: User, school_id: int, *, seats: int, paying_percent: int, breaks: dict[str, list[str]]
 ) -> Canteen:
     canteen = Canteen.objects.select_for_update().get(pk=canteen_of(school_id).pk)
     canteen.seats = seats

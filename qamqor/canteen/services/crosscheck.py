@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
 
 from django.db import transaction
 
+from qamqor.accounts.types import User, signed_in
 from qamqor.core.clock import now
 from qamqor.registry.models import Pupil
 
@@ -37,15 +37,14 @@ def differences(entered: set[int], served: set[int]) -> list[Difference]:
 def served_pupils(school_id: int, day: dt.date) -> set[int]:
     from qamqor.meals.models import Redemption
 
-    return set(
-        Redemption.objects.filter(
-            school_id=school_id, day=day, status=Redemption.Status.SERVED
-        ).values_list("pupil_id", flat=True)
-    ) - {None}
+    served = Redemption.objects.filter(
+        school_id=school_id, day=day, status=Redemption.Status.SERVED
+    ).values_list("pupil_id", flat=True)
+    return {pupil_id for pupil_id in served if pupil_id is not None}
 
 
 @transaction.atomic
-def run_crosscheck(school_id: int, day: dt.date, user: Any = None) -> CrossCheck:
+def run_crosscheck(school_id: int, day: dt.date, user: User | None = None) -> CrossCheck:
     entered = set(
         Entry.objects.filter(school_id=school_id, day=day).values_list("pupil_id", flat=True)
     )
@@ -56,7 +55,7 @@ def run_crosscheck(school_id: int, day: dt.date, user: Any = None) -> CrossCheck
         day=day,
         defaults={
             "run_at": now(),
-            "run_by": user if getattr(user, "is_authenticated", False) else None,
+            "run_by": signed_in(user),
             "entered": len(entered),
             "served": len(served),
             "matched": len(entered & served),

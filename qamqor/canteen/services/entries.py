@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from qamqor.accounts.types import User, signed_in
 from qamqor.core.clock import now
 from qamqor.core.errors import ServiceError
 from qamqor.registry.models import Pupil
@@ -67,7 +68,7 @@ def record_entry(
     *,
     source: str,
     terminal: str = "",
-    user: Any = None,
+    user: User | None = None,
 ) -> Outcome:
     """The pupil's entry on the day of `at` (Asia/Almaty), or the one already recorded."""
     if pupil.status != Pupil.Status.ACTIVE:
@@ -86,7 +87,7 @@ def record_entry(
                 at=at,
                 terminal=terminal[:100],
                 source=source,
-                recorded_by=user if getattr(user, "is_authenticated", False) else None,
+                recorded_by=signed_in(user),
             )
     except IntegrityError:
         # The other terminal at the door recorded the same child a moment ago.
@@ -136,7 +137,7 @@ FRAME_MESSAGES = {
 }
 
 
-def recognise_frame(school_id: int, frame: bytes, terminal: str, user: Any) -> list[FrameResult]:
+def recognise_frame(school_id: int, frame: bytes, terminal: str, user: User) -> list[FrameResult]:
     """Every face of a terminal's frame matched against the school's gallery; a match is an
     entry. An unknown face is answered and forgotten: no row, no log line, no image."""
     image = engine.decode(frame)

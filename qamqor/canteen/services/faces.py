@@ -13,12 +13,12 @@ Access is the caller's: views fetch the pupil through `accounts.access` first.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
+from qamqor.accounts.types import User, signed_in
 from qamqor.audit.services import record
 from qamqor.core.clock import now, today
 from qamqor.core.errors import ServiceError
@@ -64,7 +64,7 @@ def _guardian_of(pupil: Pupil, guardian: Guardian | None) -> Guardian:
 
 
 def _create_consent(
-    user: Any, pupil: Pupil, guardian: Guardian, source: str, given_at: dt.datetime
+    user: User | None, pupil: Pupil, guardian: Guardian, source: str, given_at: dt.datetime
 ) -> FaceConsent:
     _check_pupil(pupil)
     try:
@@ -75,7 +75,7 @@ def _create_consent(
                 guardian=guardian,
                 source=source,
                 given_at=given_at,
-                recorded_by=user if getattr(user, "is_authenticated", False) else None,
+                recorded_by=signed_in(user),
             )
     except IntegrityError as exc:
         raise FaceIdError(
@@ -86,9 +86,9 @@ def _create_consent(
 
 
 @transaction.atomic
-def give_consent(user: Any, pupil: Pupil) -> FaceConsent:
+def give_consent(user: User, pupil: Pupil) -> FaceConsent:
     """The signed-in parent consents for their own child (the view checked the child)."""
-    guardian = Guardian.objects.filter(user=user, family_id=pupil.family_id).first()
+    guardian = Guardian.objects.filter(user=user, family_id=pupil.family_id).first()  # type: ignore[misc]  # no family: None
     if guardian is None:
         raise FaceIdError(
             "not_a_guardian", _("Only the child's parent or legal representative can consent.")
@@ -98,7 +98,7 @@ def give_consent(user: Any, pupil: Pupil) -> FaceConsent:
 
 @transaction.atomic
 def record_paper_consent(
-    user: Any, pupil: Pupil, guardian: Guardian | None, signed_on: dt.date
+    user: User, pupil: Pupil, guardian: Guardian | None, signed_on: dt.date
 ) -> FaceConsent:
     """The pedagogue records a consent the parent signed on paper on `signed_on`."""
     guardian = _guardian_of(pupil, guardian)
@@ -112,7 +112,7 @@ def record_paper_consent(
 
 
 @transaction.atomic
-def withdraw_consent(user: Any, pupil: Pupil) -> FaceConsent:
+def withdraw_consent(user: User | None, pupil: Pupil) -> FaceConsent:
     """End the consent in force and erase the child's face template with it."""
     consent = (
         FaceConsent.objects.select_for_update()
@@ -122,7 +122,7 @@ def withdraw_consent(user: Any, pupil: Pupil) -> FaceConsent:
     if consent is None:
         raise FaceIdError("no_consent", _("There is no consent in force for this child."))
     consent.withdrawn_at = now()
-    consent.withdrawn_by = user if getattr(user, "is_authenticated", False) else None
+    consent.withdrawn_by = signed_in(user)
     consent.save(update_fields=["withdrawn_at", "withdrawn_by"])
     record(user, "update", consent, fields=["withdrawn_at"])
     erased, _counts = FaceTemplate.objects.filter(pupil=pupil).delete()
@@ -140,7 +140,7 @@ def withdraw_consent(user: Any, pupil: Pupil) -> FaceConsent:
     return consent
 
 
-def enrol_face(user: Any, pupil: Pupil, photo: bytes) -> FaceTemplate:
+def enrol_face(user: User | None, pupil: Pupil, photo: bytes) -> FaceTemplate:
     """Encode the one face of `photo` and keep it sealed, replacing an earlier template.
 
     The slow part (detection and encoding, about half a second) runs before the
@@ -171,7 +171,7 @@ def enrol_face(user: Any, pupil: Pupil, photo: bytes) -> FaceTemplate:
             consent=consent,
             sealed=sealed,
             created_at=now(),
-            created_by=user if getattr(user, "is_authenticated", False) else None,
+            created_by=signed_in(user),
         )
         record(user, "create", template, fields=["face_template"], label=pupil.short_name)
         _gallery_changed(pupil.school_id)

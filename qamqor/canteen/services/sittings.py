@@ -22,7 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from qamqor.core.collation import sort_key
@@ -98,7 +98,7 @@ class Plan:
 
 def plan_sittings(
     classes: Iterable[ClassLoad],
-    breaks: dict[int, Sequence[tuple[dt.time, dt.time]]],
+    breaks: Mapping[int, Sequence[tuple[dt.time, dt.time]]],
     capacity: int,
 ) -> Plan:
     """Seat the classes in their shift's sittings, youngest first, first fit (see above)."""

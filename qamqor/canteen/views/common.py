@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from django.http import Http404, HttpRequest
+from django.http import HttpRequest
 
-from qamqor.accounts.access import readable_schools
+from qamqor.accounts.access import schools_or_404
 from qamqor.core.clock import today
 from qamqor.registry.models import School
 
@@ -15,9 +15,7 @@ from qamqor.registry.models import School
 def schools_for(request: HttpRequest, roles: Iterable[str]) -> tuple[School, list[School]]:
     """The school chosen by `?school=` (or a form's `school`) among the user's schools where
     they hold one of `roles`, else the first; 404 when there is none."""
-    schools = list(readable_schools(request.user, roles=roles).order_by("name_kk"))
-    if not schools:
-        raise Http404
+    schools = schools_or_404(request.user, roles)
     wanted = request.POST.get("school") or request.GET.get("school")
     chosen = next((s for s in schools if str(s.pk) == wanted), schools[0])
     return chosen, schools

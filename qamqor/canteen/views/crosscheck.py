@@ -6,13 +6,14 @@ from itertools import groupby
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from qamqor.accounts.access import get_scope
+from qamqor.accounts.types import AuthedRequest
 from qamqor.audit.services import record
 
 from ..models import CROSSCHECK_READERS, CROSSCHECK_WRITERS, CrossCheck
@@ -22,7 +23,7 @@ from .common import day_from, schools_for
 
 @login_required
 @require_GET
-def crosscheck(request: HttpRequest) -> HttpResponse:
+def crosscheck(request: AuthedRequest) -> HttpResponse:
     school, schools = schools_for(request, CROSSCHECK_READERS)
     day = day_from(request)
     check = CrossCheck.objects.filter(school=school, day=day).first()
@@ -31,8 +32,8 @@ def crosscheck(request: HttpRequest) -> HttpResponse:
         rows = check.mismatches.select_related("pupil", "school_class").order_by(
             "school_class__grade", "school_class__letter", "kind", "pupil__surname", "pupil__name"
         )
-        for klass, items in groupby(rows, key=lambda m: m.school_class):
-            items = list(items)
+        for klass, group in groupby(rows, key=lambda m: m.school_class):
+            items = list(group)
             groups.append(
                 {
                     "klass": klass,
@@ -57,7 +58,7 @@ def crosscheck(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def crosscheck_run(request: HttpRequest) -> HttpResponse:
+def crosscheck_run(request: AuthedRequest) -> HttpResponse:
     school, _schools = schools_for(request, CROSSCHECK_WRITERS)
     day = day_from(request)
     check = run_crosscheck(school.pk, day, user=request.user)

@@ -9,11 +9,13 @@ children recognised (first name, surname initial, class) or says to look at the 
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
+
+from qamqor.accounts.types import AuthedRequest
 
 from ..faceid import engine
 from ..models import ENTRY_RECORDERS
@@ -26,7 +28,7 @@ TERMINAL_NAME_MAX = 100
 
 @login_required
 @require_GET
-def terminal(request: HttpRequest) -> HttpResponse:
+def terminal(request: AuthedRequest) -> HttpResponse:
     school, schools = schools_for(request, ENTRY_RECORDERS)
     return render(
         request,
@@ -47,7 +49,7 @@ def _error(code: str, message: str, status: int) -> JsonResponse:
 @never_cache
 @login_required
 @require_POST
-def frame(request: HttpRequest) -> HttpResponse:
+def frame(request: AuthedRequest) -> HttpResponse:
     """One camera frame (`Content-Type: image/jpeg` body) → what the terminal shows."""
     school, _schools = schools_for(request, ENTRY_RECORDERS)
     try:

@@ -20,7 +20,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_POST
 
-from qamqor.accounts.access import get_pupil_for_user, get_scope
+from qamqor.accounts.access import get_for_user, get_pupil_for_user, get_scope
+from qamqor.accounts.types import AuthedRequest
 from qamqor.audit.services import record
 from qamqor.core.collation import kazakh
 from qamqor.core.views import act, attempt, explain
@@ -42,7 +43,7 @@ def _managed_pupil(request: HttpRequest, pk: int) -> Pupil:
 
 @login_required
 @require_GET
-def index(request: HttpRequest) -> HttpResponse:
+def index(request: AuthedRequest) -> HttpResponse:
     """The school's pupils with their consent and enrolment, by class or name."""
     school, schools = schools_for(request, FACE_MANAGERS)
     classes = list(SchoolClass.objects.filter(school=school))
@@ -112,7 +113,7 @@ def _pupil_context(pupil: Pupil, **extra: object) -> dict:
 
 @login_required
 @require_GET
-def pupil_page(request: HttpRequest, pk: int) -> HttpResponse:
+def pupil_page(request: AuthedRequest, pk: int) -> HttpResponse:
     pupil = _managed_pupil(request, pk)
     record(request.user, "view", pupil, fields=["face_consent"])
     context = _pupil_context(
@@ -123,7 +124,7 @@ def pupil_page(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def consent_record(request: HttpRequest, pk: int) -> HttpResponse:
+def consent_record(request: AuthedRequest, pk: int) -> HttpResponse:
     pupil = _managed_pupil(request, pk)
     return act(
         request,
@@ -142,7 +143,7 @@ def consent_record(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @csrf_exempt
 @require_POST
-def enrol(request: HttpRequest, pk: int) -> HttpResponse:
+def enrol(request: AuthedRequest, pk: int) -> HttpResponse:
     # The photo must stay in memory: no temporary file on disk, even for a large one. The
     # handlers can only be swapped before the body is read, so CSRF is checked just after.
     request.upload_handlers = [MemoryFileUploadHandler(request)]
@@ -150,13 +151,13 @@ def enrol(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @csrf_protect
-def _enrol(request: HttpRequest, pk: int) -> HttpResponse:
+def _enrol(request: AuthedRequest, pk: int) -> HttpResponse:
     pupil = _managed_pupil(request, pk)
     try:
         too_large = int(request.META.get("CONTENT_LENGTH") or 0) > PHOTO_MAX_BYTES + 64 * 1024
     except ValueError:
         too_large = True
-    form = PhotoForm(data=request.POST, files={} if too_large else request.FILES)
+    form = PhotoForm(data=request.POST, files={} if too_large else request.FILES)  # type: ignore[arg-type]  # {}: no file
     if too_large:
         form.is_valid()
         limit = PHOTO_MAX_BYTES // 2**20
@@ -179,12 +180,12 @@ def _enrol(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+def withdraw(request: AuthedRequest, pk: int) -> HttpResponse:
     """The pedagogue records a withdrawal the parent made on paper or in person."""
     return _withdraw(request, _managed_pupil(request, pk), "canteen:face_pupil")
 
 
-def _withdraw(request: HttpRequest, pupil: Pupil, back: str) -> HttpResponse:
+def _withdraw(request: AuthedRequest, pupil: Pupil, back: str) -> HttpResponse:
     done = _("The consent is withdrawn and the face template erased.")
     attempt(request, lambda: services.withdraw_consent(request.user, pupil), done)
     return redirect(back, pupil.pk)
@@ -194,10 +195,7 @@ def _withdraw(request: HttpRequest, pupil: Pupil, back: str) -> HttpResponse:
 
 
 def _own_child(request: HttpRequest, pk: int) -> Pupil:
-    pupil = get_pupil_for_user(request.user, pk)
-    if pupil.pk not in get_scope(request.user).child_ids:
-        raise Http404
-    return pupil
+    return get_for_user(request.user, Pupil, pk, parent=True)
 
 
 def _parent_context(pupil: Pupil, form: ConsentForm) -> dict:
@@ -211,14 +209,14 @@ def _parent_context(pupil: Pupil, form: ConsentForm) -> dict:
 
 @login_required
 @require_GET
-def parent_page(request: HttpRequest, pk: int) -> HttpResponse:
+def parent_page(request: AuthedRequest, pk: int) -> HttpResponse:
     pupil = _own_child(request, pk)
     return render(request, "canteen/entry/parent_face.html", _parent_context(pupil, ConsentForm()))
 
 
 @login_required
 @require_POST
-def parent_give(request: HttpRequest, pk: int) -> HttpResponse:
+def parent_give(request: AuthedRequest, pk: int) -> HttpResponse:
     pupil = _own_child(request, pk)
     return act(
         request,
@@ -234,5 +232,5 @@ def parent_give(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def parent_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+def parent_withdraw(request: AuthedRequest, pk: int) -> HttpResponse:
     return _withdraw(request, _own_child(request, pk), "canteen:parent_face")

@@ -33,6 +33,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_GET
 
+from qamqor.accounts.types import AuthedRequest
 from qamqor.registry.models import School
 
 from .. import scanner
@@ -58,8 +59,8 @@ def _static_files() -> list[tuple[str, Path]]:
             for file in files:
                 if file.endswith(".map") or file.startswith("."):
                     continue  # source maps are for developers' tools, not the terminal
-                path = Path(folder) / file
-                found[f"{STATIC_DIR}/{path.relative_to(root).as_posix()}"] = path
+                served = Path(folder) / file
+                found[f"{STATIC_DIR}/{served.relative_to(root).as_posix()}"] = served
     return sorted(found.items())
 
 
@@ -88,7 +89,7 @@ def vendor_missing() -> list[str]:
 @never_cache
 @ensure_csrf_cookie  # the page asks for a terminal token with the session (CSRF header)
 @login_required
-def scan(request: HttpRequest) -> HttpResponse:
+def scan(request: AuthedRequest) -> HttpResponse:
     school_ids = scanner.operator_schools(request.user)
     if not school_ids:
         raise Http404

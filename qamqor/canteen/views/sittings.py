@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from qamqor.accounts.access import get_scope
+from qamqor.accounts.types import AuthedRequest
 from qamqor.core.clock import now, today
 from qamqor.meals.exports import render_pdf
 
@@ -54,19 +55,19 @@ def _context(request: HttpRequest) -> dict:
 
 @login_required
 @require_GET
-def plan(request: HttpRequest) -> HttpResponse:
+def plan(request: AuthedRequest) -> HttpResponse:
     return render(request, "canteen/sittings/plan.html", _context(request))
 
 
 @login_required
 @require_GET
-def plan_print(request: HttpRequest) -> HttpResponse:
+def plan_print(request: AuthedRequest) -> HttpResponse:
     return render(request, "canteen/sittings/print.html", _context(request))
 
 
 @login_required
 @require_GET
-def plan_pdf(request: HttpRequest) -> HttpResponse:
+def plan_pdf(request: AuthedRequest) -> HttpResponse:
     context = _context(request)
     pdf = render_pdf("canteen/sittings/pdf.html", context)
     response = HttpResponse(pdf, content_type="application/pdf")
@@ -77,7 +78,7 @@ def plan_pdf(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def settings_page(request: HttpRequest) -> HttpResponse:
+def settings_page(request: AuthedRequest) -> HttpResponse:
     school, schools = schools_for(request, SETTINGS_WRITERS)
     canteen = canteen_of(school.pk)
     if request.method == "POST":

@@ -18,6 +18,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from qamqor.accounts.access import get_for_user, get_pupil_for_user, get_scope
+from qamqor.accounts.types import AuthedRequest
 from qamqor.audit.services import record
 from qamqor.core.clock import now, today
 from qamqor.registry.models import SchoolClass
@@ -33,7 +34,7 @@ POLL_SECONDS = 2
 
 @login_required
 @require_GET
-def tv(request: HttpRequest) -> HttpResponse:
+def tv(request: AuthedRequest) -> HttpResponse:
     school, schools = schools_for(request, TV_VIEWERS)
     canteen = canteen_of(school.pk)
     # Short names of children on a screen: recorded once per page load (not per poll).
@@ -54,7 +55,7 @@ def tv(request: HttpRequest) -> HttpResponse:
 @never_cache
 @login_required
 @require_GET
-def tv_board(request: HttpRequest) -> HttpResponse:
+def tv_board(request: AuthedRequest) -> HttpResponse:
     school, _schools = schools_for(request, TV_VIEWERS)
     board = boards.board(canteen_of(school.pk), now())
     return render(request, "canteen/tv/_board.html", {"school": school, "board": board})
@@ -70,7 +71,7 @@ def _class_for(request: HttpRequest, pk: int) -> SchoolClass:
 
 @login_required
 @require_GET
-def class_view(request: HttpRequest, pk: int) -> HttpResponse:
+def class_view(request: AuthedRequest, pk: int) -> HttpResponse:
     """The class teacher's page: who entered today, who not yet (it refreshes itself)."""
     klass = _class_for(request, pk)
     day = day_from(request)
@@ -90,7 +91,7 @@ def class_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def class_mark(request: HttpRequest, pk: int) -> HttpResponse:
+def class_mark(request: AuthedRequest, pk: int) -> HttpResponse:
     """Mark a pupil of the class as entered by hand (no Face ID, or not recognised)."""
     klass = _class_for(request, pk)
     scope = get_scope(request.user)

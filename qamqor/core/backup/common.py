@@ -182,7 +182,7 @@ def pg_tool(name: str) -> tuple[str, int]:
 
 def pg_server_major() -> int:
     connection.ensure_connection()
-    return connection.pg_version // 10000  # type: ignore[attr-defined]
+    return connection.pg_version // 10000  # type: ignore[attr-defined]  # PostgreSQL only
 
 
 def scrub(stderr: str, tool: str) -> str:

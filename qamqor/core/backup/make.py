@@ -78,7 +78,7 @@ def _copy_sqlite(path: Path, report: Report) -> dict[str, Any]:
     try:
         # One step copies every page under one read lock: a consistent snapshot, while the
         # server goes on writing to the WAL.
-        connection.connection.backup(target)  # type: ignore[union-attr]
+        connection.connection.backup(target)
         # One self-contained file, with no -wal beside it.
         target.execute("PRAGMA journal_mode=DELETE")
     finally:

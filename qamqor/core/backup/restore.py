@@ -189,7 +189,7 @@ def _restore_sqlite(path: Path) -> None:
     try:
         # The backup API writes through the configured connection (the file keeps its WAL
         # mode), in one step: either the whole copy lands or none of it.
-        source.backup(connection.connection)  # type: ignore[arg-type]
+        source.backup(connection.connection)
     except sqlite3.Error as exc:
         raise BackupError(
             f"copying {path.name} into the database failed: {exc}; MEDIA_ROOT and the secret "

@@ -91,7 +91,7 @@ def redeem_scan(request: HttpRequest, payload: ScanIn):
     """Serve a meal for a scanned QR code, or say why not. Sending the same `client_id`
     again answers the first answer again and changes nothing."""
     body = redeem.redeem_one(
-        request.auth,  # type: ignore[attr-defined]
+        request.auth,  # type: ignore[attr-defined]  # ninja sets it: the Terminal
         token=payload.token,
         client_id=payload.client_id,
         scanned_at=payload.scanned_at,
@@ -118,5 +118,5 @@ def redeem_scans(request: HttpRequest, payload: BatchIn):
     items = [
         redeem.BatchItem(s.token, s.client_id, s.terminal, s.scanned_at) for s in payload.scans
     ]
-    results = redeem.redeem_batch(request.auth, items)  # type: ignore[attr-defined]
+    results = redeem.redeem_batch(request.auth, items)  # type: ignore[attr-defined]  # the Terminal
     return _json(200, {"results": results})

@@ -10,14 +10,15 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
 
 from qamqor.accounts.access import get_school_for_user, get_scope
+from qamqor.accounts.types import ApiRequest
 from qamqor.audit.services import audit_read
 from qamqor.core.api import ErrorOut, TextIn
 from qamqor.core.errors import ServiceError
+from qamqor.registry.models import School
 
 from ..models import Basis, MonthlyList
 from ..services import lists as services
@@ -93,7 +94,7 @@ class CommentIn(TextIn):
     comment: str = ""
 
 
-def _school(request: HttpRequest, school_id: int, write: bool = False, roles: Any = None) -> Any:
+def _school(request: ApiRequest, school_id: int, write: bool = False, roles: Any = None) -> Any:
     return get_school_for_user(request.auth, school_id, write=write, roles=roles)
 
 
@@ -111,7 +112,7 @@ def _not_formed() -> ServiceError:
     return ServiceError("list_not_formed", _("The month's list is not formed yet."), status=409)
 
 
-def _list(school: Any, month: dt.date) -> MonthlyList:
+def _list(school: School, month: dt.date) -> MonthlyList:
     lst = services.get_list(school.pk, month)
     if lst is None:
         raise _not_formed()
@@ -131,7 +132,7 @@ def _empty_progress() -> dict[str, Any]:
     }
 
 
-def _empty_out(school: Any, month: dt.date) -> dict[str, Any]:
+def _empty_out(school: School, month: dt.date) -> dict[str, Any]:
     """A month whose list is not formed yet: a month always exists, its list may not."""
     programme = programme_for(school.pk, month)
     return {
@@ -181,7 +182,7 @@ def _progress(lst: MonthlyList, show_basis: bool) -> dict[str, Any]:
     }
 
 
-def _out(request: HttpRequest, lst: MonthlyList) -> dict[str, Any]:
+def _out(request: ApiRequest, lst: MonthlyList) -> dict[str, Any]:
     show_basis = get_scope(request.auth).can_see_categories(lst.school_id)
     counts = services.counts(lst)
     diff = services.diff_with_previous(lst)
@@ -234,7 +235,7 @@ def _out(request: HttpRequest, lst: MonthlyList) -> dict[str, Any]:
 
 @router.get("/meals/lists/{school_id}/{month}", response=ListOut)
 @audit_read(MonthlyList)
-def get_month_list(request: HttpRequest, school_id: int, month: str):
+def get_month_list(request: ApiRequest, school_id: int, month: str):
     """The month's list: status, counts per basis and grade, who left and why, history.
 
     A month whose list is not formed yet answers with status `not_formed` and no pupils.
@@ -246,7 +247,7 @@ def get_month_list(request: HttpRequest, school_id: int, month: str):
 
 
 @router.post("/meals/lists/{school_id}/{month}/form", response={200: ListOut, 409: ErrorOut})
-def form_month_list(request: HttpRequest, school_id: int, month: str):
+def form_month_list(request: ApiRequest, school_id: int, month: str):
     """Form (or form again) the month's list from the registry."""
     school = _school(request, school_id, write=True)
     lst = services.form_list(request.auth, school, _month(month))
@@ -254,7 +255,7 @@ def form_month_list(request: HttpRequest, school_id: int, month: str):
 
 
 @router.post("/meals/lists/{school_id}/{month}/submit", response={200: ListOut, 409: ErrorOut})
-def submit_month_list(request: HttpRequest, school_id: int, month: str, payload: CommentIn):
+def submit_month_list(request: ApiRequest, school_id: int, month: str, payload: CommentIn):
     """The pedagogue sends the list to the principal."""
     school = _school(request, school_id, write=True)
     lst = services.submit_list(request.auth, _list(school, _month(month)), payload.comment)
@@ -262,7 +263,7 @@ def submit_month_list(request: HttpRequest, school_id: int, month: str, payload:
 
 
 @router.post("/meals/lists/{school_id}/{month}/approve", response={200: ListOut, 409: ErrorOut})
-def approve_month_list(request: HttpRequest, school_id: int, month: str, payload: CommentIn):
+def approve_month_list(request: ApiRequest, school_id: int, month: str, payload: CommentIn):
     """The principal approves; state verification starts at once (poll `verification`)."""
     school = _school(request, school_id, roles=services.APPROVERS)
     lst = services.approve_list(request.auth, _list(school, _month(month)), payload.comment)
@@ -270,7 +271,7 @@ def approve_month_list(request: HttpRequest, school_id: int, month: str, payload
 
 
 @router.post("/meals/lists/{school_id}/{month}/return", response={200: ListOut, 409: ErrorOut})
-def return_month_list(request: HttpRequest, school_id: int, month: str, payload: CommentIn):
+def return_month_list(request: ApiRequest, school_id: int, month: str, payload: CommentIn):
     """The principal returns the list to the pedagogue; the comment is required."""
     school = _school(request, school_id, roles=services.APPROVERS)
     lst = services.return_list(request.auth, _list(school, _month(month)), payload.comment)
@@ -279,7 +280,7 @@ def return_month_list(request: HttpRequest, school_id: int, month: str, payload:
 
 @router.get("/meals/lists/{school_id}/{month}/verification", response=ProgressOut)
 @audit_read(MonthlyList)
-def month_list_verification(request: HttpRequest, school_id: int, month: str):
+def month_list_verification(request: ApiRequest, school_id: int, month: str):
     """Verification progress and the pupils who failed, with the reason.
 
     Polling moves a verifying list on by up to a second of work, as the page does, so a

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
 
+from qamqor.accounts.types import ApiRequest
 from qamqor.core.api import ErrorOut
 from qamqor.core.clock import today
 from qamqor.core.errors import ServiceError
@@ -73,7 +73,7 @@ class TabelOut(Schema):
     response={200: DailyReportOut, 404: ErrorOut},
     summary="Daily meal report of a school",
 )
-def meals_daily_report(request: HttpRequest, school: int, date: dt.date | None = None):
+def meals_daily_report(request: ApiRequest, school: int, date: dt.date | None = None):
     """Vouchers active and meals served on `date` (default today) per class and meal type.
 
     The stored report of the day when it was generated (`generated_at`), else the live
@@ -106,7 +106,7 @@ def meals_daily_report(request: HttpRequest, school: int, date: dt.date | None =
     response={200: TabelOut, 404: ErrorOut},
     summary="Totals of a school's monthly табель",
 )
-def meals_tabel(request: HttpRequest, school: int, month: str):
+def meals_tabel(request: ApiRequest, school: int, month: str):
     """The табель of `month` (YYYY-MM) in numbers, reflecting recorded amendments.
 
     ```

@@ -13,6 +13,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from ninja import Router, Schema, Status
 
+from qamqor.accounts.types import ApiRequest
 from qamqor.audit.services import audit_read
 from qamqor.core import signing
 from qamqor.core.api import ErrorOut, TextIn
@@ -72,7 +73,7 @@ class JwksOut(Schema):
     keys: list[JwkOut]
 
 
-def _voucher(request: HttpRequest, voucher_id: int) -> Voucher:
+def _voucher(request: ApiRequest, voucher_id: int) -> Voucher:
     return services.get_parent_voucher(request.auth, voucher_id)
 
 
@@ -93,7 +94,7 @@ def _voucher_out(v: Voucher, day: dt.date) -> dict[str, Any]:
 
 @router.get("/wallet/vouchers", response={200: list[VoucherOut], 404: ErrorOut})
 @audit_read(Voucher)
-def list_vouchers(request: HttpRequest, month: dt.date | None = None, status: str = ""):
+def list_vouchers(request: ApiRequest, month: dt.date | None = None, status: str = ""):
     """The vouchers of the caller's children, newest month first (`month`: any day of it)."""
     services.require_parent(request.auth)
     vouchers = services.parent_vouchers(request.auth).order_by("-month", "pupil_id", "meal_type")
@@ -106,7 +107,7 @@ def list_vouchers(request: HttpRequest, month: dt.date | None = None, status: st
 
 
 @router.post("/wallet/vouchers/{voucher_id}/qr", response=QrOut)
-def voucher_qr(request: HttpRequest, voucher_id: int):
+def voucher_qr(request: ApiRequest, voucher_id: int):
     """A fresh signed meal token (CWT, base45) for an active voucher; valid 5 minutes."""
     voucher = _voucher(request, voucher_id)
     issued = services.issue_qr(voucher)
@@ -114,7 +115,7 @@ def voucher_qr(request: HttpRequest, voucher_id: int):
 
 
 @router.post("/wallet/vouchers/{voucher_id}/ratings", response={201: RatingOut, 409: ErrorOut})
-def rate_voucher_meal(request: HttpRequest, voucher_id: int, payload: RatingIn):
+def rate_voucher_meal(request: ApiRequest, voucher_id: int, payload: RatingIn):
     """The parent's rating of a meal served on `day`: score 1–5 and a comment, once a day."""
     voucher = _voucher(request, voucher_id)
     rating = services.rate_meal(request.auth, voucher, payload.day, payload.score, payload.comment)

@@ -2,8 +2,8 @@
 
 seed 004, steps 1–2: the social pedagogue forms the list from the registry, the principal
 approves it (or returns it with a comment), and it goes to state verification (SDU). Every
-status change is checked against `MonthlyList.TRANSITIONS` and recorded as a
-`ListTransition` (who, when, comment). Access is the caller's job: views and the API fetch
+status change goes through `core.status.move`: checked against `MonthlyList.TRANSITIONS`
+and recorded as a `ListTransition` (who, when, comment). Access is the caller's job: views and the API fetch
 the school through `accounts.access` (writers form and submit, `APPROVERS` decide) first.
 """
 
@@ -12,19 +12,20 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from qamqor.accounts.models import Role
+from qamqor.accounts.types import User
 from qamqor.audit.services import record
 from qamqor.core.clock import now
+from qamqor.core.status import move
 from qamqor.eligibility.models import CategoryAssignment
 from qamqor.registry.models import Pupil, School
 
-from ..models import Basis, ListEntry, ListTransition, MonthlyList, Programme, first_of_month
+from ..models import Basis, ListEntry, MonthlyList, Programme, first_of_month
 from .programme import (
     MealError,
     NotEntitled,
@@ -53,24 +54,6 @@ DEPARTURE_REASONS = {
 }
 # Reasons that reveal a child's category: shown only to those who may see categories.
 CATEGORY_REASONS = {"category_expired", "category_refused", "no_category", "category_not_entitling"}
-
-
-def _move(lst: MonthlyList, status: str, user: Any, comment: str = "") -> None:
-    if not lst.can_become(status):
-        raise MealError(
-            "transition_not_allowed",
-            _("The list is %(status)s; it cannot become %(target)s.")
-            % {"status": lst.get_status_display(), "target": Status(status).label},
-        )
-    ListTransition.objects.create(
-        monthly_list=lst,
-        from_status=lst.status,
-        to_status=status,
-        by=user if getattr(user, "is_authenticated", False) else None,
-        at=now(),
-        comment=comment,
-    )
-    lst.status = status
 
 
 def _locked(lst: MonthlyList) -> MonthlyList:
@@ -109,11 +92,11 @@ def compute_entries(programme: Programme) -> list[ListEntry]:
         .only("id", "school_class__grade", "school_class__letter")
     )
     assignments = _assignments_by_pupil(
-        [p.pk for p in pupils if p.school_class.grade >= programme.category_from_grade]
+        [p.pk for p in pupils if p.school_class.grade >= programme.category_from_grade]  # type: ignore[union-attr]  # school_class__isnull=False
     )
     entries = []
     for pupil in pupils:
-        grade = pupil.school_class.grade
+        grade = pupil.school_class.grade  # type: ignore[union-attr]  # school_class__isnull=False
         basis = basis_in_month(programme, grade, assignments.get(pupil.pk, []), days)
         if basis:
             entries.append(
@@ -129,7 +112,7 @@ def compute_entries(programme: Programme) -> list[ListEntry]:
 
 
 @transaction.atomic
-def form_list(user: Any, school: School, month: dt.date) -> MonthlyList:
+def form_list(user: User, school: School, month: dt.date) -> MonthlyList:
     """Form (or form again) the month's list from the registry, in one action."""
     month = first_of_month(month)
     programme = programme_for(school.pk, month)
@@ -148,7 +131,7 @@ def form_list(user: Any, school: School, month: dt.date) -> MonthlyList:
         )
     if lst.status == Status.RETURNED:
         # Reworking a returned list makes it a draft again; the principal's comment stays.
-        _move(lst, Status.DRAFT, user, _("formed again"))
+        move(lst, Status.DRAFT, error=MealError, by=user, comment=_("formed again"), save=False)
     lst.programme = programme
     lst.formed_at = now()
     lst.verification_done = lst.verification_total = 0
@@ -178,25 +161,24 @@ def form_list(user: Any, school: School, month: dt.date) -> MonthlyList:
 
 
 @transaction.atomic
-def submit_list(user: Any, lst: MonthlyList, comment: str = "") -> MonthlyList:
+def submit_list(user: User, lst: MonthlyList, comment: str = "") -> MonthlyList:
     lst = _locked(lst)
     if lst.formed_at is None:
         raise MealError("list_not_formed", _("Form the list before sending it."))
-    _move(lst, Status.SUBMITTED, user, (comment or "").strip())
-    lst.save(update_fields=["status"])
+    move(lst, Status.SUBMITTED, error=MealError, by=user, comment=comment)
     record(user, "update", lst, fields=["status"])
     return lst
 
 
 @transaction.atomic
-def approve_list(user: Any, lst: MonthlyList, comment: str = "") -> MonthlyList:
+def approve_list(user: User, lst: MonthlyList, comment: str = "") -> MonthlyList:
     """Approve and hand the list to state verification (seed 004 step 2), which starts now."""
     from ..verification import enqueue_verification
 
     lst = _locked(lst)
-    _move(lst, Status.APPROVED, user, (comment or "").strip())
+    move(lst, Status.APPROVED, error=MealError, by=user, comment=comment, save=False)
+    move(lst, Status.VERIFYING, error=MealError, by=user, save=False)
     lst.comment = ""
-    _move(lst, Status.VERIFYING, user)
     lst.entries.update(
         verification=ListEntry.Verification.PENDING, failure_code="", failure_reason=""
     )
@@ -210,15 +192,14 @@ def approve_list(user: Any, lst: MonthlyList, comment: str = "") -> MonthlyList:
 
 
 @transaction.atomic
-def return_list(user: Any, lst: MonthlyList, comment: str) -> MonthlyList:
+def return_list(user: User, lst: MonthlyList, comment: str) -> MonthlyList:
     """Send the list back to the pedagogue; the principal must say why."""
     comment = (comment or "").strip()
     if not comment:
         raise MealError("comment_required", _("Say what the pedagogue should correct."), "comment")
     lst = _locked(lst)
-    _move(lst, Status.RETURNED, user, comment)
     lst.comment = comment
-    lst.save(update_fields=["status", "comment"])
+    move(lst, Status.RETURNED, error=MealError, by=user, comment=comment, fields=["comment"])
     record(user, "update", lst, fields=["status", "comment"])
     return lst
 

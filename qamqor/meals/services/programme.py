@@ -26,6 +26,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from qamqor.accounts.types import User
 from qamqor.audit.services import record
 from qamqor.core.calendar import get_calendar
 from qamqor.core.errors import ServiceError
@@ -222,7 +223,7 @@ def _list_locked(programme: Programme) -> bool:
 
 @transaction.atomic
 def save_programme(
-    user: Any,
+    user: User,
     school: School,
     month: dt.date,
     *,
@@ -328,11 +329,11 @@ def _days_with_meals(programme: Programme, days: Iterable[dt.date]) -> list[dt.d
     served = Redemption.objects.filter(
         school_id=programme.school_id, day__in=list(days), status=Redemption.Status.SERVED
     )
-    return sorted(set(served.values_list("day", flat=True)))
+    return sorted(set(served.values_list("day", flat=True)))  # type: ignore[arg-type]  # day__in: no null
 
 
 @transaction.atomic
-def reset_meal_days(user: Any, programme: Programme) -> list[dt.date]:
+def reset_meal_days(user: User, programme: Programme) -> list[dt.date]:
     """Make the meal days the calendar's again (working days less breaks)."""
     programme = Programme.objects.select_for_update().get(pk=programme.pk)
     wanted = set(calendar_days(programme))
@@ -350,7 +351,7 @@ def reset_meal_days(user: Any, programme: Programme) -> list[dt.date]:
 
 
 @transaction.atomic
-def set_meal_day(user: Any, programme: Programme, day: dt.date, serve: bool) -> bool:
+def set_meal_day(user: User, programme: Programme, day: dt.date, serve: bool) -> bool:
     """Add (serve=True) or remove one meal day; returns whether anything changed."""
     programme = Programme.objects.select_for_update().get(pk=programme.pk)
     if first_of_month(day) != programme.month:

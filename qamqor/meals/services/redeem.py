@@ -168,9 +168,9 @@ def check_times_and_tokens(
 
 def check_vouchers(scans: Sequence[Scan], terminal: Terminal) -> None:
     pending = [s for s in scans if not s.status]
-    facts = sql.voucher_facts((s.voucher_id for s in pending), (s.day for s in pending))  # type: ignore[misc]
+    facts = sql.voucher_facts((s.voucher_id for s in pending), (s.day for s in pending))  # type: ignore[misc]  # pending scans decoded: ids and days set
     for scan in pending:
-        f = facts.get(scan.voucher_id)  # type: ignore[arg-type]
+        f = facts.get(scan.voucher_id)  # type: ignore[arg-type]  # set on a pending scan
         if f is not None:
             scan.pupil_id, scan.pupil, scan.klass = f.pupil_id, f.pupil, f.klass
         if (
@@ -181,7 +181,7 @@ def check_vouchers(scans: Sequence[Scan], terminal: Terminal) -> None:
             or f.meal_type != scan.meal_type
             or f.pupil_ref != scan.pupil_ref
             or not _usable(f)
-            or f.month != scan.day.replace(day=1)  # type: ignore[union-attr]
+            or f.month != scan.day.replace(day=1)  # type: ignore[union-attr]  # set on a pending scan
         ):
             scan.refuse("voucher_inactive")
         elif f.operator_bin is not None and f.operator_bin != terminal.bin_for(f.school_id):

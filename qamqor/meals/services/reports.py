@@ -25,7 +25,6 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
 from django.db import transaction
 from django.db.models import Count, Q
@@ -35,6 +34,7 @@ from django.utils.text import capfirst
 
 from qamqor.accounts import access
 from qamqor.accounts.models import SCHOOL_READERS, Membership, Role
+from qamqor.accounts.types import User
 from qamqor.core.clock import now
 from qamqor.registry.models import School, SchoolClass
 
@@ -48,7 +48,7 @@ TABEL_READERS = SCHOOL_READERS
 ReportKey = tuple[int, int | None, str]  # school, class, meal type
 
 
-def school_for_counts(user: Any, school_id: Any, month: dt.date) -> School:
+def school_for_counts(user: User, school_id: int | str, month: dt.date) -> School:
     """The school whose meal counts of `month` the user may read; 404 otherwise."""
     school = access.get_school_for_user(user, school_id, roles=COUNT_READERS)
     if access.get_scope(user).has_role(school.pk, *SCHOOL_READERS):
@@ -95,11 +95,11 @@ def _compute(day: dt.date, school_ids: Iterable[int] | None) -> dict[ReportKey, 
         n=Count("id")
     ):
         counts[(row["school_id"], row["pupil__school_class_id"], row["meal_type"])][0] = row["n"]
-    for row in served.values("school_id", "voucher__pupil__school_class_id", "meal_type").annotate(
+    for scan in served.values("school_id", "voucher__pupil__school_class_id", "meal_type").annotate(
         n=Count("id")
     ):
-        key = (row["school_id"], row["voucher__pupil__school_class_id"], row["meal_type"])
-        counts[key][1] = row["n"]
+        key = (scan["school_id"], scan["voucher__pupil__school_class_id"], scan["meal_type"])
+        counts[key][1] = scan["n"]  # type: ignore[index]  # a served scan has a school
     return counts
 
 
@@ -186,6 +186,7 @@ def daily_report(school: School, day: dt.date) -> DailyView:
             "school_class_id", "meal_type", "vouchers_active", "meals_served", "generated_at"
         )
     )
+    raw: list[tuple[int | None, str, int, int]]
     if stored:
         raw = [(c, m, a, s) for c, m, a, s, _g in stored]
         generated_at = max(g for *_rest, g in stored)
@@ -193,7 +194,7 @@ def daily_report(school: School, day: dt.date) -> DailyView:
         counts = _compute(day, [school.pk])
         raw = [(c, m, a, s) for (_s, c, m), (a, s) in counts.items()]
         generated_at = None
-    classes = {
+    classes: dict[int | None, SchoolClass] = {
         k.pk: k for k in SchoolClass.objects.filter(pk__in={c for c, *_ in raw if c is not None})
     }
     meal_order = list(MealType.values)

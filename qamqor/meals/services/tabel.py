@@ -23,7 +23,6 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count, QuerySet
@@ -32,6 +31,7 @@ from django.utils.formats import date_format
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
+from qamqor.accounts.types import User, signed_in
 from qamqor.audit.services import record
 from qamqor.core.clock import now, today
 from qamqor.core.errors import ServiceError
@@ -299,7 +299,7 @@ def tabel_summary(
     cutoff = received_by or (submission.submitted_at if submission else None)
     base = served_scans(school.pk, month, cutoff)
     per_day: dict[tuple[dt.date, str], int] = {
-        (r["day"], r["meal_type"]): r["n"]
+        (r["day"], r["meal_type"]): r["n"]  # type: ignore[misc]  # served scans have a day
         for r in base.values("day", "meal_type").annotate(n=Count("pupil_id", distinct=True))
     }
     pupils_by_meal: dict[str, int] = {
@@ -314,7 +314,7 @@ def tabel_summary(
         # Only the amended pupils can differ from the aggregates: recount them exactly.
         touched = {a[0] for a in amendments}
         before = set(base.filter(pupil_id__in=touched).values_list("pupil_id", "day", "meal_type"))
-        after, added, removed = apply_amendments(before, amendments)
+        after, added, removed = apply_amendments(before, amendments)  # type: ignore[arg-type]  # served scans have a pupil and a day
         for _p, day, meal_type in added:
             per_day[(day, meal_type)] = per_day.get((day, meal_type), 0) + 1
             added_by_meal[meal_type] += 1
@@ -401,7 +401,7 @@ def tabel_deadline_state(summary: TabelSummary, day: dt.date) -> Deadline:
 
 
 @transaction.atomic
-def submit_tabel(user: Any, school: School, month: dt.date) -> TabelSubmission:
+def submit_tabel(user: User | None, school: School, month: dt.date) -> TabelSubmission:
     """Submit (and lock) the табель of `month`, storing its totals; late ones are flagged.
 
     Refused before the month's last meal day (the sheet is not complete yet), without a
@@ -431,7 +431,7 @@ def submit_tabel(user: Any, school: School, month: dt.date) -> TabelSubmission:
                 month=month,
                 deadline=tabel_deadline(month),
                 submitted_at=at,
-                submitted_by=user if getattr(user, "is_authenticated", False) else None,
+                submitted_by=signed_in(user),
                 meals=summary.meals,
                 pupils=summary.pupils,
                 amount=summary.amount,
@@ -451,7 +451,7 @@ def submit_tabel(user: Any, school: School, month: dt.date) -> TabelSubmission:
 
 @transaction.atomic
 def amend_tabel(
-    user: Any,
+    user: User | None,
     school: School,
     month: dt.date,
     *,
@@ -493,7 +493,7 @@ def amend_tabel(
         .values_list("pupil_id", "day", "meal_type")
     )
     rows = [a for a in amendment_rows(submission) if a[0] == pupil_id]
-    marks, _added, _removed = apply_amendments(before, rows)
+    marks, _added, _removed = apply_amendments(before, rows)  # type: ignore[arg-type]  # served scans have a pupil and a day
     key = (pupil_id, day, meal_type)
     if action == TabelAmendment.Action.ADD:
         if key in marks:
@@ -509,7 +509,7 @@ def amend_tabel(
         meal_type=meal_type,
         action=action,
         reason=reason,
-        by=user if getattr(user, "is_authenticated", False) else None,
+        by=signed_in(user),
         at=now(),
     )
     record(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -86,7 +87,9 @@ class Tabel:
         return None
 
 
-def _class_of(pupils: dict[int, dict[str, Any]], snapshot: dict[int, tuple[int, str]], pid: int):
+def _class_of(
+    pupils: Mapping[int, Mapping[str, Any]], snapshot: dict[int, tuple[int, str]], pid: int
+) -> tuple[int, str]:
     """The class a pupil ate in: the month's list snapshot, else the pupil's class now."""
     if pid in snapshot:
         return snapshot[pid]
@@ -104,7 +107,7 @@ def build_tabel(school: School, month: dt.date) -> Tabel:
     summary = tabel_summary(school, month, programme=programme, submission=submission)
     cutoff = submission.submitted_at if submission else None
     base = set(served_scans(school.pk, month, cutoff).values_list("pupil_id", "day", "meal_type"))
-    marks, added, removed = apply_amendments(base, amendment_rows(submission))
+    marks, added, removed = apply_amendments(base, amendment_rows(submission))  # type: ignore[arg-type]  # served scans have a pupil and a day
 
     # The list of the month: every pupil whose voucher was ever usable, fed or not.
     roster: dict[str, set[int]] = defaultdict(set)
@@ -132,8 +135,8 @@ def build_tabel(school: School, month: dt.date) -> Tabel:
 
     sheets = []
     groups: dict[tuple[tuple[int, str], str], list[int]] = defaultdict(list)
-    for meal_type, ids in roster.items():
-        for pid in ids:
+    for meal_type, eaters in roster.items():
+        for pid in eaters:
             if pid in pupils:
                 groups[(_class_of(pupils, snapshot, pid), meal_type)].append(pid)
     for ((grade, label), meal_type), ids in sorted(

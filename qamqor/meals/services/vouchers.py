@@ -14,16 +14,18 @@ import datetime as dt
 import logging
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from qamqor.accounts.types import User
 from qamqor.audit.services import record, record_many
 from qamqor.core.clock import now, today
+from qamqor.core.status import move
 from qamqor.registry.models import Guardian, Pupil
 
 from ..models import Basis, ListEntry, MonthlyList, Voucher, first_of_month
@@ -34,7 +36,7 @@ log = logging.getLogger(__name__)
 VStatus = Voucher.Status
 WALLET_PATH = "/meals/wallet/"
 # Whom the SMS goes to first: the parents, then a guardian, then other relatives.
-RELATION_ORDER = {
+RELATION_ORDER: dict[str, int] = {
     Guardian.Relation.MOTHER: 0,
     Guardian.Relation.FATHER: 1,
     Guardian.Relation.GUARDIAN: 2,
@@ -66,7 +68,7 @@ def expire_past_vouchers(school_id: int, day: dt.date) -> int:
 
 
 @transaction.atomic
-def issue_vouchers(user: Any, lst: MonthlyList) -> IssueResult:
+def issue_vouchers(user: User | None, lst: MonthlyList) -> IssueResult:
     """A voucher per verified pupil and meal of the programme; primary grades active at once."""
     if lst.status != MonthlyList.Status.VERIFIED:
         raise MealError("list_not_verified", _("Vouchers follow the state verification."))
@@ -109,11 +111,12 @@ def issue_vouchers(user: Any, lst: MonthlyList) -> IssueResult:
 
 
 def _phone(pupil: Pupil) -> str:
-    if pupil.family_id is None:
+    family = pupil.family
+    if family is None:
         return ""
-    guardians = [g for g in pupil.family.guardians.all() if g.phone]
+    guardians = [g for g in family.guardians.all() if g.phone]
     guardians.sort(key=lambda g: (not g.lives_with_family, RELATION_ORDER.get(g.relation, 9)))
-    return guardians[0].phone if guardians else (pupil.family.phone or "")
+    return guardians[0].phone if guardians else (family.phone or "")
 
 
 def _message(pupil: Pupil, month: dt.date) -> str:
@@ -129,13 +132,15 @@ def _message(pupil: Pupil, month: dt.date) -> str:
         }
 
 
-def waiting_for_sms(school_id: int, month: dt.date):  # noqa: ANN201
+def waiting_for_sms(school_id: int, month: dt.date) -> QuerySet[Voucher]:
     return Voucher.objects.filter(
         school_id=school_id, month=month, status=VStatus.FORMED, notified_at__isnull=True
     )
 
 
-def notify_parents(user: Any, lst: MonthlyList, gateway: SmsGateway | None = None) -> NotifyResult:
+def notify_parents(
+    user: User | None, lst: MonthlyList, gateway: SmsGateway | None = None
+) -> NotifyResult:
     """One SMS per pupil whose vouchers wait for it; they become active once it is sent.
 
     Each pupil in a transaction of its own: one failed message does not hold back the
@@ -172,7 +177,7 @@ def notify_parents(user: Any, lst: MonthlyList, gateway: SmsGateway | None = Non
     return NotifyResult(sent=sent, unreachable=unreachable)
 
 
-def issue_and_notify(user: Any, lst: MonthlyList) -> tuple[IssueResult, NotifyResult]:
+def issue_and_notify(user: User | None, lst: MonthlyList) -> tuple[IssueResult, NotifyResult]:
     """Issue what is missing and message who is still waiting: safe to run any number of times."""
     issued = issue_vouchers(user, lst)
     return issued, notify_parents(user, lst)
@@ -182,35 +187,23 @@ def _locked(voucher: Voucher) -> Voucher:
     return Voucher.objects.select_for_update().select_related("pupil").get(pk=voucher.pk)
 
 
-def _move(voucher: Voucher, status: str) -> None:
-    if not voucher.can_become(status):
-        raise MealError(
-            "transition_not_allowed",
-            _("The voucher is %(status)s; it cannot become %(target)s.")
-            % {"status": voucher.get_status_display(), "target": VStatus(status).label},
-        )
-    voucher.status = status
-
-
 @transaction.atomic
-def suspend_voucher(user: Any, voucher: Voucher) -> Voucher:
+def suspend_voucher(user: User, voucher: Voucher) -> Voucher:
     voucher = _locked(voucher)
-    _move(voucher, VStatus.SUSPENDED)
-    voucher.save(update_fields=["status"])
+    move(voucher, VStatus.SUSPENDED, error=MealError)
     record(user, "update", voucher, fields=["status"])
     return voucher
 
 
 @transaction.atomic
-def reactivate_voucher(user: Any, voucher: Voucher) -> Voucher:
+def reactivate_voucher(user: User, voucher: Voucher) -> Voucher:
     voucher = _locked(voucher)
     if voucher.month < first_of_month(today()):
         raise MealError("voucher_past", _("The voucher's month is over."))
     if voucher.pupil.status != Pupil.Status.ACTIVE or voucher.pupil.school_id != voucher.school_id:
         raise MealError("pupil_not_active", _("The pupil no longer studies at the school."))
-    _move(voucher, VStatus.ACTIVE)
     voucher.activated_at = voucher.activated_at or now()
-    voucher.save(update_fields=["status", "activated_at"])
+    move(voucher, VStatus.ACTIVE, error=MealError, fields=["activated_at"])
     record(user, "update", voucher, fields=["status"])
     return voucher
 

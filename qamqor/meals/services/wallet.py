@@ -2,8 +2,8 @@
 the child's phone, meals taken, and the parent's rating of a served meal.
 
 Access: a parent reaches only the vouchers of their own children. Vouchers come through
-`accounts.access.visible` and are then narrowed to the scope's `child_ids`: school staff may
-read vouchers, but only a parent may show a child's QR. Everything reached from a voucher
+`accounts.access.visible(..., parent=True)`: school staff may read vouchers, but only a
+parent may show a child's QR. Everything reached from a voucher
 (its scans, its ratings) is read through that voucher.
 
 A QR is stateless: issuing one writes nothing (the pupil's opaque reference is made once,
@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
 from django.conf import settings
 from django.core import signing as django_signing
@@ -26,7 +26,8 @@ from django.http import Http404
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from qamqor.accounts.access import get_scope, visible
+from qamqor.accounts.access import get_for_user, get_scope, visible
+from qamqor.accounts.types import User
 from qamqor.core import signing
 from qamqor.core.clock import now, today
 from qamqor.core.errors import ServiceError
@@ -46,25 +47,17 @@ class WalletError(ServiceError):
 # --- reading --------------------------------------------------------------------------------
 
 
-def parent_vouchers(user: Any) -> QuerySet[Voucher]:
+def parent_vouchers(user: User) -> QuerySet[Voucher]:
     """The vouchers of the user's own children (empty for anyone who is not a parent)."""
-    scope = get_scope(user)
-    return (
-        visible(user, Voucher)
-        .filter(pupil_id__in=scope.child_ids)
-        .select_related("pupil", "pupil__school_class")
-    )
+    return visible(user, Voucher, parent=True).select_related("pupil", "pupil__school_class")
 
 
-def get_parent_voucher(user: Any, pk: Any) -> Voucher:
+def get_parent_voucher(user: User, pk: int | str) -> Voucher:
     """One voucher of the user's own child; 404 for anyone else, staff included."""
-    try:
-        return parent_vouchers(user).get(pk=pk)
-    except (Voucher.DoesNotExist, ValueError, TypeError) as exc:
-        raise Http404 from exc
+    return get_for_user(user, Voucher, pk, parent=True, related=["pupil", "pupil__school_class"])
 
 
-def require_parent(user: Any) -> set[int]:
+def require_parent(user: User) -> set[int]:
     """The user's children's ids; 404 when there are none (the wallet is the parent's)."""
     child_ids = get_scope(user).child_ids
     if not child_ids:
@@ -78,7 +71,7 @@ def month_bounds(month: dt.date) -> tuple[dt.date, dt.date]:
     return start, following - dt.timedelta(days=1)
 
 
-def served_meals(vouchers: Any, month: dt.date) -> QuerySet[Redemption]:
+def served_meals(vouchers: Iterable[Voucher], month: dt.date) -> QuerySet[Redemption]:
     """Meals actually served in `month` on these vouchers (scans with status served)."""
     start, end = month_bounds(month)
     return (
@@ -90,7 +83,9 @@ def served_meals(vouchers: Any, month: dt.date) -> QuerySet[Redemption]:
     )
 
 
-def ratings_by_meal(vouchers: Any, month: dt.date) -> dict[tuple[int, dt.date], MealRating]:
+def ratings_by_meal(
+    vouchers: Iterable[Voucher], month: dt.date
+) -> dict[tuple[int, dt.date], MealRating]:
     start, end = month_bounds(month)
     rows = MealRating.objects.filter(voucher__in=vouchers, day__range=(start, end))
     return {(r.voucher_id, r.day): r for r in rows}
@@ -183,7 +178,7 @@ def voucher_for_share(token: str) -> tuple[Voucher, dt.datetime]:
 # --- ratings --------------------------------------------------------------------------------
 
 
-def rating_refusal(voucher: Voucher, day: dt.date | None, score: Any) -> WalletError | None:
+def rating_refusal(voucher: Voucher, day: dt.date | None, score: object) -> WalletError | None:
     """Why this rating cannot be recorded, or None (reads, never writes)."""
     if not isinstance(score, int) or isinstance(score, bool) or not 1 <= score <= 5:
         return WalletError("score_range", _("Choose a score from 1 to 5."))
@@ -200,7 +195,7 @@ def rating_refusal(voucher: Voucher, day: dt.date | None, score: Any) -> WalletE
 
 
 @transaction.atomic
-def rate_meal(user: Any, voucher: Voucher, day: dt.date, score: int, comment: str) -> MealRating:
+def rate_meal(user: User, voucher: Voucher, day: dt.date, score: int, comment: str) -> MealRating:
     """The parent's rating of a meal served on `day` (seed 004, step 6: the stand-in for
     e-Otinish): 1–5 and a comment, once per voucher and day."""
     comment = (comment or "").strip()
@@ -228,7 +223,7 @@ class RatingDay:
     count: int
 
 
-def school_ratings(user: Any, school_ids: set[int], month: dt.date) -> QuerySet[MealRating]:
+def school_ratings(user: User, school_ids: set[int], month: dt.date) -> QuerySet[MealRating]:
     """The ratings of `month` in these schools that the user may read."""
     start, end = month_bounds(month)
     return visible(user, MealRating).filter(

@@ -9,11 +9,12 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Count
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 
 from qamqor.accounts import access
 from qamqor.accounts.models import Role
+from qamqor.accounts.types import AuthedRequest
 from qamqor.audit.services import record_read
 from qamqor.core.clock import today
 from qamqor.meals.models import Redemption
@@ -26,10 +27,8 @@ PROBLEMS = (Redemption.Status.CONFLICT, Redemption.Status.REFUSED)
 
 
 @login_required
-def conflicts(request: HttpRequest) -> HttpResponse:
-    schools = list(access.readable_schools(request.user, roles=PROBLEM_READERS).order_by("name_kk"))
-    if not schools:
-        raise Http404
+def conflicts(request: AuthedRequest) -> HttpResponse:
+    schools = access.schools_or_404(request.user, PROBLEM_READERS)
     school = next((s for s in schools if str(s.pk) == request.GET.get("school")), schools[0])
     try:
         day = dt.date.fromisoformat(request.GET.get("day") or "")
@@ -51,9 +50,9 @@ def conflicts(request: HttpRequest) -> HttpResponse:
     for row in page:
         # A pupil of another school scanned here (wrong_school) is not named on this page.
         pupil = row.voucher.pupil if row.voucher and row.voucher.school_id == school.pk else None
-        row.pupil_label = pupil.short_name if pupil else "—"
-        row.class_label = str(pupil.school_class) if pupil and pupil.school_class_id else ""
-        row.reason = message_for(row.code) if row.code else ""
+        row.pupil_label = pupil.short_name if pupil else "—"  # type: ignore[attr-defined]  # for the template
+        row.class_label = str(pupil.school_class) if pupil and pupil.school_class_id else ""  # type: ignore[attr-defined]  # for the template
+        row.reason = message_for(row.code) if row.code else ""  # type: ignore[attr-defined]  # for the template
     record_read(request.user, Redemption, page, request=request, school_id=school.pk)
     query = request.GET.copy()
     query.pop("page", None)

@@ -25,11 +25,19 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
-from qamqor.accounts.access import get_for_user, get_school_for_user, get_scope, readable_schools
+from qamqor.accounts.access import (
+    get_for_user,
+    get_school_for_user,
+    get_scope,
+    schools_or_404,
+    visible,
+)
 from qamqor.accounts.models import SCHOOL_READERS
+from qamqor.accounts.types import AuthedRequest
 from qamqor.audit.services import record
 from qamqor.core.clock import today
 from qamqor.core.views import attempt
+from qamqor.registry.models import School
 
 from ..models import Basis, ListEntry, MonthlyList, Voucher, first_of_month
 from ..services import lists as services
@@ -61,7 +69,7 @@ class EntryFilter(forms.Form):
     grade = forms.IntegerField(required=False, min_value=0, max_value=11)
     basis = forms.ChoiceField(required=False, choices=[("", "")] + Basis.choices)
     verification = forms.ChoiceField(
-        required=False, choices=[("", "")] + ListEntry.Verification.choices
+        required=False, choices=[("", ""), *ListEntry.Verification.choices]
     )
     page = forms.IntegerField(required=False, min_value=1)
 
@@ -80,11 +88,11 @@ def school_and_month(
     return school, month_of(month)
 
 
-def _back(school: Any, month: dt.date) -> HttpResponse:
+def _back(school: School, month: dt.date) -> HttpResponse:
     return redirect("meals:list_month", school.pk, month_key(month))
 
 
-def _formed(request: HttpRequest, school: Any, month: dt.date) -> MonthlyList | None:
+def _formed(request: HttpRequest, school: School, month: dt.date) -> MonthlyList | None:
     lst = services.get_list(school.pk, month)
     if lst is None:
         messages.error(request, _("The month's list is not formed yet."))
@@ -93,19 +101,13 @@ def _formed(request: HttpRequest, school: Any, month: dt.date) -> MonthlyList | 
 
 @login_required
 @require_GET
-def index(request: HttpRequest) -> HttpResponse:
+def index(request: AuthedRequest) -> HttpResponse:
     """The user's schools with this month's and next month's lists, and the latest lists."""
-    schools = list(readable_schools(request.user, roles=SCHOOL_READERS).order_by("name_kk"))
-    if not schools:
-        raise Http404
+    schools = schools_or_404(request.user, SCHOOL_READERS)
     this = first_of_month(today())
     months = [previous_month(this), this, next_month(this)]
-    found = {
-        (lst.school_id, lst.month): lst
-        for lst in MonthlyList.objects.filter(
-            school_id__in=[s.pk for s in schools], month__in=months
-        )
-    }
+    lists = visible(request.user, MonthlyList)
+    found = {(lst.school_id, lst.month): lst for lst in lists.filter(month__in=months)}
     rows = [
         {
             "school": s,
@@ -116,9 +118,7 @@ def index(request: HttpRequest) -> HttpResponse:
         }
         for s in schools
     ]
-    recent = MonthlyList.objects.filter(school_id__in=[s.pk for s in schools]).select_related(
-        "school"
-    )[:24]
+    recent = lists.select_related("school")[:24]
     return render(
         request,
         "meals/lists/index.html",
@@ -145,7 +145,7 @@ def _entries(lst: MonthlyList, params: dict[str, Any], show_basis: bool) -> Any:
 
 
 def _month_context(
-    request: HttpRequest, school: Any, month: dt.date, **extra: Any
+    request: HttpRequest, school: School, month: dt.date, **extra: Any
 ) -> dict[str, Any]:
     scope = get_scope(request.user)
     show_basis = scope.can_see_categories(school.pk)
@@ -180,7 +180,7 @@ def _month_context(
         diff = services.diff_with_previous(lst)
         failed = services.failures(lst)
         for entry in failed:
-            entry.message = failure_message(entry.failure_code)
+            entry.message = failure_message(entry.failure_code)  # type: ignore[attr-defined]  # for the template
         context |= {
             "counts": counts,
             "basis_rows": [(Basis(b).label, b, n) for b, n in counts.by_basis.items()],
@@ -214,7 +214,7 @@ def _advance(school_id: int, month: dt.date) -> bool:
 
 @login_required
 @require_GET
-def month_page(request: HttpRequest, school_id: str, month: str) -> HttpResponse:
+def month_page(request: AuthedRequest, school_id: str, month: str) -> HttpResponse:
     school, month_ = school_and_month(request, school_id, month)
     _advance(school.pk, month_)
     context = _month_context(request, school, month_)
@@ -228,7 +228,7 @@ def month_page(request: HttpRequest, school_id: str, month: str) -> HttpResponse
 
 @login_required
 @require_POST
-def form(request: HttpRequest, school_id: str, month: str) -> HttpResponse:
+def form(request: AuthedRequest, school_id: str, month: str) -> HttpResponse:
     school, month_ = school_and_month(request, school_id, month, write=True)
     attempt(
         request,
@@ -251,21 +251,21 @@ def _step(
 
 @login_required
 @require_POST
-def submit(request: HttpRequest, school_id: str, month: str) -> HttpResponse:
+def submit(request: AuthedRequest, school_id: str, month: str) -> HttpResponse:
     done = _("The list is sent to the principal.")
     return _step(request, school_id, month, services.submit_list, done, write=True)
 
 
 @login_required
 @require_POST
-def approve(request: HttpRequest, school_id: str, month: str) -> HttpResponse:
+def approve(request: AuthedRequest, school_id: str, month: str) -> HttpResponse:
     done = _("The list is approved and sent to state verification.")
     return _step(request, school_id, month, services.approve_list, done, roles=services.APPROVERS)
 
 
 @login_required
 @require_POST
-def return_(request: HttpRequest, school_id: str, month: str) -> HttpResponse:
+def return_(request: AuthedRequest, school_id: str, month: str) -> HttpResponse:
     school, month_ = school_and_month(request, school_id, month, roles=services.APPROVERS)
     lst = _formed(request, school, month_)
     if lst is None:
@@ -284,7 +284,7 @@ def return_(request: HttpRequest, school_id: str, month: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def progress(request: HttpRequest, school_id: str, month: str) -> HttpResponse:
+def progress(request: AuthedRequest, school_id: str, month: str) -> HttpResponse:
     school, month_ = school_and_month(request, school_id, month)
     error = not _advance(school.pk, month_)
     lst = services.get_list(school.pk, month_)
@@ -301,7 +301,7 @@ def progress(request: HttpRequest, school_id: str, month: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def vouchers(request: HttpRequest, school_id: str, month: str) -> HttpResponse:
+def vouchers(request: AuthedRequest, school_id: str, month: str) -> HttpResponse:
     school, month_ = school_and_month(request, school_id, month)
     lst = services.get_list(school.pk, month_)
     status = request.GET.get("status", "")
@@ -353,7 +353,7 @@ def vouchers(request: HttpRequest, school_id: str, month: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def vouchers_issue(request: HttpRequest, school_id: str, month: str) -> HttpResponse:
+def vouchers_issue(request: AuthedRequest, school_id: str, month: str) -> HttpResponse:
     school, month_ = school_and_month(request, school_id, month, write=True)
     lst = _formed(request, school, month_)
     if lst is None:
@@ -387,7 +387,7 @@ def _voucher_action(request: HttpRequest, pk: int, action: Any, done: str) -> Ht
 
 @login_required
 @require_POST
-def voucher_suspend(request: HttpRequest, pk: int) -> HttpResponse:
+def voucher_suspend(request: AuthedRequest, pk: int) -> HttpResponse:
     return _voucher_action(
         request, pk, voucher_services.suspend_voucher, _("The voucher is suspended.")
     )
@@ -395,7 +395,7 @@ def voucher_suspend(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def voucher_reactivate(request: HttpRequest, pk: int) -> HttpResponse:
+def voucher_reactivate(request: AuthedRequest, pk: int) -> HttpResponse:
     return _voucher_action(
         request, pk, voucher_services.reactivate_voucher, _("The voucher is active again.")
     )

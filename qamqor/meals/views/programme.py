@@ -21,8 +21,10 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from qamqor.accounts.access import get_scope
+from qamqor.accounts.types import AuthedRequest, HtmxRequest
 from qamqor.core.calendar import get_calendar
 from qamqor.core.views import act, attempt
+from qamqor.registry.models import School
 
 from ..models import Basis, MealType, Operator, Programme
 from ..services import programme as services
@@ -148,10 +150,10 @@ def calendar_weeks(programme: Programme) -> list[list[dict[str, Any]]]:
             }
         )
     cells += [None] * (-len(cells) % 7)
-    return [cells[i : i + 7] for i in range(0, len(cells), 7)]  # type: ignore[misc]
+    return [cells[i : i + 7] for i in range(0, len(cells), 7)]  # type: ignore[misc]  # None pads the last week
 
 
-def _context(request: HttpRequest, school: Any, month: dt.date, **extra: Any) -> dict[str, Any]:
+def _context(request: HttpRequest, school: School, month: dt.date, **extra: Any) -> dict[str, Any]:
     programme = services.programme_for(school.pk, month)
     context: dict[str, Any] = {
         "school": school,
@@ -175,14 +177,14 @@ def _context(request: HttpRequest, school: Any, month: dt.date, **extra: Any) ->
 
 @login_required
 @require_GET
-def month_page(request: HttpRequest, school_id: str, month: str) -> HttpResponse:
+def month_page(request: AuthedRequest, school_id: str, month: str) -> HttpResponse:
     school, month_ = school_and_month(request, school_id, month)
     return render(request, "meals/lists/programme.html", _context(request, school, month_))
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def edit(request: HttpRequest, school_id: str, month: str) -> HttpResponse:
+def edit(request: AuthedRequest, school_id: str, month: str) -> HttpResponse:
     school, month_ = school_and_month(request, school_id, month, write=True)
     programme = services.programme_for(school.pk, month_)
     copied = None
@@ -224,7 +226,7 @@ def edit(request: HttpRequest, school_id: str, month: str) -> HttpResponse:
     )
 
 
-def _calendar_response(request: HttpRequest, school: Any, month: dt.date) -> HttpResponse:
+def _calendar_response(request: HtmxRequest, school: School, month: dt.date) -> HttpResponse:
     if request.htmx:
         return render(request, "meals/lists/_calendar.html", _context(request, school, month))
     return redirect("meals:programme_month", school.pk, month_key(month))
@@ -232,7 +234,7 @@ def _calendar_response(request: HttpRequest, school: Any, month: dt.date) -> Htt
 
 @login_required
 @require_POST
-def days(request: HttpRequest, school_id: str, month: str) -> HttpResponse:
+def days(request: AuthedRequest, school_id: str, month: str) -> HttpResponse:
     """Serve meals on a day (`serve=YYYY-MM-DD`) or not (`skip=YYYY-MM-DD`)."""
     school, month_ = school_and_month(request, school_id, month, write=True)
     programme = services.programme_for(school.pk, month_)
@@ -251,7 +253,7 @@ def days(request: HttpRequest, school_id: str, month: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def reset_days(request: HttpRequest, school_id: str, month: str) -> HttpResponse:
+def reset_days(request: AuthedRequest, school_id: str, month: str) -> HttpResponse:
     school, month_ = school_and_month(request, school_id, month, write=True)
     programme = services.programme_for(school.pk, month_)
     if programme is not None:

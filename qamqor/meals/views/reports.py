@@ -11,7 +11,8 @@ an export; opening a class of the табель (names on screen) as a view.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from collections.abc import Set as AbstractSet
+from typing import Any, cast
 from urllib.parse import urlencode
 
 from django import forms
@@ -27,6 +28,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from qamqor.accounts import access
+from qamqor.accounts.types import AuthedRequest
 from qamqor.audit.services import record
 from qamqor.core.clock import today
 from qamqor.core.views import act
@@ -71,11 +73,11 @@ def _day(request: HttpRequest) -> dt.date:
         return today()
 
 
-def _schools(request: HttpRequest, roles: set[str]) -> list[School]:
+def _schools(request: HttpRequest, roles: AbstractSet[str]) -> list[School]:
     return list(access.readable_schools(request.user, roles=roles).order_by("name_kk", "id"))
 
 
-def _school(request: HttpRequest, roles: set[str]) -> School:
+def _school(request: HttpRequest, roles: AbstractSet[str]) -> School:
     """The school asked for (`?school=`), else the user's first; 404 without the role."""
     wanted = request.GET.get("school")
     if wanted:
@@ -86,7 +88,7 @@ def _school(request: HttpRequest, roles: set[str]) -> School:
     return schools[0]
 
 
-def _counts_school(request: HttpRequest, month: dt.date) -> School:
+def _counts_school(request: AuthedRequest, month: dt.date) -> School:
     school = _school(request, COUNT_READERS)
     return school_for_counts(request.user, school.pk, month)
 
@@ -107,7 +109,7 @@ def _attachment(content: bytes, content_type: str, filename: str) -> HttpRespons
 
 @login_required
 @require_GET
-def daily(request: HttpRequest) -> HttpResponse:
+def daily(request: AuthedRequest) -> HttpResponse:
     day = _day(request)
     school = _counts_school(request, day)
     report = daily_report(school, day)
@@ -126,7 +128,7 @@ def daily(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def daily_xlsx(request: HttpRequest) -> HttpResponse:
+def daily_xlsx(request: AuthedRequest) -> HttpResponse:
     day = _day(request)
     school = _counts_school(request, day)
     report = daily_report(school, day)
@@ -162,10 +164,13 @@ class AmendForm(forms.Form):
         for sheet in tabel.sheets:
             for row in sheet.rows:
                 pupils.setdefault(row.pupil_id, f"{row.display_name} ({sheet.class_label})")
-        self.fields["pupil"].choices = sorted(pupils.items(), key=lambda p: p[1])
-        self.fields["day"].choices = [(d.isoformat(), date_format(d)) for d in tabel.days]
+        by_name = sorted(pupils.items(), key=lambda p: p[1])
+        cast(forms.ChoiceField, self.fields["pupil"]).choices = by_name
+        cast(forms.ChoiceField, self.fields["day"]).choices = [
+            (d.isoformat(), date_format(d)) for d in tabel.days
+        ]
         programme = tabel.summary.programme
-        self.fields["meal_type"].choices = (
+        cast(forms.ChoiceField, self.fields["meal_type"]).choices = (
             [(m.meal_type, m.get_meal_type_display()) for m in programme.meals.all()]
             if programme
             else []
@@ -214,7 +219,7 @@ def _tabel_context(
 
 @login_required
 @require_GET
-def tabel_month(request: HttpRequest) -> HttpResponse:
+def tabel_month(request: AuthedRequest) -> HttpResponse:
     school = _school(request, TABEL_READERS)
     return render(
         request, "meals/reports/tabel.html", _tabel_context(request, school, _month(request))
@@ -233,7 +238,7 @@ def _record_tabel_export(request: HttpRequest, school: School, month: dt.date, w
 
 @login_required
 @require_GET
-def tabel_xlsx(request: HttpRequest) -> HttpResponse:
+def tabel_xlsx(request: AuthedRequest) -> HttpResponse:
     school = _school(request, TABEL_READERS)
     month = _month(request)
     content = exports.tabel_xlsx(build_tabel(school, month))
@@ -243,7 +248,7 @@ def tabel_xlsx(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def tabel_pdf(request: HttpRequest) -> HttpResponse:
+def tabel_pdf(request: AuthedRequest) -> HttpResponse:
     """One class (`?sheet=`) at once; the whole school from storage, rendered in the
     background when large (see services.tabel_pdf), with a page that waits for it."""
     school = _school(request, TABEL_READERS)
@@ -291,7 +296,7 @@ def _back(school: School, month: dt.date, sheet: str = "") -> HttpResponse:
 
 @login_required
 @require_POST
-def tabel_submit(request: HttpRequest, school_id: int, year: int, month: int) -> HttpResponse:
+def tabel_submit(request: AuthedRequest, school_id: int, year: int, month: int) -> HttpResponse:
     school, first = _posted_month(school_id, year, month, request)
     try:
         submission = tabel_services.submit_tabel(request.user, school, first)
@@ -311,7 +316,7 @@ def tabel_submit(request: HttpRequest, school_id: int, year: int, month: int) ->
 
 @login_required
 @require_POST
-def tabel_amend(request: HttpRequest, school_id: int, year: int, month: int) -> HttpResponse:
+def tabel_amend(request: AuthedRequest, school_id: int, year: int, month: int) -> HttpResponse:
     school, first = _posted_month(school_id, year, month, request)
     tabel = build_tabel(school, first)
     return act(
@@ -342,7 +347,7 @@ def tabel_amend(request: HttpRequest, school_id: int, year: int, month: int) -> 
 
 @login_required
 @require_GET
-def payment_statement(request: HttpRequest) -> HttpResponse:
+def payment_statement(request: AuthedRequest) -> HttpResponse:
     month = _month(request)
     school = _counts_school(request, month)
     summary = tabel_summary(school, month)
@@ -362,7 +367,7 @@ def payment_statement(request: HttpRequest) -> HttpResponse:
     return render(request, "meals/reports/payment.html", context)
 
 
-def _payment_export(request: HttpRequest, kind: str) -> HttpResponse:
+def _payment_export(request: AuthedRequest, kind: str) -> HttpResponse:
     month = _month(request)
     school = _counts_school(request, month)
     summary = tabel_summary(school, month)
@@ -381,11 +386,11 @@ def _payment_export(request: HttpRequest, kind: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def payment_xlsx(request: HttpRequest) -> HttpResponse:
+def payment_xlsx(request: AuthedRequest) -> HttpResponse:
     return _payment_export(request, "xlsx")
 
 
 @login_required
 @require_GET
-def payment_pdf(request: HttpRequest) -> HttpResponse:
+def payment_pdf(request: AuthedRequest) -> HttpResponse:
     return _payment_export(request, "pdf")

@@ -9,7 +9,7 @@ first name and class — never a category.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
 import segno
 from django import forms
@@ -17,7 +17,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Count
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -25,8 +25,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from qamqor.accounts.access import get_pupil_for_user, readable_schools, visible
+from qamqor.accounts.access import get_for_user, schools_or_404, visible
 from qamqor.accounts.models import CATEGORY_READERS
+from qamqor.accounts.types import AuthedRequest
 from qamqor.core.clock import now, today
 from qamqor.core.views import attempt
 from qamqor.meals import tokens
@@ -64,7 +65,7 @@ class RatingsFilterForm(forms.Form):
 
     def __init__(self, *args: Any, schools: Any = (), **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["school"].choices = [("", _("All my schools"))] + [
+        cast(forms.ChoiceField, self.fields["school"]).choices = [("", _("All my schools"))] + [
             (s.pk, s.name) for s in schools
         ]
 
@@ -77,12 +78,8 @@ def _month(value: str | None) -> dt.date:
         return first_of_month(today())
 
 
-def _parent_child(request: HttpRequest, pk: int) -> Pupil:
-    child_ids = services.require_parent(request.user)
-    pupil = get_pupil_for_user(request.user, pk)
-    if pupil.pk not in child_ids:
-        raise Http404
-    return pupil
+def _parent_child(request: AuthedRequest, pk: int) -> Pupil:
+    return get_for_user(request.user, Pupil, pk, parent=True)
 
 
 def _qr_context(voucher: Voucher, refresh_url: str) -> dict[str, Any]:
@@ -113,13 +110,12 @@ def _no_store(response: HttpResponse) -> HttpResponse:
 
 @login_required
 @require_GET
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthedRequest) -> HttpResponse:
     """My children: this month's vouchers and the meals taken so far."""
-    child_ids = services.require_parent(request.user)
+    services.require_parent(request.user)
     month = first_of_month(today())
     children = list(
-        visible(request.user, Pupil)
-        .filter(id__in=child_ids)
+        visible(request.user, Pupil, parent=True)
         .select_related("school", "school_class")
         .order_by("birth_date", "id")
     )
@@ -143,7 +139,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def child(request: HttpRequest, pk: int) -> HttpResponse:
+def child(request: AuthedRequest, pk: int) -> HttpResponse:
     """One child: vouchers, the meals taken in a month, and rating each served meal."""
     pupil = _parent_child(request, pk)
     month = _month(request.GET.get("month"))
@@ -151,7 +147,7 @@ def child(request: HttpRequest, pk: int) -> HttpResponse:
     month_vouchers = list(mine.filter(month=month))
     ratings = services.ratings_by_meal(month_vouchers, month)
     meals = [
-        {"scan": r, "rating": ratings.get((r.voucher_id, r.day))}
+        {"scan": r, "rating": ratings.get((r.voucher_id, r.day))}  # type: ignore[arg-type]  # a served meal has both
         for r in services.served_meals(month_vouchers, month)
     ]
     start, _end = services.month_bounds(month)
@@ -172,7 +168,7 @@ def child(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def qr(request: HttpRequest, pk: int) -> HttpResponse:
+def qr(request: AuthedRequest, pk: int) -> HttpResponse:
     """The dynamic QR of one voucher, refreshed before it expires, with a countdown."""
     voucher = services.get_parent_voucher(request.user, pk)
     context = _qr_context(voucher, reverse("meals:wallet_qr_fragment", args=[voucher.pk]))
@@ -182,7 +178,7 @@ def qr(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def qr_fragment(request: HttpRequest, pk: int) -> HttpResponse:
+def qr_fragment(request: AuthedRequest, pk: int) -> HttpResponse:
     """A fresh QR as an HTML fragment (what wallet.js swaps in)."""
     voucher = services.get_parent_voucher(request.user, pk)
     context = _qr_context(voucher, reverse("meals:wallet_qr_fragment", args=[voucher.pk]))
@@ -191,7 +187,7 @@ def qr_fragment(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def share(request: HttpRequest, pk: int) -> HttpResponse:
+def share(request: AuthedRequest, pk: int) -> HttpResponse:
     """A link to open the QR on the child's phone, without signing in, for 12 hours."""
     voucher = services.get_parent_voucher(request.user, pk)
     try:
@@ -231,7 +227,7 @@ def shared_qr(request: HttpRequest, token: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def rate(request: HttpRequest, pk: int) -> HttpResponse:
+def rate(request: AuthedRequest, pk: int) -> HttpResponse:
     """The parent's rating of a served meal: 1–5 and a comment, once per day."""
     voucher = services.get_parent_voucher(request.user, pk)
     form = RatingForm(request.POST)
@@ -252,11 +248,9 @@ def rate(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 @never_cache
-def ratings(request: HttpRequest) -> HttpResponse:
+def ratings(request: AuthedRequest) -> HttpResponse:
     """Parents' ratings for the principal and the district: averages per day, comments."""
-    schools = list(readable_schools(request.user, roles=CATEGORY_READERS).order_by("name_kk"))
-    if not schools:
-        raise Http404
+    schools = schools_or_404(request.user, CATEGORY_READERS)
     form = RatingsFilterForm(request.GET or None, schools=schools)
     school_ids = {s.pk for s in schools}
     month = first_of_month(today())
@@ -275,7 +269,7 @@ def ratings(request: HttpRequest) -> HttpResponse:
     page = Paginator(comments, 50).get_page(request.GET.get("page"))
     page.object_list = list(page.object_list)
     for r in page.object_list:
-        r.school_name = names.get(r.voucher.school_id, "")
+        r.school_name = names.get(r.voucher.school_id, "")  # type: ignore[attr-defined]  # for the template
     query = request.GET.copy()
     query.pop("page", None)
     context = {

@@ -15,6 +15,7 @@ from django.db.models import Count, Sum
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from qamqor.accounts.types import User
 from qamqor.audit.services import record_many
 from qamqor.core.tabular import XLSX_TYPE, write_xlsx
 from qamqor.registry.models import FamilyMember, Guardian, Income, Pupil, School
@@ -92,7 +93,7 @@ def registry_rows(school: School, lang: str) -> Iterator[list[Any]]:
         yield [values.get(c.key) for c in COLUMNS]
 
 
-def export_registry(user: Any, school: School, lang: str | None = None) -> bytes:
+def export_registry(user: User, school: School, lang: str | None = None) -> bytes:
     """The school's registry as XLSX; recorded in the audit trail as one "export"."""
     lang = (lang or get_language() or "kk")[:2]
     rows = list(registry_rows(school, lang))

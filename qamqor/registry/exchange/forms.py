@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.conf import settings
@@ -20,7 +20,7 @@ class SchoolChoiceForm(forms.Form):
 
     def __init__(self, *args: Any, schools: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["school"].queryset = schools
+        cast(forms.ModelChoiceField, self.fields["school"]).queryset = schools
         if len(schools) == 1:
             self.fields["school"].widget = forms.HiddenInput()
             self.fields["school"].initial = schools[0].pk

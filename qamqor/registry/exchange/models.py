@@ -6,8 +6,12 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from qamqor.accounts.access import Policy
+from qamqor.accounts.models import SCHOOL_WRITERS
+from qamqor.core.status import StatusMachine
 
-class ImportJob(models.Model):
+
+class ImportJob(StatusMachine):
     class State(models.TextChoices):
         PARSING = "parsing", _("checking the file")
         VALIDATED = "validated", _("ready to apply")
@@ -16,7 +20,7 @@ class ImportJob(models.Model):
         APPLIED = "applied", _("applied")
         CANCELLED = "cancelled", _("cancelled")
 
-    # The only moves services may make (DESIGN rule 4).
+    STATUS_FIELD = "state"
     TRANSITIONS = {
         State.PARSING: {State.VALIDATED, State.FAILED, State.CANCELLED},
         State.VALIDATED: {State.APPLYING, State.CANCELLED},
@@ -27,6 +31,8 @@ class ImportJob(models.Model):
     }
     # States in which some process still has work to do.
     WORKING = {State.PARSING, State.APPLYING}
+    # An import shows the file's rows before they are applied: the school's writers only.
+    access = Policy(read=SCHOOL_WRITERS)
 
     school = models.ForeignKey(
         "registry.School", on_delete=models.CASCADE, related_name="import_jobs"
@@ -63,9 +69,6 @@ class ImportJob(models.Model):
 
     def __str__(self) -> str:
         return f"{self.original_name} ({self.get_state_display()})"
-
-    def can_move_to(self, state: str) -> bool:
-        return state in self.TRANSITIONS.get(self.State(self.state), set())
 
     @property
     def is_working(self) -> bool:

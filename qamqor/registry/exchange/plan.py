@@ -16,7 +16,15 @@ from typing import Any
 
 from django.db.models import Q
 
-from qamqor.registry.models import Family, FamilyMember, Guardian, Income, Pupil, SchoolClass
+from qamqor.registry.models import (
+    Family,
+    FamilyMember,
+    Guardian,
+    Income,
+    Pupil,
+    School,
+    SchoolClass,
+)
 
 from .columns import ID_KEY_PREFIX
 from .validation import RowData, error, validate_row
@@ -174,7 +182,7 @@ def _gather_classes(rows: list[RowData], errors: list[dict]) -> dict[tuple[int, 
     return classes
 
 
-def build_plan(school: Any, sheet_rows: Iterable[Sequence[Any]], today: dt.date) -> Plan:
+def build_plan(school: School, sheet_rows: Iterable[Sequence[Any]], today: dt.date) -> Plan:
     """Check `sheet_rows` ([(row number, {column: text})]) against `school`'s registry."""
     rows: list[RowData] = []
     errors: list[dict] = []
@@ -200,8 +208,8 @@ def build_plan(school: Any, sheet_rows: Iterable[Sequence[Any]], today: dt.date)
     pupils: dict[str, Pupil] = {}
     iins = list(first_row)
     for chunk in _chunks(iins):
-        for pupil in Pupil.objects.filter(iin__in=chunk):
-            pupils[pupil.iin] = pupil
+        for known in Pupil.objects.filter(iin__in=chunk):
+            pupils[known.iin] = known
     for d in rows:
         pupil = pupils.get(d.iin)
         if pupil is not None and pupil.school_id != school.pk:
@@ -240,10 +248,10 @@ def build_plan(school: Any, sheet_rows: Iterable[Sequence[Any]], today: dt.date)
     return plan
 
 
-def _plan_classes(plan: Plan, school: Any, classes: dict) -> dict[tuple[int, str], SchoolClass]:
+def _plan_classes(plan: Plan, school: School, classes: dict) -> dict[tuple[int, str], SchoolClass]:
     existing: dict[tuple[int, str], SchoolClass] = {}
-    for cls in SchoolClass.objects.filter(school=school).order_by("pk"):
-        existing.setdefault((cls.grade, class_letter(cls.letter)), cls)
+    for stored in SchoolClass.objects.filter(school=school).order_by("pk"):
+        existing.setdefault((stored.grade, class_letter(stored.letter)), stored)
     result = {}
     w = plan.writes
     for (grade, letter), attrs in classes.items():
@@ -267,7 +275,7 @@ def _plan_classes(plan: Plan, school: Any, classes: dict) -> dict[tuple[int, str
 
 def _plan_families(
     plan: Plan,
-    school: Any,
+    school: School,
     families: dict[str, _Family],
     id_keys: dict,
     by_pk: dict[int, Family],
@@ -290,7 +298,7 @@ def _plan_families(
             candidates = {pk for pk in candidates
                           if pk in by_pk and not by_pk[pk].nobd_key and pk not in claimed}  # fmt: skip
             if len(candidates) == 1:
-                family = by_pk[candidates.pop()]
+                family = by_pk[candidates.pop()]  # type: ignore[index]  # None is not in by_pk
                 family.nobd_key = key
                 changed.append("nobd_key")
         if family is None:
@@ -314,7 +322,7 @@ def _plan_families(
 
 def _plan_pupils(
     plan: Plan,
-    school: Any,
+    school: School,
     rows: list[RowData],
     pupils: dict[str, Pupil],
     class_objs: dict,

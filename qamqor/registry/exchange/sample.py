@@ -42,7 +42,7 @@ class _Unique:
     def iin(self, birth: dt.date, sex: str) -> str:
         serial = self.rng.randrange(3000, 9000)
         while True:
-            value = ids.make_iin(birth, sex, serial)  # type: ignore[arg-type]
+            value = ids.make_iin(birth, sex, serial)  # type: ignore[arg-type]  # sex is "M" or "F"
             if value not in self.seen:
                 self.seen.add(value)
                 return value

@@ -25,12 +25,15 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.core.files.base import ContentFile
+from django.core.files.storage import Storage
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from qamqor.accounts.types import User
 from qamqor.audit.services import record_many
 from qamqor.core.clock import now, today
+from qamqor.core.status import move
 from qamqor.registry.models import (
     Family,
     FamilyMember,
@@ -123,7 +126,9 @@ class _Zero(dict):
 
 
 @transaction.atomic
-def apply_import(user: Any, school: School, rows: Sequence[Sequence[Any]]) -> dict[str, int]:
+def apply_import(
+    user: User | None, school: School, rows: Sequence[Sequence[Any]]
+) -> dict[str, int]:
     """Import `rows` ([(row number, {column key: text})]) into `school`: all or nothing.
 
     Raises ImportInvalid with the row-by-row errors; returns the counts otherwise. Imports
@@ -141,7 +146,7 @@ def apply_import(user: Any, school: School, rows: Sequence[Sequence[Any]]) -> di
     return counts
 
 
-def import_file(user: Any, school: School, data: bytes) -> dict[str, int]:
+def import_file(user: User | None, school: School, data: bytes) -> dict[str, int]:
     """Read and apply a whole file in one call (the benchmark and scripts use it)."""
     try:
         sheet = read_sheet(data)
@@ -155,25 +160,21 @@ def _file_error(e: Any) -> dict:
 
 
 # --- the job -------------------------------------------------------------------------
-
-
-def _move(job: ImportJob, state: str) -> None:
-    if not job.can_move_to(state):
-        raise TransitionError(f"{job.state} -> {state}")
-    job.state = state
+# Most moves of a job leave the saving to `_finish`, which saves only if no one moved the job
+# meanwhile (`save=False`).
 
 
 def _forget(job: ImportJob) -> None:
     """Drop the stored upload and the preview: nothing personal stays behind."""
     if job.file:
-        name, storage = job.file.name, job.file.storage
+        name, storage = job.file.name or "", job.file.storage  # a file has a name
         # After commit: a rolled-back transaction must not lose the file it still refers to.
         transaction.on_commit(lambda: _delete_file(storage, name))
     job.file = ""
     job.preview = []
 
 
-def _delete_file(storage: Any, name: str) -> None:
+def _delete_file(storage: Storage, name: str) -> None:
     try:
         storage.delete(name)
     except OSError:
@@ -196,7 +197,7 @@ def _finish(job: ImportJob, expected: str, fields: list[str] | None = None) -> b
 
 
 @transaction.atomic
-def start_import(user: Any, school: School, name: str, data: bytes) -> ImportJob:
+def start_import(user: User, school: School, name: str, data: bytes) -> ImportJob:
     """Store the upload under MEDIA_ROOT/imports/ and open a job for it.
 
     The user's earlier unfinished uploads for this school are cancelled: one file at a time,
@@ -206,7 +207,7 @@ def start_import(user: Any, school: School, name: str, data: bytes) -> ImportJob
         school=school, user=user, state__in=[State.PARSING, State.VALIDATED]
     )
     for old in earlier:
-        _move(old, State.CANCELLED)
+        move(old, State.CANCELLED, error=TransitionError, save=False)
         _forget(old)
         old.finished_at = now()
         old.save()
@@ -228,18 +229,17 @@ def enqueue(job: ImportJob) -> None:
 
 
 @transaction.atomic
-def request_apply(user: Any, job: ImportJob) -> ImportJob:
+def request_apply(user: User, job: ImportJob) -> ImportJob:
     job = ImportJob.objects.select_for_update().get(pk=job.pk)
-    _move(job, State.APPLYING)
     job.user = user  # the audit event names who applied, not who uploaded
-    job.save(update_fields=["state", "user", "updated_at"])
+    move(job, State.APPLYING, error=TransitionError, fields=["user", "updated_at"])
     return job
 
 
 @transaction.atomic
-def cancel_import(user: Any, job: ImportJob) -> ImportJob:
+def cancel_import(user: User, job: ImportJob) -> ImportJob:
     job = ImportJob.objects.select_for_update().get(pk=job.pk)
-    _move(job, State.CANCELLED)
+    move(job, State.CANCELLED, error=TransitionError, save=False)
     _forget(job)
     job.finished_at = now()
     job.save()
@@ -291,7 +291,7 @@ def fail_stalled(job: ImportJob) -> ImportJob:
 def _fail(job: ImportJob, errors: list[dict]) -> None:
     expected = job.state
     with transaction.atomic():
-        _move(job, State.FAILED)
+        move(job, State.FAILED, error=TransitionError, save=False)
         job.errors = errors
         job.finished_at = now()
         _forget(job)
@@ -360,7 +360,7 @@ def _check_job(job: ImportJob, sheet: Sheet) -> None:
     if plan.errors:
         _fail(job, plan.errors)
         return
-    _move(job, State.VALIDATED)
+    move(job, State.VALIDATED, error=TransitionError, save=False)
     job.errors = []
     job.summary = {**job.summary, **plan.counts, "phase": ""}
     job.preview = plan.changes
@@ -381,7 +381,7 @@ def _apply_job(job: ImportJob) -> None:
             # The registry's writes and the job's "applied" commit together: a crash in
             # between cannot leave a job that says "applying" over an applied file.
             counts = apply_import(job.user, job.school, sheet.rows)
-            _move(job, State.APPLIED)
+            move(job, State.APPLIED, error=TransitionError, save=False)
             job.summary = {**job.summary, **counts, "applied": True}
             job.done_rows = job.total_rows
             job.finished_at = now()

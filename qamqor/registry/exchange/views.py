@@ -17,8 +17,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
-from qamqor.accounts.access import get_school_for_user, get_scope, readable_schools
+from qamqor.accounts.access import get_for_user, get_school_for_user, readable_schools
 from qamqor.accounts.models import SCHOOL_WRITERS
+from qamqor.accounts.types import AuthedRequest, User
 from qamqor.registry.models import Pupil
 
 from . import services
@@ -52,14 +53,14 @@ def _count_labels() -> list[tuple[str, str]]:
     ]
 
 
-def _writable_schools(user: Any) -> Any:
+def _writable_schools(user: User) -> Any:
     schools = readable_schools(user, roles=SCHOOL_WRITERS).order_by("name_kk")
     if not schools.exists():
         raise Http404
     return schools
 
 
-def _school_from(request: HttpRequest, value: Any) -> Any:
+def _school_from(request: AuthedRequest, value: Any) -> Any:
     schools = _writable_schools(request.user)
     if value in (None, ""):
         if len(schools) != 1:
@@ -69,11 +70,7 @@ def _school_from(request: HttpRequest, value: Any) -> Any:
 
 
 def _job_for_user(request: HttpRequest, pk: int) -> ImportJob:
-    allowed = get_scope(request.user).school_ids(write=True)
-    job = ImportJob.objects.select_related("school", "user").filter(pk=pk).first()
-    if job is None or job.school_id not in allowed:
-        raise Http404
-    return job
+    return get_for_user(request.user, ImportJob, pk, related=["school", "user"])
 
 
 def _xlsx(data: bytes, filename: str) -> HttpResponse:
@@ -85,7 +82,7 @@ def _xlsx(data: bytes, filename: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def upload(request: HttpRequest) -> HttpResponse:
+def upload(request: AuthedRequest) -> HttpResponse:
     schools = _writable_schools(request.user)
     school = _school_from(request, request.GET.get("school"))
     if request.method == "POST":
@@ -117,7 +114,7 @@ def upload(request: HttpRequest) -> HttpResponse:
 
 def _field_label(name: str, lang: str) -> str:
     try:
-        return str(Pupil._meta.get_field(name).verbose_name)
+        return str(Pupil._meta.get_field(name).verbose_name)  # type: ignore[union-attr]  # a column, not a relation
     except FieldDoesNotExist:  # a family, guardian or income column
         if name in BY_KEY:
             return BY_KEY[name].header(lang)
@@ -160,7 +157,7 @@ def _job_context(job: ImportJob) -> dict[str, Any]:
 
 @login_required
 @require_GET
-def job_page(request: HttpRequest, pk: int) -> HttpResponse:
+def job_page(request: AuthedRequest, pk: int) -> HttpResponse:
     # Only the worker reads the file; the page shows where it is (and a job whose worker
     # died on it as failed), reading nothing itself.
     job = services.fail_stalled(_job_for_user(request, pk))
@@ -169,7 +166,7 @@ def job_page(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def progress(request: HttpRequest, pk: int) -> HttpResponse:
+def progress(request: AuthedRequest, pk: int) -> HttpResponse:
     job = services.fail_stalled(_job_for_user(request, pk))
     if not job.is_working and request.htmx:
         return HttpResponseClientRefresh()  # the result is a different page: reload it
@@ -178,7 +175,7 @@ def progress(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def apply(request: HttpRequest, pk: int) -> HttpResponse:
+def apply(request: AuthedRequest, pk: int) -> HttpResponse:
     job = _job_for_user(request, pk)
     try:
         job = services.request_apply(request.user, job)
@@ -190,7 +187,7 @@ def apply(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def cancel(request: HttpRequest, pk: int) -> HttpResponse:
+def cancel(request: AuthedRequest, pk: int) -> HttpResponse:
     job = _job_for_user(request, pk)
     try:
         services.cancel_import(request.user, job)
@@ -201,14 +198,14 @@ def cancel(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def errors_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
+def errors_xlsx(request: AuthedRequest, pk: int) -> HttpResponse:
     job = _job_for_user(request, pk)
     return _xlsx(error_report(job.errors, job.columns), f"errors-{job.pk}.xlsx")
 
 
 @login_required
 @require_GET
-def export(request: HttpRequest) -> HttpResponse:
+def export(request: AuthedRequest) -> HttpResponse:
     school = _school_from(request, request.GET.get("school"))
     if school is None:
         return redirect("registry:exchange:upload")
@@ -218,7 +215,7 @@ def export(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def template(request: HttpRequest) -> HttpResponse:
+def template(request: AuthedRequest) -> HttpResponse:
     _writable_schools(request.user)
     lang = (get_language() or "kk")[:2]
     return _xlsx(write_xlsx(header(lang), [], title="НОБД"), "nobd-template.xlsx")

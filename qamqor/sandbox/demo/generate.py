@@ -146,7 +146,7 @@ class _Builder:
         start = self.serials.get((born, sex))
         if start is None:
             start = self.rng.randrange(0, 5000)
-        iin = make_iin(born, sex, start)  # type: ignore[arg-type]
+        iin = make_iin(born, sex, start)  # type: ignore[arg-type]  # sex is "M" or "F"
         self.serials[(born, sex)] = int(iin[7:11]) + 1
         return iin
 

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from collections.abc import Iterable
 from functools import lru_cache
+from io import TextIOBase
 from typing import IO, Any
 
 from django.contrib.auth.hashers import make_password
@@ -64,12 +64,12 @@ def is_loaded() -> bool:
     return reg.School.objects.filter(bin=seed_school_bin()).exists()
 
 
-def _say(stdout: IO[str] | None, message: str) -> None:
+def _say(stdout: TextIOBase | IO[str] | None, message: str) -> None:
     if stdout is not None:
         stdout.write(message + "\n")
 
 
-def load_demo(stdout: IO[str] | None = None, *, reset: bool = False) -> dict[str, Any]:
+def load_demo(stdout: TextIOBase | IO[str] | None = None, *, reset: bool = False) -> dict[str, Any]:
     """Load the demo unless it is there; returns what was done, with counts and seconds."""
     started = time.perf_counter()
     data = demo_data()
@@ -304,7 +304,7 @@ class _Loader:
         for c, _row in pairs:
             first.setdefault((c.school_key, c.category, c.status), c.family_key)
         pupils = {p.key: p for p in self.d.pupils}
-        carers = {}
+        carers: dict[str, Any] = {}
         for g in self.d.guardians:
             carers.setdefault(g.family_key, g)
         chosen = [
@@ -330,7 +330,7 @@ class _Loader:
                     uploaded_by=assignment.created_by,
                 )  # fmt: skip
                 row.file.save(uploads.storage_name(uploads.PDF), ContentFile(pdf), save=False)
-                self.files.append(row.file.name)
+                self.files.append(row.file.name)  # type: ignore[arg-type]  # saved just above
                 rows.append(row)
         self.bulk(Evidence, rows, "evidence")
 
@@ -372,7 +372,7 @@ def _granted_by(c: Any) -> str:
 # --- wiping -------------------------------------------------------------------------------
 
 
-def wipe_demo(stdout: IO[str] | None = None) -> int:
+def wipe_demo(stdout: TextIOBase | IO[str] | None = None) -> int:
     """Delete what the demo load made: its schools and everything in them, and the personas.
 
     Rows of other apps that protect a demo row (a scan, an import job, ...) go first, so the
@@ -412,8 +412,8 @@ def _purge(qs: models.QuerySet, depth: int = 0) -> int:
             if depth >= 5:
                 raise
             blockers: dict[type[models.Model], set[Any]] = defaultdict(set)
-            found: Iterable[models.Model] = getattr(exc, "protected_objects", None) or getattr(
-                exc, "restricted_objects", ()
+            found = (
+                exc.protected_objects if isinstance(exc, ProtectedError) else exc.restricted_objects
             )
             for obj in found:
                 blockers[type(obj)].add(obj.pk)

@@ -102,7 +102,7 @@ def _serve_month(lst: MonthlyList, rng: random.Random, canteen: Any, until: dt.d
     for voucher in vouchers:
         # Each child has their own habit: most are nearly always there, a few often absent.
         attendance = rng.choice([0.97, 0.96, 0.95, 0.93, 0.9, 0.8])
-        shift = voucher.pupil.school_class.shift if voucher.pupil.school_class_id else 1
+        shift = voucher.pupil.school_class.shift if voucher.pupil.school_class else 1
         for day in days:
             if rng.random() > attendance:
                 continue

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from typing import Any
 from zoneinfo import ZoneInfo
 
+from qamqor.accounts.types import User
 from qamqor.aid.services.common import carry_aid_amount
 from qamqor.aid.services.registers import form_register, mark_register_paid, record_export
 from qamqor.applications.models import Application
@@ -37,7 +37,7 @@ PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\
 def _pdf() -> io.BytesIO:
     f = io.BytesIO(PDF)
     f.name = "scan.pdf"
-    f.size = len(PDF)
+    f.size = len(PDF)  # type: ignore[attr-defined]  # as an upload has it (uploads.file_size)
     return f
 
 
@@ -47,7 +47,7 @@ def _working_day_at(days_back: int, hour: int) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(hour, 0), tzinfo=ALMATY)
 
 
-def _complete(user: Any, application: Application) -> None:
+def _complete(user: User, application: Application) -> None:
     present = {d.kind for d in application.documents.all()}
     for kind in application.missing_documents(present):
         add_document(user, application, kind, _pdf())
@@ -61,7 +61,7 @@ def _category_pupils(school: School, category: str, grades: range, limit: int) -
     return list(Pupil.objects.filter(id__in=ids).order_by("id")[:limit])
 
 
-def load_services(school: School, pedagog: Any, director: Any) -> dict[str, int]:
+def load_services(school: School, pedagog: User, director: User) -> dict[str, int]:
     counts = {"applications": 0, "consultations": 0}
     # Cash aid for АӘК children: three approved and paid (their purchase reports now due),
     # one still under review.

@@ -31,7 +31,7 @@ def role_words(role: str) -> str:
 
 
 class Command(BaseCommand):
-    help = gettext_lazy(
+    help = gettext_lazy(  # type: ignore[assignment]  # translated when --help prints it
         "Set up and serve the demo school: migrate, load the demo data, print the logins."
     )
 
