@@ -20,7 +20,7 @@ from qamqor.core.errors import ServiceError
 from qamqor.eligibility.api import router as eligibility_router
 from qamqor.meals.api.canteen import router as canteen_router
 from qamqor.meals.api.lists import router as meal_lists_router
-from qamqor.meals.api.reports import router as meal_reports_router
+from qamqor.meals.api.meal_reports import router as meal_reports_router
 from qamqor.meals.api.wallet import router as wallet_router
 from qamqor.meals.canteen_auth import CanteenBearer
 from qamqor.registry.api import router as registry_router

@@ -18,7 +18,7 @@ from qamqor.aid.tests.base import AidTestCase
 from qamqor.applications.models import Consultation
 from qamqor.core.tabular import FORMULA_START
 from qamqor.meals.models import Operator
-from qamqor.meals.services import reports as meal_reports
+from qamqor.meals.services import daily_report
 from qamqor.meals.tests.tabel_factories import OCT, TabelCase, at
 from qamqor.registry.exchange.models import ImportJob
 from qamqor.registry.models import Family, Guardian, Pupil, School, SchoolClass
@@ -79,7 +79,7 @@ class MealsAndRegistryExports(Checks, TabelCase):
         Operator.objects.filter(pk=self.operator.pk).update(name_kk="-1-1", name_ru="-1-1")
 
     def test_every_export_of_the_school(self):
-        meal_reports.build_daily_report(self.school, dt.date(2026, 10, 1))
+        daily_report.build_daily_report(self.school, dt.date(2026, 10, 1))
         job = ImportJob.objects.create(
             school=self.school, original_name="x.xlsx", state=ImportJob.State.FAILED,
             columns={"surname": "=A1"},

@@ -2,6 +2,7 @@ from typing import Any
 
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
+from django.utils.translation import gettext_lazy as _
 from django.views import View
 
 from . import views
@@ -9,8 +10,21 @@ from . import views
 app_name = "accounts"
 
 
+# Each page's card heading (accounts/card.html). Not `title`: Django's views set that to words
+# of their own (a refused reset link becomes "Password reset unsuccessful").
+HEADINGS = {
+    "password_change": _("Change password"),
+    "password_change_done": _("Password changed"),
+    "password_reset": _("Forgot your password?"),
+    "password_reset_done": _("Check your e-mail"),
+    "password_reset_confirm": _("Set a new password"),
+    "password_reset_complete": _("Password set"),
+}
+
+
 def _page(view: type[View[Any]], template: str, success: str | None = None, **kwargs: Any):  # noqa: ANN202
-    """One of Django's password views with the project's template (and next page)."""
+    """One of Django's password views with the project's template, its heading (and next page)."""
+    kwargs["extra_context"] = {"heading": HEADINGS[template]}
     if success:
         kwargs["success_url"] = reverse_lazy(f"accounts:{success}")
     return view.as_view(template_name=f"accounts/{template}.html", **kwargs)

@@ -9,6 +9,7 @@ development print it to the console (EMAIL_BACKEND in settings).
 from __future__ import annotations
 
 from django.contrib.auth import views as auth_views
+from django.utils.translation import gettext_lazy as _
 
 from .forms import LoginForm
 
@@ -17,6 +18,7 @@ class LoginView(auth_views.LoginView):
     form_class = LoginForm
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
+    extra_context = {"heading": _("Sign in")}
 
 
 class LogoutView(auth_views.LogoutView):

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from qamqor.core.admin import ReadOnlyAdmin, ReadOnlyInline
+
 from .models import AidAmount, AidReminder, PaymentLine, PaymentRegister, PurchaseReport
 
 
@@ -16,37 +18,21 @@ class AidAmountAdmin(admin.ModelAdmin):
     search_fields = ("source",)
 
 
-class ReadOnly(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None) -> bool:  # noqa: ANN001
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:  # noqa: ANN001
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:  # noqa: ANN001
-        return False
-
-
-class PaymentLineInline(admin.TabularInline):
+class PaymentLineInline(ReadOnlyInline):
     model = PaymentLine
-    extra = 0
     fields = ("pupil", "recipient_name", "amount", "problem")
     readonly_fields = fields
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None) -> bool:  # noqa: ANN001
-        return False
 
 
 @admin.register(PaymentRegister)
-class PaymentRegisterAdmin(ReadOnly):
+class PaymentRegisterAdmin(ReadOnlyAdmin):
     list_display = ("id", "school", "year", "status", "amount_per_child", "created_at", "paid_on")
     list_filter = ("status", "year")
     inlines = [PaymentLineInline]
 
 
 @admin.register(PurchaseReport)
-class PurchaseReportAdmin(ReadOnly):
+class PurchaseReportAdmin(ReadOnlyAdmin):
     list_display = ("id", "school", "paid_on", "due_date", "submitted_at", "times_returned")
     list_filter = ("school",)
     date_hierarchy = "due_date"
@@ -54,7 +40,7 @@ class PurchaseReportAdmin(ReadOnly):
 
 
 @admin.register(AidReminder)
-class AidReminderAdmin(ReadOnly):
+class AidReminderAdmin(ReadOnlyAdmin):
     list_display = ("report", "sent_on", "stage", "outcome")
     list_filter = ("stage", "outcome")
     date_hierarchy = "sent_on"

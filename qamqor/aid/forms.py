@@ -5,9 +5,11 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from qamqor.applications.models import PURCHASE_REPORT_DAYS
 from qamqor.core.clock import today
+from qamqor.core.i18n import interpolate_lazy
 
-from .models import ReportFile
+from .models import ASK_AGAIN_DAYS, ReportFile
 
 DATE = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
 
@@ -16,7 +18,10 @@ class PaidForm(forms.Form):
     paid_on = forms.DateField(
         label=_("Date the bank paid"),
         widget=DATE,
-        help_text=_("The purchase reports are due 15 days after this date."),
+        help_text=interpolate_lazy(
+            _("The purchase reports are due %(days)s days after this date."),
+            days=PURCHASE_REPORT_DAYS,
+        ),
     )
 
     def __init__(self, *args, **kwargs):  # noqa: ANN002, ANN003
@@ -63,7 +68,10 @@ class AskAgainForm(forms.Form):
         label=_("What is missing or wrong"),
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("The family reads this and gets at least 5 more days."),
+        help_text=interpolate_lazy(
+            _("The family reads this and gets at least %(days)s more days."),
+            days=ASK_AGAIN_DAYS,
+        ),
     )
 
 

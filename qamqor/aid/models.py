@@ -17,14 +17,11 @@ from django.utils.translation import gettext_lazy as _
 
 from qamqor.accounts.access import Policy
 from qamqor.accounts.models import Role
+from qamqor.applications.models import PURCHASE_REPORT_DAYS
 from qamqor.core import ids
 from qamqor.core.files import StoredFile
 from qamqor.core.status import StatusMachine
 
-# seed 000: "ата-аналар ... 15 күн ішінде сатып алғаны туралы есеп беруі керек" — 15 days,
-# not "15 жұмыс күн" (the same text says working days for category confirmation): calendar
-# days, counted from the day after the payment (docs/aid.md, "The 15 days").
-REPORT_DAYS = 15
 # Our rule (the seeds are silent): a report the school sends back gets at least this many
 # calendar days more, so a late check by the school never makes the family overdue at once.
 ASK_AGAIN_DAYS = 5
@@ -185,7 +182,7 @@ class PaymentLine(models.Model):
 
 def report_due_date(paid_on: dt.date) -> dt.date:
     """seed 000: the report is due within 15 calendar days; day 1 is the day after payment."""
-    return paid_on + dt.timedelta(days=REPORT_DAYS)
+    return paid_on + dt.timedelta(days=PURCHASE_REPORT_DAYS)
 
 
 class PurchaseReport(models.Model):

@@ -4,18 +4,9 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from qamqor.core.admin import ReadOnlyAdmin, ReadOnlyInline
+
 from .models import Application, ApplicationDocument, Camp, CampPlace, CampSession, StatusChange
-
-
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None) -> bool:  # noqa: ANN001
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:  # noqa: ANN001
-        return False
 
 
 class DocumentInline(ReadOnlyInline):
@@ -32,7 +23,8 @@ class HistoryInline(ReadOnlyInline):
 
 
 @admin.register(Application)
-class ApplicationAdmin(admin.ModelAdmin):
+class ApplicationAdmin(ReadOnlyAdmin):
+    # Transitions are checked and recorded by the services; the admin only shows.
     list_display = (
         "id",
         "pupil",
@@ -47,16 +39,6 @@ class ApplicationAdmin(admin.ModelAdmin):
     search_fields = ("pupil__surname", "pupil__name", "pupil__iin")
     date_hierarchy = "received_at"
     inlines = [DocumentInline, HistoryInline]
-
-    # Transitions are checked and recorded by the services; the admin only shows.
-    def has_add_permission(self, request) -> bool:  # noqa: ANN001
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:  # noqa: ANN001
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:  # noqa: ANN001
-        return False
 
 
 class SessionInline(admin.TabularInline):

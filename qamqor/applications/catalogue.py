@@ -15,13 +15,14 @@ from dataclasses import dataclass, field
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from qamqor.core.workcal import LUNCH, WORK_END, WORK_START
+from qamqor.core.workdays import LUNCH, WORK_END, WORK_START
 from qamqor.eligibility.models import Category
 
 from .models import (
     APPEAL_WORKING_DAYS,
     DECISION_WORKING_DAYS,
     PAPER_CHANNELS,
+    PURCHASE_REPORT_DAYS,
     Channel,
     DocumentKind,
     Service,
@@ -71,14 +72,14 @@ NAMES = {
 RESULTS = {
     Service.FINANCIAL_AID: Text(
         "Көмек көрсету туралы хабарлама; ақша ата-ананың банк шотына аударылады. Ақша түскен "
-        "күннен бастап 15 күн ішінде ата-ана мектеп құралдарын сатып алғаны туралы есеп береді "
-        "(түбіртектер мен фотосуреттер).",
+        f"күннен бастап {PURCHASE_REPORT_DAYS} күн ішінде ата-ана мектеп құралдарын сатып "
+        "алғаны туралы есеп береді (түбіртектер мен фотосуреттер).",
         "Уведомление об оказании помощи; деньги перечисляются на банковский счёт родителя. В "
-        "течение 15 дней со дня получения денег родитель отчитывается о покупке школьных "
-        "принадлежностей (чеки и фотографии).",
+        f"течение {PURCHASE_REPORT_DAYS} дней со дня получения денег родитель отчитывается о "
+        "покупке школьных принадлежностей (чеки и фотографии).",
         "A notice of the aid granted; the money is transferred to the parent's bank account. "
-        "Within 15 days of receiving it the parent reports the school supplies bought "
-        "(receipts and photos).",
+        f"Within {PURCHASE_REPORT_DAYS} days of receiving it the parent reports the school "
+        "supplies bought (receipts and photos).",
     ),
     Service.CAMP_VOUCHER: Text(
         "Қала сыртындағы немесе мектеп жанындағы лагерьге жолдама.",

@@ -10,7 +10,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from qamqor.core.clock import now, today
+from qamqor.core.i18n import interpolate_lazy
 from qamqor.core.uploads import validate_upload
+from qamqor.core.workdays import WORK_END
 from qamqor.eligibility.models import Category
 from qamqor.registry.models import Guardian, Pupil
 
@@ -118,7 +120,10 @@ class RegisterForm(DocumentFields):
     received_at = forms.DateTimeField(
         label=_("Received"),
         widget=DATETIME,
-        help_text=_("After 18:30, on a weekend or a holiday it counts from the next working day."),
+        help_text=interpolate_lazy(
+            _("After %(time)s, on a weekend or a holiday it counts from the next working day."),
+            time=f"{WORK_END:%H:%M}",
+        ),
     )
     applicant = forms.ModelChoiceField(
         label=_("Applicant"), queryset=Guardian.objects.none(), required=False

@@ -80,7 +80,7 @@ class DocumentKind(models.TextChoices):
     OTHER = "other", _("other document")
 
 
-# Working days the school has to decide, counted from the receipt day (core.calendar).
+# Working days the school has to decide, counted from the receipt day (core.workdays).
 # Our documented values (docs/applications.md): the seeds give no term for these services; cash
 # aid takes seed 001's category-confirmation term (15), since it needs the category checked;
 # camps and meals 5 (our choice, to be checked against the current service standards). The
@@ -92,6 +92,11 @@ DECISION_WORKING_DAYS: dict[str, int] = {
 }
 # Law «On public services», art. 25: a complaint to the provider is decided in 5 working days.
 APPEAL_WORKING_DAYS = 5
+# seed 000: "ата-аналар ... 15 күн ішінде сатып алғаны туралы есеп беруі керек" — 15 days,
+# not "15 жұмыс күн" (the same text says working days for category confirmation): calendar
+# days, counted from the day after the payment (docs/aid.md, "The 15 days"). Here, not in
+# `aid`, because the cash-aid passport states it and `aid` depends on this app, not back.
+PURCHASE_REPORT_DAYS = 15
 
 
 def required_documents(

@@ -10,8 +10,7 @@ from django.db.models import Case, DateField, F, Q, QuerySet, When
 from qamqor.accounts.access import get_scope, visible
 from qamqor.accounts.models import Role
 from qamqor.accounts.types import User
-from qamqor.core.calendar import get_calendar
-from qamqor.core.workcal import WorkCalendar
+from qamqor.core.workdays import WorkCalendar, get_calendar
 from qamqor.eligibility.selectors import Due
 from qamqor.registry.models import Guardian, Pupil
 

@@ -1,10 +1,12 @@
 from django.contrib import admin
 
+from qamqor.core.admin import ReadOnlyAdmin
+
 from .models import AuditEvent
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ReadOnlyAdmin):
     """The trail is read-only, here as everywhere."""
 
     list_display = (
@@ -20,12 +22,3 @@ class AuditEventAdmin(admin.ModelAdmin):
     )
     list_filter = ("action", "object_type", "channel")
     search_fields = ("object_label", "actor_username")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

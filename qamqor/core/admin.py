@@ -3,6 +3,32 @@ from django.contrib import admin
 from .models import DayOverride, SigningKey
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Shown, never edited here: the services (or a command) make every change."""
+
+    def has_add_permission(self, request, obj=None) -> bool:  # noqa: ANN001
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:  # noqa: ANN001
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:  # noqa: ANN001
+        return False
+
+
+class ReadOnlyInline(admin.TabularInline):
+    """The rows under a read-only record, shown as they are."""
+
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:  # noqa: ANN001
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:  # noqa: ANN001
+        return False
+
+
 @admin.register(DayOverride)
 class DayOverrideAdmin(admin.ModelAdmin):
     """Days moved by government decree: the working-day calendar reads them."""
@@ -13,7 +39,7 @@ class DayOverrideAdmin(admin.ModelAdmin):
 
 
 @admin.register(SigningKey)
-class SigningKeyAdmin(admin.ModelAdmin):
+class SigningKeyAdmin(ReadOnlyAdmin):
     """Signing keys, read only: they are made and retired by `qamqor rotate_keys`, and the
     sealed private key is never shown."""
 
@@ -30,12 +56,3 @@ class SigningKeyAdmin(admin.ModelAdmin):
         "verify_until",
     )
     readonly_fields = fields
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -17,10 +17,10 @@ from pydantic import AfterValidator, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
 from . import ids
-from .calendar import due_date
 from .clock import storable
 from .errors import ServiceError
 from .validators import has_control_characters, message_for
+from .workdays import due_date
 
 # A time the API receives and may store: an offset past ±14:00 (or a time out of range) is a
 # 422, not a database error; an aware one arrives as UTC.

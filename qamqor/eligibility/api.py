@@ -19,9 +19,9 @@ from qamqor.accounts.access import get_family_for_user, get_for_user, get_pupil_
 from qamqor.accounts.types import ApiRequest
 from qamqor.audit.services import audit_read, record
 from qamqor.core.api import ErrorOut, Moment, TextIn
-from qamqor.core.calendar import get_calendar
 from qamqor.core.clock import today
 from qamqor.core.errors import ServiceError
+from qamqor.core.workdays import get_calendar
 
 from . import services
 from .models import BoardDecision, CategoryAssignment, Evidence

@@ -10,10 +10,18 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from qamqor.core.clock import now, today
+from qamqor.core.i18n import interpolate_lazy
 from qamqor.core.uploads import validate_upload
 from qamqor.registry.models import School
 
-from .models import BOARD_CATEGORIES, EXPECTED_EVIDENCE, BoardDecision, Category, EvidenceKind
+from .models import (
+    BOARD_CATEGORIES,
+    CONFIRMATION_WORKING_DAYS,
+    EXPECTED_EVIDENCE,
+    BoardDecision,
+    Category,
+    EvidenceKind,
+)
 
 DATE = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
 DATETIME = forms.DateTimeInput(format="%Y-%m-%dT%H:%M", attrs={"type": "datetime-local"})
@@ -102,7 +110,10 @@ class AssignForm(BoardDecisionFields):
     received_at = forms.DateTimeField(
         label=_("Application received"),
         widget=DATETIME,
-        help_text=_("The decision is due 15 working days after this."),
+        help_text=interpolate_lazy(
+            _("The decision is due %(days)s working days after this."),
+            days=CONFIRMATION_WORKING_DAYS,
+        ),
     )
     granted_by = forms.CharField(
         label=_("Granted by"),

@@ -11,8 +11,7 @@ from django.db.models import Count, Q, QuerySet
 
 from qamqor.accounts.access import get_scope
 from qamqor.accounts.types import User
-from qamqor.core.calendar import get_calendar
-from qamqor.core.workcal import WorkCalendar
+from qamqor.core.workdays import WorkCalendar, get_calendar
 from qamqor.registry.models import Family, Pupil
 from qamqor.registry.selectors import family_figures
 

@@ -22,10 +22,10 @@ from django.utils.translation import gettext as _
 from qamqor.accounts.types import User, signed_in
 from qamqor.audit.services import record, record_file
 from qamqor.core import files, uploads
-from qamqor.core.calendar import due_date
 from qamqor.core.clock import now, today
 from qamqor.core.errors import ServiceError
 from qamqor.core.status import move, require
+from qamqor.core.workdays import due_date
 from qamqor.registry.models import Pupil, School
 
 from .models import (

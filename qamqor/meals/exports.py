@@ -24,7 +24,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from qamqor.core.tabular import XLSX_TYPE, workbook, xlsx_bytes
 
-from .services.reports import DailyView
+from .services.daily_report import DailyView
 from .services.tabel import TabelSummary, tabel_deadline
 from .services.tabel_grid import Tabel, TabelSheet
 

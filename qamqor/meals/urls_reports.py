@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import reports as views
+from .views import meal_reports as views
 
 urlpatterns = [
     path("daily/", views.daily, name="report_daily"),

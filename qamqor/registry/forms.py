@@ -11,6 +11,7 @@ from qamqor.core import ids
 from qamqor.core.validators import message_for
 
 from .models import Family, FamilyMember, Guardian, Income, Pupil, SchoolClass
+from .services import FAMILY_FIELDS, GUARDIAN_FIELDS, INCOME_FIELDS, MEMBER_FIELDS, PUPIL_FIELDS
 
 
 class IinInput(forms.TextInput):
@@ -28,20 +29,16 @@ class IinInput(forms.TextInput):
         super().__init__({**base, **(attrs or {})})
 
 
-class PupilForm(forms.ModelForm):
+class ServiceChecksUnique(forms.ModelForm):
+    def validate_unique(self) -> None:
+        # Uniqueness is the service's job (it answers with a code); skip the model's query.
+        pass
+
+
+class PupilForm(ServiceChecksUnique):
     class Meta:
         model = Pupil
-        fields = [
-            "iin",
-            "surname",
-            "name",
-            "patronymic",
-            "birth_date",
-            "sex",
-            "school_class",
-            "family",
-            "status",
-        ]
+        fields = list(PUPIL_FIELDS)
         widgets = {"iin": IinInput(), "birth_date": forms.DateInput(attrs={"type": "date"})}
 
     def __init__(self, *args: Any, school: Any, **kwargs: Any):
@@ -76,31 +73,18 @@ class PupilForm(forms.ModelForm):
             self.add_error("sex", message_for("iin_sex_mismatch"))
         return data
 
-    def validate_unique(self) -> None:
-        # Uniqueness is the service's job (it answers with a code); skip the model's query.
-        pass
-
 
 class FamilyForm(forms.ModelForm):
     class Meta:
         model = Family
-        fields = ["address", "phone", "notes"]
+        fields = list(FAMILY_FIELDS)
         widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
 
 
-class GuardianForm(forms.ModelForm):
+class GuardianForm(ServiceChecksUnique):
     class Meta:
         model = Guardian
-        fields = [
-            "iin",
-            "surname",
-            "name",
-            "patronymic",
-            "relation",
-            "phone",
-            "iban",
-            "lives_with_family",
-        ]
+        fields = list(GUARDIAN_FIELDS)
         widgets = {"iin": IinInput(), "iban": forms.TextInput(attrs={"placeholder": "KZ…"})}
 
     def clean_iban(self) -> str:
@@ -111,20 +95,17 @@ class GuardianForm(forms.ModelForm):
                 raise forms.ValidationError(message_for(error), code="iban_invalid")
         return value
 
-    def validate_unique(self) -> None:
-        pass
-
 
 class IncomeForm(forms.ModelForm):
     class Meta:
         model = Income
-        fields = ["source", "monthly_amount", "earner"]
+        fields = list(INCOME_FIELDS)
 
 
 class FamilyMemberForm(forms.ModelForm):
     class Meta:
         model = FamilyMember
-        fields = ["full_name", "relation", "birth_date", "iin"]
+        fields = list(MEMBER_FIELDS)
         widgets = {"iin": IinInput(), "birth_date": forms.DateInput(attrs={"type": "date"})}
 
 

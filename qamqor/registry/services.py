@@ -28,6 +28,7 @@ class RegistryError(ServiceError):
     pass
 
 
+# The fields each service writes; the registry's forms show the same ones.
 PUPIL_FIELDS = (
     "iin",
     "surname",
@@ -35,9 +36,9 @@ PUPIL_FIELDS = (
     "patronymic",
     "birth_date",
     "sex",
-    "status",
     "school_class",
     "family",
+    "status",
 )
 FAMILY_FIELDS = ("address", "phone", "notes")
 GUARDIAN_FIELDS = (
@@ -50,6 +51,8 @@ GUARDIAN_FIELDS = (
     "iban",
     "lives_with_family",
 )
+INCOME_FIELDS = ("source", "monthly_amount", "earner")
+MEMBER_FIELDS = ("full_name", "relation", "birth_date", "iin")
 
 
 def _apply(obj: Model, data: Mapping[str, Any], allowed: Iterable[str]) -> list[str]:
@@ -172,9 +175,13 @@ def save_guardian(
 
 
 @transaction.atomic
+def _delete_from_family(user: User, row: Guardian | Income | FamilyMember) -> None:
+    record(user, "delete", row, school_id=row.family.school_id)
+    row.delete()
+
+
 def delete_guardian(user: User, guardian: Guardian) -> None:
-    record(user, "delete", guardian, school_id=guardian.family.school_id)
-    guardian.delete()
+    _delete_from_family(user, guardian)
 
 
 @transaction.atomic
@@ -188,22 +195,20 @@ def add_income(
         user,
         "create",
         income,
-        fields=["source", "monthly_amount", "earner"],
+        fields=INCOME_FIELDS,
         school_id=family.school_id,
     )
     return income
 
 
-@transaction.atomic
 def delete_income(user: User, income: Income) -> None:
-    record(user, "delete", income, school_id=income.family.school_id)
-    income.delete()
+    _delete_from_family(user, income)
 
 
 @transaction.atomic
 def add_family_member(user: User, family: Family, data: Mapping[str, Any]) -> FamilyMember:
     member = FamilyMember(family=family)
-    _apply(member, data, ("full_name", "relation", "birth_date", "iin"))
+    _apply(member, data, MEMBER_FIELDS)
     if member.iin:
         result = ids.validate_iin(member.iin)
         if not result.valid:
@@ -213,10 +218,8 @@ def add_family_member(user: User, family: Family, data: Mapping[str, Any]) -> Fa
     return member
 
 
-@transaction.atomic
 def delete_family_member(user: User, member: FamilyMember) -> None:
-    record(user, "delete", member, school_id=member.family.school_id)
-    member.delete()
+    _delete_from_family(user, member)
 
 
 __all__ = [

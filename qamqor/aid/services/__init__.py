@@ -2,6 +2,16 @@
 (write=True where they change them) and then call these; a refusal is an `AidError`."""
 
 from .common import AidError, aid_amount, move_application
+from .purchase_reports import (
+    accept_report,
+    add_report_file,
+    ask_again,
+    can_upload,
+    file_removable,
+    mark_overdue,
+    remove_report_file,
+    submit_report,
+)
 from .registers import (
     PaidResult,
     approved_applications,
@@ -12,16 +22,6 @@ from .registers import (
     record_export,
 )
 from .reminders import ReminderRun, send_reminders
-from .reports import (
-    accept_report,
-    add_report_file,
-    ask_again,
-    can_upload,
-    file_removable,
-    mark_overdue,
-    remove_report_file,
-    submit_report,
-)
 
 __all__ = [
     "AidError",

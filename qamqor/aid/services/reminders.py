@@ -26,7 +26,7 @@ from qamqor.meals.notify import SmsGateway, get_gateway, public_url
 
 from ..models import AidReminder, PurchaseReport
 from .common import AppStatus
-from .reports import mark_overdue
+from .purchase_reports import mark_overdue
 
 log = logging.getLogger(__name__)
 # Parents are texted in the daytime only (Almaty time); a run at night flags overdue reports

@@ -25,8 +25,7 @@ from qamqor.applications.services import (
     start_review,
     submit_application,
 )
-from qamqor.core.calendar import reset_calendar
-from qamqor.core.workcal import TZ
+from qamqor.core.workdays import TZ, reset_calendar
 from qamqor.testing import PersonaTestCase, make_guardian, make_pupil
 
 # Tuesday 1 September 2026, 10:00 in Almaty: the first school day.

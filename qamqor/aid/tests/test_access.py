@@ -7,7 +7,6 @@ import json
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
-from django.test import override_settings
 from django.urls import reverse
 
 from qamqor.aid import services
@@ -33,7 +32,6 @@ READERS = WRITERS | {"director"}  # registers and reports hold IINs, IBANs and r
 UPLOADERS = WRITERS | {"parent"}  # the child's parent, or the school for a paper report
 
 
-@override_settings(ROOT_URLCONF="qamqor.aid.tests.urls")
 class AccessMatrix(AidTestCase):
     def setUp(self):
         super().setUp()
@@ -125,7 +123,6 @@ class AccessMatrix(AidTestCase):
             self.assertEqual(self.client.generic(method, path).status_code, 401, path)
 
 
-@override_settings(ROOT_URLCONF="qamqor.aid.tests.urls")
 class Api(AidTestCase):
     def post(self, path, body):
         return self.client.post(path, json.dumps(body), content_type="application/json")

@@ -11,7 +11,7 @@ from django.core.management import call_command
 from qamqor.aid import services
 from qamqor.aid.models import AidReminder, PurchaseReport
 from qamqor.applications.models import Application
-from qamqor.core.workcal import TZ
+from qamqor.core.workdays import TZ
 from qamqor.registry.models import Family, Guardian
 from qamqor.sandbox.models import SandboxSms
 

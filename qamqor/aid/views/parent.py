@@ -16,7 +16,7 @@ from qamqor.audit.services import record
 
 from ..models import PurchaseReport
 from .common import get_parent_report
-from .reports import report_files_context
+from .purchase_reports import report_files_context
 
 
 @login_required

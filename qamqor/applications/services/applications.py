@@ -23,10 +23,10 @@ from django.utils.translation import gettext as _
 from qamqor.accounts.types import User, signed_in
 from qamqor.audit.services import record, record_file
 from qamqor.core import files
-from qamqor.core.calendar import add_working_days, due_date, get_calendar
 from qamqor.core.clock import now, today
 from qamqor.core.errors import ServiceError
 from qamqor.core.status import move
+from qamqor.core.workdays import add_working_days, due_date, get_calendar
 from qamqor.eligibility.models import Category
 from qamqor.registry.models import Guardian, Pupil
 

@@ -1,10 +1,11 @@
-"""Template helpers of the applications pages (badge colours, document labels)."""
+"""Template helpers of the applications pages (badge colours, document labels, rule figures)."""
 
 from __future__ import annotations
 
 from django import template
 
-from ..models import Application, DocumentKind
+from .. import otp
+from ..models import APPEAL_WORKING_DAYS, PURCHASE_REPORT_DAYS, Application, DocumentKind
 
 register = template.Library()
 
@@ -36,3 +37,20 @@ def document_label(kind: str) -> str:
         return str(DocumentKind(kind).label)
     except ValueError:
         return kind
+
+
+# Rule figures for prose: `{% purchase_report_days as days %}{% blocktranslate %}Within
+# {{ days }} days…{% endblocktranslate %}`, so the sentence cannot drift from the rule.
+@register.simple_tag
+def purchase_report_days() -> int:
+    return PURCHASE_REPORT_DAYS
+
+
+@register.simple_tag
+def appeal_working_days() -> int:
+    return APPEAL_WORKING_DAYS
+
+
+@register.simple_tag
+def otp_minutes() -> int:
+    return otp.LIFETIME_SECONDS // 60

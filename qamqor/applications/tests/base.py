@@ -17,8 +17,7 @@ from PIL import Image
 
 from qamqor.applications import services
 from qamqor.applications.models import Application, Channel, DocumentKind, Service
-from qamqor.core.calendar import reset_calendar
-from qamqor.core.workcal import TZ
+from qamqor.core.workdays import TZ, reset_calendar
 from qamqor.testing import PersonaTestCase
 
 PDF_BYTES = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF\n"

@@ -12,7 +12,6 @@ import json
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
-from django.test import override_settings
 from django.urls import reverse
 
 from qamqor.applications import services
@@ -27,7 +26,6 @@ ALL = {"pedagog", "director", "board", "teacher", "canteen", "parent", "district
        "admin", "outsider", "nobody"}  # fmt: skip
 
 
-@override_settings(ROOT_URLCONF="qamqor.applications.tests.urls")
 class AccessMatrix(ApplicationsTestCase):
     @classmethod
     def setUpTestData(cls) -> None:

@@ -46,6 +46,7 @@ from ..forms import (
     RequestDocumentsForm,
 )
 from ..models import (
+    APPEAL_WORKING_DAYS,
     DECISION_WORKING_DAYS,
     Application,
     ApplicationDocument,
@@ -355,7 +356,8 @@ def appeal(request: AuthedRequest, pk: int) -> HttpResponse:
         "appeal_form",
         AppealForm(request.POST),
         lambda d: services.file_appeal(request.user, a, d["text"]),
-        _("The appeal is filed; it is decided within 5 working days."),
+        _("The appeal is filed; it is decided within %(days)s working days.")
+        % {"days": APPEAL_WORKING_DAYS},
     )
 
 

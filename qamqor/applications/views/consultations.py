@@ -20,7 +20,7 @@ from qamqor.core.views import act, attempt
 from qamqor.registry.models import Family, School
 
 from .. import services
-from ..consultations import XLSX, month_bounds, search, summary, summary_xlsx
+from ..consultation_summary import XLSX, month_bounds, search, summary, summary_xlsx
 from ..forms import ConsultationFilterForm, ConsultationForm, month_start
 from ..models import Consultation
 from .common import paginate

@@ -1,12 +1,10 @@
-"""Shared pieces of the canteen's entry tests: photos, the Face-ID skip, vouchers, the API."""
+"""Shared pieces of the canteen's entry tests: photos, the Face-ID skip, vouchers."""
 
 from __future__ import annotations
 
 import os
 import unittest
 from pathlib import Path
-
-from django.urls import path
 
 from qamqor.canteen.faceid import engine
 from qamqor.core.clock import now, today
@@ -39,24 +37,3 @@ def active_voucher(pupil, month=None, status=Voucher.Status.ACTIVE) -> Voucher: 
         status=status,
         activated_at=now(),
     )
-
-
-def _api_urls() -> list:
-    """The entry router on an API of its own (mounting routers in qamqor/api.py is the lead's
-    job), with the project API's error handlers, under the same /api/v1/ path."""
-    from ninja import NinjaAPI
-    from ninja.errors import AuthenticationError, ValidationError
-
-    from qamqor import api as project_api
-    from qamqor.canteen.api.entry import router
-    from qamqor.core.errors import ServiceError
-
-    api = NinjaAPI(urls_namespace="canteen_test_api", docs_url=None)
-    api.add_exception_handler(ServiceError, project_api.on_service_error)
-    api.add_exception_handler(ValidationError, project_api.on_validation_error)
-    api.add_exception_handler(AuthenticationError, project_api.on_auth_error)
-    api.add_router("/v1/", router)
-    return [path("api/", api.urls)]
-
-
-urlpatterns = _api_urls()

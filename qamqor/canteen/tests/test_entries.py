@@ -7,7 +7,6 @@ import json
 import uuid
 
 import time_machine
-from django.test import override_settings
 from django.urls import reverse
 
 from qamqor.accounts.models import Membership, Role
@@ -21,7 +20,6 @@ URL = "/api/v1/canteen/entries"
 NOON = "2026-11-23 12:05 +05:00"
 
 
-@override_settings(ROOT_URLCONF="qamqor.canteen.tests.base")
 class EntryApiTests(PersonaTestCase):
     @classmethod
     def setUpTestData(cls):

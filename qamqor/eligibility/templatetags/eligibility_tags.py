@@ -14,6 +14,7 @@ from django import template
 from qamqor.accounts.access import get_scope
 from qamqor.core.clock import today
 
+from ..models import CONFIRMATION_WORKING_DAYS
 from ..selectors import can_see_pupil_categories, income_test, with_due
 
 register = template.Library()
@@ -50,3 +51,9 @@ def income_test_tag(context: template.Context, family: Any) -> dict[str, Any]:
     if family is None or user is None or not get_scope(user).can_see_categories(family.school_id):
         return {"visible": False}
     return {"visible": True, "family": family, "income": income_test(family, today().year)}
+
+
+@register.simple_tag
+def confirmation_working_days() -> int:
+    """For prose that states the term: `{% confirmation_working_days as days %}`."""
+    return CONFIRMATION_WORKING_DAYS

@@ -13,8 +13,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 from PIL import Image
 
-from qamqor.core.calendar import reset_calendar
-from qamqor.core.workcal import TZ
+from qamqor.core.workdays import TZ, reset_calendar
 from qamqor.eligibility import services
 from qamqor.eligibility.models import EXPECTED_EVIDENCE, Category
 from qamqor.testing import PersonaTestCase

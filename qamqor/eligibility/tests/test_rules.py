@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from qamqor.core.workcal import WorkCalendar
+from qamqor.core.workdays import WorkCalendar
 from qamqor.eligibility.forms import school_year_end
 from qamqor.eligibility.models import (
     BOARD_CATEGORIES,

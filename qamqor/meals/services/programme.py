@@ -28,8 +28,8 @@ from django.utils.translation import gettext as _
 
 from qamqor.accounts.types import User
 from qamqor.audit.services import record
-from qamqor.core.calendar import get_calendar
 from qamqor.core.errors import ServiceError
+from qamqor.core.workdays import get_calendar
 from qamqor.registry.models import Pupil, School
 
 from ..models import (

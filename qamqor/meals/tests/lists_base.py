@@ -18,8 +18,7 @@ import time_machine
 from django.test import override_settings
 
 from qamqor.core import ids
-from qamqor.core.calendar import reset_calendar
-from qamqor.core.workcal import TZ
+from qamqor.core.workdays import TZ, reset_calendar
 from qamqor.eligibility.models import CategoryAssignment
 from qamqor.meals.models import MealType, Operator
 from qamqor.meals.services import lists, programme

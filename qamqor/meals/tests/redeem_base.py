@@ -13,7 +13,7 @@ import time_machine
 from qamqor.accounts.models import Membership, Role
 from qamqor.accounts.tokens import issue_token as issue_api_token
 from qamqor.core import ids, signing
-from qamqor.core.calendar import get_calendar
+from qamqor.core.workdays import get_calendar
 from qamqor.meals.models import (
     MealDay,
     MealType,

@@ -13,7 +13,7 @@ import uuid
 from zoneinfo import ZoneInfo
 
 from qamqor.core import ids
-from qamqor.core.calendar import get_calendar
+from qamqor.core.workdays import get_calendar
 from qamqor.meals.models import (
     MealDay,
     MealType,

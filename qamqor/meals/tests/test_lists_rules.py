@@ -9,7 +9,7 @@ import datetime as dt
 
 from django.test import SimpleTestCase
 
-from qamqor.core.workcal import WorkCalendar
+from qamqor.core.workdays import WorkCalendar
 from qamqor.eligibility.models import CategoryAssignment
 from qamqor.meals.models import Basis, Programme
 from qamqor.meals.services.programme import (

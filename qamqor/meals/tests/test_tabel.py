@@ -11,7 +11,7 @@ from django.test import SimpleTestCase
 
 from qamqor.audit.models import AuditEvent
 from qamqor.meals.models import DailyReport, Redemption, TabelAmendment, TabelSubmission
-from qamqor.meals.services import reports, tabel, tabel_grid
+from qamqor.meals.services import daily_report, tabel, tabel_grid
 from qamqor.meals.services.tabel import TabelError
 
 from .tabel_factories import (
@@ -276,7 +276,7 @@ class DailyReportTests(TabelCase):
         )
 
     def test_counts_per_class_and_meal(self):
-        reports.build_daily_report(self.school, self.days[0])
+        daily_report.build_daily_report(self.school, self.days[0])
         self.assertEqual(
             self.rows(),
             sorted(
@@ -289,24 +289,24 @@ class DailyReportTests(TabelCase):
         )
 
     def test_idempotent(self):
-        first = reports.build_daily_report(self.school, self.days[0])
+        first = daily_report.build_daily_report(self.school, self.days[0])
         before = self.rows()
-        second = reports.build_daily_report(self.school, self.days[0])
+        second = daily_report.build_daily_report(self.school, self.days[0])
         self.assertEqual(first, second)
         self.assertEqual(self.rows(), before)
         self.assertEqual(DailyReport.objects.filter(day=self.days[0]).count(), 3)
         # A late scan arrives: the next run picks it up, still without duplicates.
         scan(self.lunch[self.stranger.pk], self.days[0], received_at=at(self.days[2]))
-        reports.build_daily_report(self.school, self.days[0])
+        daily_report.build_daily_report(self.school, self.days[0])
         self.assertIn((self.other_class.pk, LUNCH, 2, 2), self.rows())
         self.assertEqual(DailyReport.objects.filter(day=self.days[0]).count(), 3)
 
     def test_vouchers_activated_later_or_suspended_do_not_count(self):
         late = make_voucher(self.stranger, meal_type=BREAKFAST, activated_at=at(self.days[5], 9))
         make_voucher(self.sibling, meal_type=BREAKFAST, status="suspended")
-        reports.build_daily_report(self.school, self.days[0])
+        daily_report.build_daily_report(self.school, self.days[0])
         self.assertNotIn((self.other_class.pk, BREAKFAST, 1, 0), self.rows())
-        reports.build_daily_report(self.school, self.days[5])
+        daily_report.build_daily_report(self.school, self.days[5])
         row = DailyReport.objects.get(
             school=self.school, day=self.days[5], school_class=self.other_class, meal_type=BREAKFAST
         )
@@ -328,10 +328,10 @@ class DailyReportTests(TabelCase):
         self.assertFalse(DailyReport.objects.filter(day=self.days[2]).exists())
 
     def test_live_figures_before_the_report_is_stored(self):
-        view = reports.daily_report(self.school, self.days[0])
+        view = daily_report.daily_report(self.school, self.days[0])
         self.assertIsNone(view.generated_at)
         self.assertEqual((view.vouchers_active, view.meals_served), (4, 3))
-        reports.build_daily_report(self.school, self.days[0])
-        view = reports.daily_report(self.school, self.days[0])
+        daily_report.build_daily_report(self.school, self.days[0])
+        view = daily_report.daily_report(self.school, self.days[0])
         self.assertIsNotNone(view.generated_at)
         self.assertEqual([line.class_label for line in view.lines], ["3А", "3А", "7Б"])

@@ -8,7 +8,7 @@ import time_machine
 
 from qamqor.accounts.tokens import issue_token
 from qamqor.meals.models import TabelAmendment
-from qamqor.meals.services import reports, tabel
+from qamqor.meals.services import daily_report, tabel
 
 from .tabel_factories import LUNCH, OCT, TabelCase, at
 
@@ -86,7 +86,7 @@ class ReportApi(TabelCase):
         body = self.call("canteen", DAILY, school=self.school.pk, date=day).json()
         self.assertIsNone(body["generated_at"])
         self.assertEqual((body["vouchers_active"], body["meals_served"]), (4, 3))
-        reports.build_daily_report(self.school, self.days[0])
+        daily_report.build_daily_report(self.school, self.days[0])
         body = self.call("director", DAILY, school=self.school.pk, date=day).json()
         self.assertIsNotNone(body["generated_at"])
         self.assertEqual(body["date"], day)

@@ -18,7 +18,7 @@ from qamqor.audit.models import AuditEvent
 from qamqor.eligibility.models import CategoryAssignment
 from qamqor.meals import exports
 from qamqor.meals.models import TabelAmendment, TabelSubmission
-from qamqor.meals.services import reports, tabel, tabel_pdf
+from qamqor.meals.services import daily_report, tabel, tabel_pdf
 
 from .tabel_factories import (
     BREAKFAST,
@@ -288,7 +288,7 @@ class PaymentAndDaily(TabelCase):
         self.assertContains(response, "No pupil had a voucher")
 
     def test_the_daily_report_page_and_xlsx(self):
-        reports.build_daily_report(self.school, dt.date(2026, 10, 1))
+        daily_report.build_daily_report(self.school, dt.date(2026, 10, 1))
         self.client.force_login(self.canteen)
         response = self.client.get(reverse("meals:report_daily") + "?date=2026-10-01")
         self.assertContains(response, 'data-testid="meals-served">3<')

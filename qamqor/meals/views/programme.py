@@ -22,8 +22,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from qamqor.accounts.access import get_scope
 from qamqor.accounts.types import AuthedRequest, HtmxRequest
-from qamqor.core.calendar import get_calendar
 from qamqor.core.views import act, attempt
+from qamqor.core.workdays import get_calendar
 from qamqor.registry.models import School
 
 from ..models import Basis, MealType, Operator, Programme

@@ -17,13 +17,11 @@ keep full records, so their checklists stay short.
 
 from __future__ import annotations
 
-import csv
-import io
 import random
 import sys
 from pathlib import Path
 
-from qamqor.sandbox.demo.generate import generate
+from qamqor.sandbox.demo.csvfiles import csv_text, write_file
 from qamqor.sandbox.demo.records import DemoData, Pupil
 
 SEED = 2026
@@ -90,18 +88,8 @@ def rows(data: DemoData) -> list[dict[str, str]]:
 
 
 def render(data: DemoData) -> str:
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows(data))
-    return buf.getvalue()
-
-
-def write(path: Path = PATH, seed: int = SEED) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render(generate(seed)), encoding="utf-8")
-    return path
+    return csv_text(COLUMNS, rows(data))
 
 
 if __name__ == "__main__":
-    sys.stdout.write(f"{write()}\n")
+    sys.stdout.write(f"{write_file(PATH, render, SEED)}\n")

@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 
 from qamqor.accounts.models import Membership, User
 from qamqor.core import signing, uploads
-from qamqor.core.calendar import due_date
+from qamqor.core.workdays import due_date
 from qamqor.eligibility.models import (
     CONFIRMATION_WORKING_DAYS,
     BoardDecision,

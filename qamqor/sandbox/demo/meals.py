@@ -28,9 +28,9 @@ from qamqor.meals.models import (
     Voucher,
     first_of_month,
 )
+from qamqor.meals.services.daily_report import build_daily_report
 from qamqor.meals.services.lists import approve_list, form_list, submit_list
 from qamqor.meals.services.programme import MealSpec, previous_month, save_programme
-from qamqor.meals.services.reports import build_daily_report
 from qamqor.meals.services.vouchers import issue_vouchers, notify_parents
 from qamqor.meals.verification import advance_verification
 from qamqor.registry.models import School

@@ -106,34 +106,30 @@ class Pupil(_Named):
 
 
 @dataclass(frozen=True)
-class Guardian(_Named):
+class _Relative(_Named):
+    """A person of a pupil's household: a guardian or another member."""
+
     key: str
     family_key: str
-    relation: str  # one of GUARDIAN_RELATIONS
+    relation: str  # Guardian: one of GUARDIAN_RELATIONS; FamilyMember: a key of MEMBER_RELATIONS
     iin: str
     surname: str
     name: str
     patronymic: str
     sex: str
     birth_date: dt.date
+
+
+@dataclass(frozen=True)
+class Guardian(_Relative):
     phone: str
     bank_code: str
     iban: str
 
 
 @dataclass(frozen=True)
-class FamilyMember(_Named):
+class FamilyMember(_Relative):
     """A household member who is neither a pupil nor a guardian (infants, grandparents)."""
-
-    key: str
-    family_key: str
-    relation: str  # a key of MEMBER_RELATIONS
-    iin: str
-    surname: str
-    name: str
-    patronymic: str
-    sex: str
-    birth_date: dt.date
 
 
 @dataclass(frozen=True)

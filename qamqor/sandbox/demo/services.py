@@ -25,8 +25,8 @@ from qamqor.applications.services.applications import (
 )
 from qamqor.applications.services.camps import add_camp_session, create_camp
 from qamqor.applications.services.consultations import log_consultation
-from qamqor.core.calendar import get_calendar
 from qamqor.core.clock import today
+from qamqor.core.workdays import get_calendar
 from qamqor.eligibility.models import CategoryAssignment
 from qamqor.registry.models import Pupil, School
 

@@ -11,28 +11,20 @@ The output counts messages; it never names a family, a phone or a text.
 
 from __future__ import annotations
 
-import datetime as dt
-
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
 from qamqor.aid.services import send_reminders
-from qamqor.core.clock import today
+from qamqor.core.management.days import add_date_argument, date_option
 
 
 class Command(BaseCommand):
     help = "Flag overdue purchase reports and send the reminders due today (idempotent)."
 
     def add_arguments(self, parser):
-        parser.add_argument("--date", help="the day (YYYY-MM-DD); default today")
+        add_date_argument(parser)
 
     def handle(self, *args, **options):
-        if options["date"]:
-            try:
-                day = dt.date.fromisoformat(options["date"])
-            except ValueError as exc:
-                raise CommandError(f"not a date: {options['date']!r}") from exc
-        else:
-            day = today()
+        day = date_option(options)
         run = send_reminders(day)
         if options["verbosity"] >= 1 and run.night:
             self.stdout.write(

@@ -18,15 +18,15 @@ import datetime as dt
 
 from django.core.management.base import BaseCommand, CommandError
 
-from qamqor.core.clock import today
-from qamqor.meals.services.reports import build_daily_reports
+from qamqor.core.management.days import add_date_argument, date_option
+from qamqor.meals.services.daily_report import build_daily_reports
 
 
 class Command(BaseCommand):
     help = "Recompute the daily meal report (vouchers active, meals served) of every school."
 
     def add_arguments(self, parser):
-        parser.add_argument("--date", help="the day (YYYY-MM-DD); default today")
+        add_date_argument(parser)
         parser.add_argument(
             "--back",
             type=int,
@@ -35,13 +35,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
-        if options["date"]:
-            try:
-                day = dt.date.fromisoformat(options["date"])
-            except ValueError as exc:
-                raise CommandError(f"not a date: {options['date']!r}") from exc
-        else:
-            day = today()
+        day = date_option(options)
         back = options["back"]
         if back < 0 or back > 62:
             raise CommandError("--back must be between 0 and 62")

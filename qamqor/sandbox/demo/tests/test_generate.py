@@ -12,7 +12,7 @@ from collections import Counter, defaultdict
 import pytest
 
 from qamqor.core.ids import validate_bin, validate_iban_kz, validate_iin
-from qamqor.core.workcal import WorkCalendar
+from qamqor.core.workdays import WorkCalendar
 from qamqor.sandbox.demo import names
 from qamqor.sandbox.demo.generate import (
     DEMO_PASSWORD,

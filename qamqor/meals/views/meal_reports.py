@@ -4,7 +4,7 @@ statement, with their downloads.
 Who: the табель names pupils, so it is for the school's readers (pedagogue, principal, board,
 district, admin); the pedagogue (and admin) submits and amends it. The daily report and the
 payment statement carry counts only: the canteen operator of the school reads them too (see
-`services.reports.school_for_counts`). Everyone else gets 404. Every download is audited as
+`services.daily_report.school_for_counts`). Everyone else gets 404. Every download is audited as
 an export; opening a class of the табель (names on screen) as a view.
 """
 
@@ -37,7 +37,7 @@ from qamqor.registry.models import School
 from .. import exports
 from ..models import TabelAmendment, first_of_month
 from ..services import tabel as tabel_services
-from ..services.reports import (
+from ..services.daily_report import (
     COUNT_READERS,
     TABEL_READERS,
     daily_report,

@@ -16,7 +16,7 @@ from qamqor.core.clock import today
 
 from ..forms import YearForm
 from ..models import AID_READERS, AidAmount
-from ..monitoring import (
+from ..payment_monitoring import (
     aid_monitoring,
     by_district,
     grand_total,

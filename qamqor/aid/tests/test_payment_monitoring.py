@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 
 from qamqor.aid import services
 from qamqor.aid.models import AidAmount
-from qamqor.aid.monitoring import aid_monitoring, by_district, grand_total
+from qamqor.aid.payment_monitoring import aid_monitoring, by_district, grand_total
 from qamqor.applications.models import Application
 from qamqor.core import ids
 from qamqor.eligibility.models import CategoryAssignment

@@ -10,7 +10,7 @@ from django.test import override_settings
 from qamqor.aid import services
 from qamqor.aid.models import ReportFile, report_due_date
 from qamqor.applications.models import Application, StatusChange
-from qamqor.core.workcal import TZ
+from qamqor.core.workdays import TZ
 
 from .base import TODAY, AidTestCase, bomb_png, crafted_png, jpeg, not_an_image, pdf, png
 

@@ -1,6 +1,6 @@
 """The JSON API of the meal reports: the daily report and the табель's totals.
 
-Mounted under /api/v1/ by qamqor/api.py (`from qamqor.meals.api.reports import router`).
+Mounted under /api/v1/ by qamqor/api.py (`from qamqor.meals.api.meal_reports import router`).
 The same services as the pages. Both answers carry counts, never names, so the school's
 readers and its canteen operator may call them (`school_for_counts`); 404 `not_found`
 otherwise, as on the pages.
@@ -18,7 +18,7 @@ from qamqor.core.api import ErrorOut
 from qamqor.core.clock import today
 from qamqor.core.errors import ServiceError
 
-from ..services.reports import daily_report, school_for_counts
+from ..services.daily_report import daily_report, school_for_counts
 from ..services.tabel import parse_month, tabel_summary
 
 router = Router(tags=["meal reports"])

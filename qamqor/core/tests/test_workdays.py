@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from qamqor.core.workcal import LUNCH, TZ, WORK_END, WORK_START, WorkCalendar
+from qamqor.core.workdays import LUNCH, TZ, WORK_END, WORK_START, WorkCalendar
 
 CAL = WorkCalendar()
 UTC = dt.UTC

@@ -1,7 +1,8 @@
 """The working-day calendar of Kazakhstan, for deadlines counted in working days.
 
-Pure rules, no Django: `qamqor.core.calendar` builds a `WorkCalendar` from the editable
-day-override table; tests and scripts build one directly.
+`WorkCalendar` is the pure rule (no database): tests and scripts build one directly.
+`get_calendar()` is the one the app uses: it feeds `WorkCalendar` the editable `DayOverride`
+table (decree-moved days) and caches it per process until an override changes.
 
 seed 001: the service provider works Monday-Friday 9:00-18:30 with lunch 13:00-14:30, except
 weekends and holidays under the labour law; the portal accepts around the clock, and an
@@ -43,6 +44,10 @@ from collections.abc import Iterable
 from zoneinfo import ZoneInfo
 
 import holidays
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+
+from .models import DayOverride
 
 WORK_START = dt.time(9, 0)
 WORK_END = dt.time(18, 30)
@@ -176,3 +181,37 @@ def _to_local(moment: dt.datetime) -> dt.datetime:
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValueError("an aware datetime is required")
     return moment.astimezone(TZ)
+
+
+_cached: WorkCalendar | None = None
+
+
+def get_calendar() -> WorkCalendar:
+    global _cached
+    if _cached is None:
+        days_off: set[dt.date] = set()
+        working: set[dt.date] = set()
+        for day, kind in DayOverride.objects.values_list("date", "kind"):
+            (days_off if kind == DayOverride.Kind.DAY_OFF else working).add(day)
+        _cached = WorkCalendar(days_off=days_off, working_days=working)
+    return _cached
+
+
+def reset_calendar(**_kwargs: object) -> None:
+    global _cached
+    _cached = None
+
+
+@receiver(post_save, sender=DayOverride)
+@receiver(post_delete, sender=DayOverride)
+def _override_changed(**kwargs: object) -> None:
+    reset_calendar()
+
+
+def add_working_days(start: dt.date, n: int) -> dt.date:
+    return get_calendar().add_working_days(start, n)
+
+
+def due_date(received: dt.datetime, working_days: int) -> tuple[dt.date, dt.date]:
+    """(counted_from, due) for an application received at `received`."""
+    return get_calendar().due_date(received, working_days)
