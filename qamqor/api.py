@@ -14,8 +14,9 @@ from qamqor.aid.api import router as aid_router
 from qamqor.applications.api import router as applications_router
 from qamqor.canteen.api.entry import router as entry_router
 from qamqor.canteen.api.scanner import router as scanner_router
-from qamqor.core.api import TEXT_ERRORS, ApiError, BadInput, DocumentedAPI, ObjectParser
+from qamqor.core.api import TEXT_ERRORS, BadInput, DocumentedAPI, ObjectParser
 from qamqor.core.api import router as core_router
+from qamqor.core.errors import ServiceError
 from qamqor.eligibility.api import router as eligibility_router
 from qamqor.meals.api.canteen import router as canteen_router
 from qamqor.meals.api.lists import router as meal_lists_router
@@ -43,8 +44,9 @@ def _error(request: HttpRequest, status: int, code: str, message: str, **extra: 
     return api.create_response(request, {"code": code, "message": message, **extra}, status=status)
 
 
-@api.exception_handler(ApiError)
-def on_api_error(request: HttpRequest, exc: ApiError):
+@api.exception_handler(ServiceError)
+def on_service_error(request: HttpRequest, exc: ServiceError):
+    """Services raise, this answers: no endpoint translates a refusal itself."""
     return api.create_response(request, exc.payload(), status=exc.status)
 
 

@@ -11,31 +11,19 @@ from typing import Any
 
 from django.http import Http404
 from django.urls import reverse
-from django.utils.translation import gettext as _
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from qamqor.accounts.access import get_for_user, get_school_for_user
 from qamqor.accounts.types import ApiRequest
 from qamqor.audit.services import record
-from qamqor.core.api import ApiError, ErrorOut, TextIn
+from qamqor.core.api import ErrorOut, TextIn
 from qamqor.core.clock import today
 
 from . import services
 from .models import AID_WRITERS, PaymentLine, PaymentRegister, PurchaseReport
 
 router = Router(tags=["aid"])
-
-# Refusals that describe the state of the record rather than the request.
-CONFLICTS = {
-    "transition_not_allowed",
-    "register_paid",
-    "report_closed",
-    "report_not_submitted",
-    "application_not_approved",
-    "export_stale",
-    "file_kept",
-}
 
 
 class LineOut(Schema):
@@ -113,15 +101,6 @@ class AskAgainIn(TextIn):
     comment: str
 
 
-def _not_found() -> ApiError:
-    return ApiError("not_found", _("Not found, or you have no access to it."), 404)
-
-
-def _refusal(exc: services.AidError) -> ApiError:
-    extra = {"field": exc.field} if exc.field else {}
-    return ApiError(exc.code, exc.message, 409 if exc.code in CONFLICTS else 422, **extra)
-
-
 def _line_out(line: PaymentLine) -> dict[str, Any]:
     return {
         "id": line.pk,
@@ -187,45 +166,30 @@ def _report_out(report: PurchaseReport) -> dict[str, Any]:
 
 
 def _register(request: ApiRequest, pk: int, write: bool = False) -> PaymentRegister:
-    try:
-        return get_for_user(request.auth, PaymentRegister, pk, write=write)
-    except Http404 as exc:
-        raise _not_found() from exc
+    return get_for_user(request.auth, PaymentRegister, pk, write=write)
 
 
 def _report(request: ApiRequest, pk: int, write: bool = False) -> PurchaseReport:
     """A report the user reads; with `write`, one they decide on as staff of its school."""
-    try:
-        return get_for_user(request.auth, PurchaseReport, pk, write, related=["application"])
-    except Http404 as exc:
-        raise _not_found() from exc
+    return get_for_user(request.auth, PurchaseReport, pk, write, related=["application"])
 
 
 def _uploader_report(request: ApiRequest, pk: int) -> PurchaseReport:
     report = _report(request, pk)
     if not services.can_upload(request.auth, report):
-        raise _not_found()
+        raise Http404
     return report
 
 
-@router.post(
-    "/aid/schools/{school_id}/register",
-    response={200: RegisterOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
-)
+@router.post("/aid/schools/{school_id}/register", response={200: RegisterOut, 409: ErrorOut})
 def form_register(request: ApiRequest, school_id: int):
     """The school's register in preparation (formed if none), checked against the registry."""
-    try:
-        school = get_school_for_user(request.auth, school_id, roles=AID_WRITERS)
-    except Http404 as exc:
-        raise _not_found() from exc
-    try:
-        register = services.form_register(request.auth, school)
-    except services.AidError as exc:
-        raise _refusal(exc) from exc
+    school = get_school_for_user(request.auth, school_id, roles=AID_WRITERS)
+    register = services.form_register(request.auth, school)
     return _register_out(register)
 
 
-@router.get("/aid/registers/{register_id}/lines", response={200: RegisterOut, 404: ErrorOut})
+@router.get("/aid/registers/{register_id}/lines", response=RegisterOut)
 def register_lines(request: ApiRequest, register_id: int):
     """The register and its lines; a blocked line says why (`problem`, `problem_message`)."""
     register = _register(request, register_id)
@@ -233,21 +197,15 @@ def register_lines(request: ApiRequest, register_id: int):
     return _register_out(register)
 
 
-@router.post(
-    "/aid/registers/{register_id}/paid",
-    response={200: PaidOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
-)
+@router.post("/aid/registers/{register_id}/paid", response={200: PaidOut, 409: ErrorOut})
 def mark_paid(request: ApiRequest, register_id: int, payload: PaidIn):
     """The bank paid the exported register: applications paid, purchase reports due."""
     register = _register(request, register_id, write=True)
-    try:
-        result = services.mark_register_paid(request.auth, register, payload.paid_on)
-    except services.AidError as exc:
-        raise _refusal(exc) from exc
+    result = services.mark_register_paid(request.auth, register, payload.paid_on)
     return {**_register_out(result.register), "paid": result.paid, "released": result.released}
 
 
-@router.get("/aid/reports/{report_id}", response={200: ReportOut, 404: ErrorOut})
+@router.get("/aid/reports/{report_id}", response=ReportOut)
 def get_report(request: ApiRequest, report_id: int):
     """The report, its deadline and files: the child's parents and the school's staff."""
     report = _report(request, report_id)
@@ -255,10 +213,7 @@ def get_report(request: ApiRequest, report_id: int):
     return _report_out(report)
 
 
-@router.post(
-    "/aid/reports/{report_id}/files",
-    response={201: FileOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
-)
+@router.post("/aid/reports/{report_id}/files", response={201: FileOut, 409: ErrorOut})
 def upload_file(
     request: ApiRequest,
     report_id: int,
@@ -269,10 +224,7 @@ def upload_file(
     """Add a receipt (`kind=receipt`, `amount` in whole tenge; PDF, JPEG or PNG) or a photo
     (`kind=photo`; JPEG or PNG), multipart. Checked by content, size and pixel count."""
     report = _uploader_report(request, report_id)
-    try:
-        item = services.add_report_file(request.auth, report, kind, file, amount)
-    except services.AidError as exc:
-        raise _refusal(exc) from exc
+    item = services.add_report_file(request.auth, report, kind, file, amount)
     return Status(
         201,
         {
@@ -288,42 +240,24 @@ def upload_file(
     )
 
 
-@router.post(
-    "/aid/reports/{report_id}/submit",
-    response={200: ReportOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
-)
+@router.post("/aid/reports/{report_id}/submit", response={200: ReportOut, 409: ErrorOut})
 def submit(request: ApiRequest, report_id: int, payload: SubmitIn):
     """Send the report to the school (at least one receipt and one photo)."""
     report = _uploader_report(request, report_id)
-    try:
-        services.submit_report(request.auth, report, payload.note)
-    except services.AidError as exc:
-        raise _refusal(exc) from exc
+    services.submit_report(request.auth, report, payload.note)
     return _report_out(report)
 
 
-@router.post(
-    "/aid/reports/{report_id}/accept",
-    response={200: ReportOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
-)
+@router.post("/aid/reports/{report_id}/accept", response={200: ReportOut, 409: ErrorOut})
 def accept(request: ApiRequest, report_id: int):
     report = _report(request, report_id, write=True)
-    try:
-        services.accept_report(request.auth, report)
-    except services.AidError as exc:
-        raise _refusal(exc) from exc
+    services.accept_report(request.auth, report)
     return _report_out(report)
 
 
-@router.post(
-    "/aid/reports/{report_id}/ask-again",
-    response={200: ReportOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
-)
+@router.post("/aid/reports/{report_id}/ask-again", response={200: ReportOut, 409: ErrorOut})
 def ask_again(request: ApiRequest, report_id: int, payload: AskAgainIn):
     """Send the report back with a comment; the family gets at least 5 more days."""
     report = _report(request, report_id, write=True)
-    try:
-        services.ask_again(request.auth, report, payload.comment)
-    except services.AidError as exc:
-        raise _refusal(exc) from exc
+    services.ask_again(request.auth, report, payload.comment)
     return _report_out(report)

@@ -19,8 +19,9 @@ from ninja.pagination import paginate
 from qamqor.accounts.access import get_for_user, get_pupil_for_user, get_scope, visible
 from qamqor.accounts.types import ApiRequest
 from qamqor.audit.services import audit_read, record
-from qamqor.core.api import ApiError, ErrorOut, Moment, Paging, TextIn
+from qamqor.core.api import ErrorOut, Moment, Paging, TextIn
 from qamqor.core.clock import today
+from qamqor.core.errors import ServiceError
 from qamqor.registry.models import Guardian
 
 from . import services
@@ -31,9 +32,6 @@ from .selectors import application_checklist, can_decide_appeal, due_of, is_pare
 
 router = Router(tags=["applications"])
 Status_ = Application.Status
-
-# Refusals that describe the state of the record rather than the request.
-CONFLICTS = {"transition_not_allowed", "already_applied", "already_granted", "documents_closed"}
 
 
 class DocumentOut(Schema):
@@ -129,17 +127,6 @@ class ServiceOut(Schema):
     channels: dict[str, list[ChecklistItemOut]]
 
 
-def _not_found() -> ApiError:
-    return ApiError("not_found", _("Not found, or you have no access to it."), 404)
-
-
-def _refusal(exc: services.ApplicationError) -> ApiError:
-    extra: dict[str, Any] = {"field": exc.field} if exc.field else {}
-    if "missing" in exc.extra:
-        extra["missing"] = exc.extra["missing"]
-    return ApiError(exc.code, exc.message, 409 if exc.code in CONFLICTS else 422, **extra)
-
-
 def _items(items: list) -> list[dict[str, Any]]:
     return [
         {
@@ -210,10 +197,7 @@ def _out(a: Application) -> dict[str, Any]:
 
 
 def _application(request: ApiRequest, pk: int, write: bool = False) -> Application:
-    try:
-        return get_for_user(request.auth, Application, pk, write=write)
-    except Http404 as exc:
-        raise _not_found() from exc
+    return get_for_user(request.auth, Application, pk, write=write)
 
 
 @router.get("/services", response=list[ServiceOut])
@@ -231,24 +215,18 @@ def list_services(request: HttpRequest):
     ]
 
 
-@router.get(
-    "/pupils/{pupil_id}/service-checklist",
-    response={200: list[ChecklistItemOut], 404: ErrorOut, 422: ErrorOut},
-)
+@router.get("/pupils/{pupil_id}/service-checklist", response=list[ChecklistItemOut])
 @audit_read("registry.pupil", param="pupil_id")
 def pupil_checklist(
     request: ApiRequest, pupil_id: int, service: str, channel: str, category: str = ""
 ):
     """The documents this child's family must give (the civil registry decides the certificates)."""
-    try:
-        pupil = get_pupil_for_user(request.auth, pupil_id)
-    except Http404 as exc:
-        raise _not_found() from exc
+    pupil = get_pupil_for_user(request.auth, pupil_id)
     scope = get_scope(request.auth)
     if not (scope.can_write(pupil.school_id) or pupil.pk in scope.child_ids):
-        raise _not_found()
+        raise Http404
     if service not in Service.values or channel not in Channel.values:
-        raise ApiError("invalid", _("Choose a service and a channel."), 422)
+        raise ServiceError("invalid", _("Choose a service and a channel."))
     birth, marriage, _answered = certificates_needed(pupil.iin)
     return _items(
         checklist(
@@ -276,44 +254,35 @@ def list_applications(request: ApiRequest, filters: Query[ApplicationFilters]):
     return [_out(a) for a in qs.prefetch_related("documents", "history")]
 
 
-@router.post(
-    "/applications",
-    response={201: ApplicationOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
-)
+@router.post("/applications", response={201: ApplicationOut, 404: ErrorOut, 409: ErrorOut})
 def create_application(request: ApiRequest, payload: ApplicationIn):
     """Register an application received at the school, at ЦОН or through the portal."""
-    try:
-        pupil = get_pupil_for_user(request.auth, payload.pupil_id, write=True)
-    except Http404 as exc:
-        raise _not_found() from exc
+    pupil = get_pupil_for_user(request.auth, payload.pupil_id, write=True)
     applicant = None
     if payload.applicant_id is not None:
         applicant = Guardian.objects.filter(
             pk=payload.applicant_id, family_id=pupil.family_id
         ).first()
         if applicant is None:
-            raise ApiError(
-                "applicant_not_guardian", _("The applicant is not a guardian of this child."), 422
+            raise ServiceError(
+                "applicant_not_guardian", _("The applicant is not a guardian of this child.")
             )
-    try:
-        application = services.submit_application(
-            request.auth,
-            pupil,
-            payload.service,
-            payload.channel,
-            received_at=payload.received_at,
-            signed_with=payload.signed_with,
-            category=payload.category,
-            applicant=applicant,
-            allow_incomplete=payload.allow_incomplete,
-            notes=payload.notes,
-        )
-    except services.ApplicationError as exc:
-        raise _refusal(exc) from exc
+    application = services.submit_application(
+        request.auth,
+        pupil,
+        payload.service,
+        payload.channel,
+        received_at=payload.received_at,
+        signed_with=payload.signed_with,
+        category=payload.category,
+        applicant=applicant,
+        allow_incomplete=payload.allow_incomplete,
+        notes=payload.notes,
+    )
     return Status(201, _out(application))
 
 
-@router.get("/applications/{application_id}", response={200: ApplicationOut, 404: ErrorOut})
+@router.get("/applications/{application_id}", response=ApplicationOut)
 def get_application(request: ApiRequest, application_id: int):
     application = _application(request, application_id)
     record(request.auth, "view", application)
@@ -322,7 +291,7 @@ def get_application(request: ApiRequest, application_id: int):
 
 @router.post(
     "/applications/{application_id}/transitions",
-    response={200: ApplicationOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+    response={200: ApplicationOut, 409: ErrorOut},
 )
 def transition(request: ApiRequest, application_id: int, payload: TransitionIn):
     """Move the application: `to` one of under_review, documents_requested (`kinds`, `comment`),
@@ -333,54 +302,45 @@ def transition(request: ApiRequest, application_id: int, payload: TransitionIn):
     a = _application(request, application_id)
     writer = get_scope(user).can_write(a.school_id)
     to = payload.to
-    try:
-        if a.status == Status_.APPEALED and to in {Status_.UNDER_REVIEW, Status_.REFUSED}:
-            if not can_decide_appeal(user, a):
-                raise _not_found()
-            services.decide_appeal(user, a, to == Status_.UNDER_REVIEW, payload.comment)
-        elif to == Status_.APPEALED:
-            if not (writer or is_parent_of(user, a)):
-                raise _not_found()
-            services.file_appeal(user, a, payload.comment)
-        elif to in {Status_.UNDER_REVIEW, Status_.DOCUMENTS_REQUESTED, Status_.APPROVED,
-                    Status_.REFUSED}:  # fmt: skip
-            if not writer:
-                raise _not_found()
-            if to == Status_.UNDER_REVIEW:
-                services.start_review(user, a)
-            elif to == Status_.DOCUMENTS_REQUESTED:
-                services.request_documents(user, a, payload.kinds, payload.comment)
-            elif to == Status_.APPROVED:
-                services.approve_application(user, a, payload.comment)
-            else:
-                services.refuse_application(user, a, payload.reason)
+    if a.status == Status_.APPEALED and to in {Status_.UNDER_REVIEW, Status_.REFUSED}:
+        if not can_decide_appeal(user, a):
+            raise Http404
+        services.decide_appeal(user, a, to == Status_.UNDER_REVIEW, payload.comment)
+    elif to == Status_.APPEALED:
+        if not (writer or is_parent_of(user, a)):
+            raise Http404
+        services.file_appeal(user, a, payload.comment)
+    elif to in {Status_.UNDER_REVIEW, Status_.DOCUMENTS_REQUESTED, Status_.APPROVED,
+                Status_.REFUSED}:  # fmt: skip
+        if not writer:
+            raise Http404
+        if to == Status_.UNDER_REVIEW:
+            services.start_review(user, a)
+        elif to == Status_.DOCUMENTS_REQUESTED:
+            services.request_documents(user, a, payload.kinds, payload.comment)
+        elif to == Status_.APPROVED:
+            services.approve_application(user, a, payload.comment)
         else:
-            if not writer:
-                raise _not_found()
-            raise ApiError(
-                "transition_not_here",
-                _("Payments and purchase reports are recorded through the aid pages and API."),
-                409,
-            )
-    except services.ApplicationError as exc:
-        raise _refusal(exc) from exc
+            services.refuse_application(user, a, payload.reason)
+    else:
+        if not writer:
+            raise Http404
+        raise ServiceError(
+            "transition_not_here",
+            _("Payments and purchase reports are recorded through the aid pages and API."),
+            status=409,
+        )
     a.refresh_from_db()
     return _out(a)
 
 
-@router.post(
-    "/applications/{application_id}/documents",
-    response={201: DocumentOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
-)
+@router.post("/applications/{application_id}/documents", response={201: DocumentOut, 409: ErrorOut})
 def upload_document(
     request: ApiRequest, application_id: int, kind: Form[str], file: File[UploadedFile]
 ):
     """Add a document (multipart: `kind`, `file`); PDF, JPEG or PNG, checked by content."""
     a = _application(request, application_id)
     if not (get_scope(request.auth).can_write(a.school_id) or is_parent_of(request.auth, a)):
-        raise _not_found()
-    try:
-        document = services.add_document(request.auth, a, kind, file)
-    except services.ApplicationError as exc:
-        raise _refusal(exc) from exc
+        raise Http404
+    document = services.add_document(request.auth, a, kind, file)
     return Status(201, _document_out(document))

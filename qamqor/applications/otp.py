@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from qamqor.accounts.types import User
 from qamqor.core.clock import now
+from qamqor.core.errors import ServiceError
 from qamqor.core.sms import get_gateway
 from qamqor.registry.models import Guardian
 
@@ -28,11 +29,8 @@ MAX_ATTEMPTS = 5
 RESEND_SECONDS = 30
 
 
-class OtpError(Exception):
-    def __init__(self, code: str, message: str):
-        super().__init__(message)
-        self.code = code
-        self.message = message
+class OtpError(ServiceError):
+    pass
 
 
 def _digest(code: str, user_id: Any, guardian_id: int) -> str:
@@ -69,16 +67,18 @@ def check_code(session: Any, user: User, guardian: Guardian, code: str) -> None:
     held = session.get(SESSION_KEY)
     code = (code or "").strip()
     if not code:
-        raise OtpError("code_required", _("Enter the one-time password from the SMS."))
+        raise OtpError("code_required", _("Enter the one-time password from the SMS."), "code")
     if not held or held.get("guardian") != guardian.pk:
-        raise OtpError("code_not_sent", _("Ask for a one-time password first."))
+        raise OtpError("code_not_sent", _("Ask for a one-time password first."), "code")
     if now().timestamp() > held["expires"] or held["attempts"] >= MAX_ATTEMPTS:
         session.pop(SESSION_KEY, None)
-        raise OtpError("code_expired", _("The one-time password has expired; ask for a new one."))
+        raise OtpError(
+            "code_expired", _("The one-time password has expired; ask for a new one."), "code"
+        )
     if not constant_time_compare(held["digest"], _digest(code, user.pk, guardian.pk)):
         held["attempts"] += 1
         session[SESSION_KEY] = held
-        raise OtpError("code_wrong", _("The one-time password is wrong."))
+        raise OtpError("code_wrong", _("The one-time password is wrong."), "code")
 
 
 def consume(session: Any) -> None:

@@ -18,23 +18,9 @@ from pydantic_core import PydanticCustomError
 
 from . import ids
 from .clock import storable
+from .errors import ServiceError
 from .validators import has_control_characters, message_for
 from .workdays import due_date
-
-
-class ApiError(Exception):
-    """An error the API answers as `{"code": ..., "message": ...}` with an HTTP status."""
-
-    def __init__(self, code: str, message: str, status: int = 422, **extra: object):
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.status = status
-        self.extra = extra
-
-    def payload(self) -> dict:
-        return {"code": self.code, "message": str(self.message), **self.extra}
-
 
 # A time the API receives and may store: an offset past ±14:00 (or a time out of range) is a
 # 422, not a database error; an aware one arrives as UTC.
@@ -274,11 +260,11 @@ class DueOut(Schema):
     due: dt.date
 
 
-@router.get("/calendar/due-date", response={200: DueOut, 422: ErrorOut}, auth=None)
+@router.get("/calendar/due-date", response=DueOut, auth=None)
 def calendar_due_date(request: HttpRequest, received: Moment, working_days: int):
     """When a term of N working days ends for an application received at `received`."""
     if working_days < 0 or working_days > 366:
-        raise ApiError("working_days_range", _("working_days must be between 0 and 366."))
+        raise ServiceError("working_days_range", _("working_days must be between 0 and 366."))
     if timezone.is_naive(received):
         received = timezone.make_aware(received)
     counted_from, due = due_date(received, working_days)

@@ -18,8 +18,9 @@ from ninja.files import UploadedFile
 from qamqor.accounts.access import get_family_for_user, get_for_user, get_pupil_for_user, get_scope
 from qamqor.accounts.types import ApiRequest
 from qamqor.audit.services import audit_read, record
-from qamqor.core.api import ApiError, ErrorOut, Moment, TextIn
+from qamqor.core.api import ErrorOut, Moment, TextIn
 from qamqor.core.clock import today
+from qamqor.core.errors import ServiceError
 from qamqor.core.workdays import get_calendar
 
 from . import services
@@ -27,9 +28,6 @@ from .models import BoardDecision, CategoryAssignment, Evidence
 from .selectors import can_see_pupil_categories, due_of, income_test
 
 router = Router(tags=["eligibility"])
-
-# Refusals that describe the state of the record rather than the request.
-CONFLICTS = {"transition_not_allowed", "already_applied"}
 
 
 class EvidenceOut(Schema):
@@ -104,15 +102,6 @@ class IncomeTestOut(Schema):
     below: bool
 
 
-def _not_found() -> ApiError:
-    return ApiError("not_found", _("Not found, or you have no access to it."), 404)
-
-
-def _refusal(exc: services.EligibilityError) -> ApiError:
-    extra = {"field": exc.field} if exc.field else {}
-    return ApiError(exc.code, exc.message, 409 if exc.code in CONFLICTS else 422, **extra)
-
-
 def _evidence_out(e: Evidence) -> dict[str, Any]:
     return {
         "id": e.pk,
@@ -161,20 +150,14 @@ def _out(a: CategoryAssignment, day: dt.date | None = None, cal: Any = None) -> 
 
 
 def _pupil(request: ApiRequest, pupil_id: int, write: bool = False) -> Any:
-    try:
-        pupil = get_pupil_for_user(request.auth, pupil_id, write=write)
-    except Http404 as exc:
-        raise _not_found() from exc
+    pupil = get_pupil_for_user(request.auth, pupil_id, write=write)
     if not can_see_pupil_categories(request.auth, pupil):
-        raise _not_found()
+        raise Http404
     return pupil
 
 
 def _assignment(request: ApiRequest, pk: int, write: bool = False) -> CategoryAssignment:
-    try:
-        return get_for_user(request.auth, CategoryAssignment, pk, write=write)
-    except Http404 as exc:
-        raise _not_found() from exc
+    return get_for_user(request.auth, CategoryAssignment, pk, write=write)
 
 
 def _decision(request: HttpRequest, school_id: int, pk: int | None) -> BoardDecision | None:
@@ -182,13 +165,13 @@ def _decision(request: HttpRequest, school_id: int, pk: int | None) -> BoardDeci
         return None
     decision = BoardDecision.objects.filter(pk=pk, school_id=school_id).first()
     if decision is None:
-        raise ApiError(
-            "board_decision_not_found", _("No such board decision in the pupil's school."), 422
+        raise ServiceError(
+            "board_decision_not_found", _("No such board decision in the pupil's school.")
         )
     return decision
 
 
-@router.get("/pupils/{pupil_id}/categories", response={200: list[AssignmentOut], 404: ErrorOut})
+@router.get("/pupils/{pupil_id}/categories", response=list[AssignmentOut])
 @audit_read(CategoryAssignment)
 def list_pupil_categories(request: ApiRequest, pupil_id: int):
     """The pupil's category applications and decisions, newest first."""
@@ -198,28 +181,22 @@ def list_pupil_categories(request: ApiRequest, pupil_id: int):
     return [_out(a, day, cal) for a in qs]
 
 
-@router.post(
-    "/pupils/{pupil_id}/categories",
-    response={201: AssignmentOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
-)
+@router.post("/pupils/{pupil_id}/categories", response={201: AssignmentOut, 409: ErrorOut})
 def apply_pupil_category(request: ApiRequest, pupil_id: int, payload: ApplyIn):
     """Register an application for a category; the decision is due in 15 working days."""
     pupil = _pupil(request, pupil_id, write=True)
-    try:
-        assignment = services.apply_category(
-            request.auth,
-            pupil,
-            payload.category,
-            payload.received_at,
-            payload.granted_by,
-            board_decision=_decision(request, pupil.school_id, payload.board_decision_id),
-        )
-    except services.EligibilityError as exc:
-        raise _refusal(exc) from exc
+    assignment = services.apply_category(
+        request.auth,
+        pupil,
+        payload.category,
+        payload.received_at,
+        payload.granted_by,
+        board_decision=_decision(request, pupil.school_id, payload.board_decision_id),
+    )
     return Status(201, _out(assignment))
 
 
-@router.get("/category-assignments/{assignment_id}", response={200: AssignmentOut, 404: ErrorOut})
+@router.get("/category-assignments/{assignment_id}", response=AssignmentOut)
 def get_assignment(request: ApiRequest, assignment_id: int):
     assignment = _assignment(request, assignment_id)
     record(request.auth, "view", assignment)
@@ -228,64 +205,52 @@ def get_assignment(request: ApiRequest, assignment_id: int):
 
 @router.post(
     "/category-assignments/{assignment_id}/confirm",
-    response={200: AssignmentOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+    response={200: AssignmentOut, 409: ErrorOut},
 )
 def confirm_assignment(request: ApiRequest, assignment_id: int, payload: ConfirmIn):
     """Confirm: evidence present, board decision for categories 4-5, income test for 2."""
     assignment = _assignment(request, assignment_id, write=True)
-    try:
-        services.confirm_category(
-            request.auth,
-            assignment,
-            payload.valid_from,
-            payload.valid_to,
-            payload.granted_by,
-            _decision(request, assignment.school_id, payload.board_decision_id),
-        )
-    except services.EligibilityError as exc:
-        raise _refusal(exc) from exc
+    services.confirm_category(
+        request.auth,
+        assignment,
+        payload.valid_from,
+        payload.valid_to,
+        payload.granted_by,
+        _decision(request, assignment.school_id, payload.board_decision_id),
+    )
     return _out(assignment)
 
 
 @router.post(
     "/category-assignments/{assignment_id}/refuse",
-    response={200: AssignmentOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+    response={200: AssignmentOut, 409: ErrorOut},
 )
 def refuse_assignment(request: ApiRequest, assignment_id: int, payload: RefuseIn):
     assignment = _assignment(request, assignment_id, write=True)
-    try:
-        services.refuse_category(request.auth, assignment, payload.reason)
-    except services.EligibilityError as exc:
-        raise _refusal(exc) from exc
+    services.refuse_category(request.auth, assignment, payload.reason)
     return _out(assignment)
 
 
 @router.post(
     "/category-assignments/{assignment_id}/evidence",
-    response={201: EvidenceOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+    response={201: EvidenceOut, 409: ErrorOut},
 )
 def upload_evidence(
     request: ApiRequest, assignment_id: int, kind: Form[str], file: File[UploadedFile]
 ):
     """Add a document (multipart: `kind`, `file`); PDF, JPEG or PNG, checked by content."""
     assignment = _assignment(request, assignment_id, write=True)
-    try:
-        evidence = services.add_evidence(request.auth, assignment, kind, file)
-    except services.EligibilityError as exc:
-        raise _refusal(exc) from exc
+    evidence = services.add_evidence(request.auth, assignment, kind, file)
     return Status(201, _evidence_out(evidence))
 
 
-@router.get("/families/{family_id}/income-test", response={200: IncomeTestOut, 404: ErrorOut})
+@router.get("/families/{family_id}/income-test", response=IncomeTestOut)
 @audit_read("registry.family", key="family_id")
 def family_income_test(request: ApiRequest, family_id: int, year: int | None = None):
     """Per-capita income against the subsistence minimum (the region's own value wins)."""
-    try:
-        family = get_family_for_user(request.auth, family_id)
-    except Http404 as exc:
-        raise _not_found() from exc
+    family = get_family_for_user(request.auth, family_id)
     if not get_scope(request.auth).can_see_categories(family.school_id):
-        raise _not_found()
+        raise Http404
     test = income_test(family, year or today().year)
     return {
         "family_id": family.pk,

@@ -23,6 +23,7 @@ from qamqor.accounts.types import User, signed_in
 from qamqor.audit.services import record, record_file
 from qamqor.core import files, uploads
 from qamqor.core.clock import now, today
+from qamqor.core.errors import ServiceError
 from qamqor.core.status import move, require
 from qamqor.core.workdays import due_date
 from qamqor.registry.models import Pupil, School
@@ -41,12 +42,8 @@ from .selectors import income_test
 Status = CategoryAssignment.Status
 
 
-class EligibilityError(Exception):
-    def __init__(self, code: str, message: str, field: str | None = None):
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.field = field
+class EligibilityError(ServiceError):
+    conflicts = frozenset({"transition_not_allowed", "already_applied"})
 
 
 def _locked(assignment: CategoryAssignment) -> CategoryAssignment:

@@ -30,6 +30,7 @@ from qamqor.accounts.types import AuthedRequest, User
 from qamqor.audit.services import record, record_file, record_read
 from qamqor.core import files, uploads
 from qamqor.core.clock import today
+from qamqor.core.views import RecordPage, explain
 from qamqor.registry.models import School
 
 from . import services
@@ -62,12 +63,6 @@ from .selectors import (
 
 Status = CategoryAssignment.Status
 RECENT = 20
-
-
-def _explain(form: Any, exc: services.EligibilityError) -> None:
-    """Put a service's refusal next to the field it concerns, or above the form."""
-    field = exc.field if exc.field in getattr(form, "fields", {}) else None
-    form.add_error(field, exc.message)
 
 
 def _board_decision(user: User, school: School, form: BoardDecisionFields) -> BoardDecision | None:
@@ -185,7 +180,7 @@ def assign(request: AuthedRequest, pk: int) -> HttpResponse:
                     board_decision=decision,
                 )
         except services.EligibilityError as exc:
-            _explain(form, exc)
+            explain(form, exc)
         else:
             messages.success(
                 request,
@@ -249,39 +244,31 @@ def assignment_page(request: AuthedRequest, pk: int) -> HttpResponse:
     return render(request, "eligibility/assignment.html", _assignment_context(request, assignment))
 
 
+PAGE = RecordPage("eligibility:assignment", "eligibility/assignment.html", _assignment_context)
+
+
 @login_required
 @require_POST
 def confirm(request: AuthedRequest, pk: int) -> HttpResponse:
     assignment = _get_assignment(request, pk, write=True)
     form = ConfirmForm(request.POST, request.FILES, assignment=assignment)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            with transaction.atomic():
-                decision = (
-                    _board_decision(request.user, assignment.school, form)
-                    if form.board_wanted()
-                    else None
-                )
-                services.confirm_category(
-                    request.user,
-                    assignment,
-                    data["valid_from"],
-                    data["valid_to"],
-                    data["granted_by"],
-                    decision,
-                )
-        except services.EligibilityError as exc:
-            assignment.refresh_from_db()
-            _explain(form, exc)
-        else:
-            messages.success(request, _("The category is confirmed."))
-            return redirect("eligibility:assignment", assignment.pk)
-    return render(
-        request,
-        "eligibility/assignment.html",
-        _assignment_context(request, assignment, confirm_form=form),
-        status=422,
+
+    @transaction.atomic
+    def decide(data: dict[str, Any]) -> None:
+        decision = (
+            _board_decision(request.user, assignment.school, form) if form.board_wanted() else None
+        )
+        services.confirm_category(
+            request.user,
+            assignment,
+            data["valid_from"],
+            data["valid_to"],
+            data["granted_by"],
+            decision,
+        )
+
+    return PAGE.act(
+        request, assignment, "confirm_form", form, decide, _("The category is confirmed.")
     )
 
 
@@ -289,21 +276,13 @@ def confirm(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_POST
 def refuse(request: AuthedRequest, pk: int) -> HttpResponse:
     assignment = _get_assignment(request, pk, write=True)
-    form = RefuseForm(request.POST)
-    if form.is_valid():
-        try:
-            services.refuse_category(request.user, assignment, form.cleaned_data["reason"])
-        except services.EligibilityError as exc:
-            assignment.refresh_from_db()
-            _explain(form, exc)
-        else:
-            messages.success(request, _("The application is refused."))
-            return redirect("eligibility:assignment", assignment.pk)
-    return render(
+    return PAGE.act(
         request,
-        "eligibility/assignment.html",
-        _assignment_context(request, assignment, refuse_form=form),
-        status=422,
+        assignment,
+        "refuse_form",
+        RefuseForm(request.POST),
+        lambda d: services.refuse_category(request.user, assignment, d["reason"]),
+        _("The application is refused."),
     )
 
 
@@ -311,23 +290,13 @@ def refuse(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_POST
 def add_evidence(request: AuthedRequest, pk: int) -> HttpResponse:
     assignment = _get_assignment(request, pk, write=True)
-    form = EvidenceForm(request.POST, request.FILES, prefix="add", require_file=True)
-    if form.is_valid():
-        try:
-            services.add_evidence(
-                request.user, assignment, form.cleaned_data["kind"], form.cleaned_data["file"]
-            )
-        except services.EligibilityError as exc:
-            assignment.refresh_from_db()
-            _explain(form, exc)
-        else:
-            messages.success(request, _("The document is added."))
-            return redirect("eligibility:assignment", assignment.pk)
-    return render(
+    return PAGE.act(
         request,
-        "eligibility/assignment.html",
-        _assignment_context(request, assignment, evidence_form=form),
-        status=422,
+        assignment,
+        "evidence_form",
+        EvidenceForm(request.POST, request.FILES, prefix="add", require_file=True),
+        lambda d: services.add_evidence(request.user, assignment, d["kind"], d["file"]),
+        _("The document is added."),
     )
 
 

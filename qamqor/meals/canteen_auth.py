@@ -27,8 +27,8 @@ from django.utils.translation import gettext as _
 from ninja.security import HttpBearer
 
 from qamqor.accounts.models import ApiToken, Membership, Role, User, hash_token
-from qamqor.core.api import ApiError
 from qamqor.core.clock import now
+from qamqor.core.errors import ServiceError
 from qamqor.meals.services.redeem_sql import _execute_prepared
 
 
@@ -113,5 +113,5 @@ class CanteenBearer(HttpBearer):
         if terminal is None:
             return None
         if terminal is NOT_A_TERMINAL:
-            raise ApiError("not_found", _("Not found."), status=404)
+            raise ServiceError("not_found", _("Not found."), status=404)
         return terminal

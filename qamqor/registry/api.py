@@ -10,7 +10,8 @@ from qamqor.accounts import access
 from qamqor.accounts.types import ApiRequest, User
 from qamqor.audit.services import audit_read, record
 from qamqor.core import ids
-from qamqor.core.api import MAX_OFFSET, ApiError, ErrorOut, Paging, TextIn
+from qamqor.core.api import MAX_OFFSET, ErrorOut, Paging, TextIn
+from qamqor.core.errors import ServiceError
 from qamqor.core.validators import message_for
 
 from . import services
@@ -84,7 +85,7 @@ class PupilFilters(Schema):
 def _check_iin(iin: str) -> None:
     result = ids.validate_iin(iin or "")
     if not result.valid:
-        raise ApiError("iin_invalid", message_for(result.error or "iin_checksum"), field="iin")
+        raise ServiceError("iin_invalid", message_for(result.error or "iin_checksum"), field="iin")
 
 
 def _resolve_links(school_id: int, data: dict[str, Any]) -> dict[str, Any]:
@@ -98,7 +99,7 @@ def _resolve_links(school_id: int, data: dict[str, Any]) -> dict[str, Any]:
                 pk=class_id, school_id=school_id
             ).first()
             if out["school_class"] is None:
-                raise ApiError(
+                raise ServiceError(
                     "class_unknown", message_for("class_unknown"), field="school_class_id"
                 )
     if "family_id" in out:
@@ -107,14 +108,10 @@ def _resolve_links(school_id: int, data: dict[str, Any]) -> dict[str, Any]:
         if family_id is not None:
             out["family"] = Family.objects.filter(pk=family_id, school_id=school_id).first()
             if out["family"] is None:
-                raise ApiError("family_unknown", message_for("family_unknown"), field="family_id")
+                raise ServiceError("family_unknown", field="family_id")
     if out.get("status") and out["status"] not in Pupil.Status.values:
-        raise ApiError("status_unknown", message_for("status_unknown"), field="status")
+        raise ServiceError("status_unknown", field="status")
     return out
-
-
-def _raise(exc: services.RegistryError) -> None:
-    raise ApiError(exc.code, exc.message, field=exc.field) from exc
 
 
 @router.get("/pupils", response=list[PupilOut])
@@ -129,17 +126,14 @@ def list_pupils(request: ApiRequest, filters: Query[PupilFilters]):
     return qs
 
 
-@router.post("/pupils", response={201: PupilOut, 404: ErrorOut, 422: ErrorOut})
+@router.post("/pupils", response={201: PupilOut, 404: ErrorOut})
 def create_pupil(request: ApiRequest, payload: PupilIn):
     _check_iin(payload.iin)
     scope = access.get_scope(request.auth)
     school_id = payload.school_id or next(iter(sorted(scope.school_ids(write=True))), None)
     school = access.get_school_for_user(request.auth, school_id, write=True)
     data = _resolve_links(school.pk, payload.dict(exclude={"school_id"}, exclude_none=True))
-    try:
-        pupil = services.create_pupil(request.auth, school, data)
-    except services.RegistryError as exc:
-        _raise(exc)
+    pupil = services.create_pupil(request.auth, school, data)
     return Status(201, pupil)
 
 
@@ -150,17 +144,14 @@ def get_pupil(request: ApiRequest, pupil_id: int):
     return pupil
 
 
-@router.patch("/pupils/{pupil_id}", response={200: PupilOut, 422: ErrorOut})
+@router.patch("/pupils/{pupil_id}", response=PupilOut)
 def patch_pupil(request: ApiRequest, pupil_id: int, payload: PupilPatch):
     pupil = access.get_pupil_for_user(request.auth, pupil_id, write=True)
     data = payload.dict(exclude_unset=True)
     if "iin" in data:
         _check_iin(data["iin"] or "")
     data = _resolve_links(pupil.school_id, data)
-    try:
-        services.update_pupil(request.auth, pupil, data)
-    except services.RegistryError as exc:
-        _raise(exc)
+    services.update_pupil(request.auth, pupil, data)
     pupil.refresh_from_db()
     return pupil
 
@@ -250,7 +241,7 @@ def list_families(
     return {"items": [_family_out(request.auth, f) for f in page], "count": qs.count()}
 
 
-@router.post("/families", response={201: FamilyOut, 404: ErrorOut, 422: ErrorOut})
+@router.post("/families", response={201: FamilyOut, 404: ErrorOut})
 def create_family(request: ApiRequest, payload: FamilyIn):
     scope = access.get_scope(request.auth)
     school_id = payload.school_id or next(iter(sorted(scope.school_ids(write=True))), None)
@@ -266,7 +257,7 @@ def get_family(request: ApiRequest, family_id: int):
     return _family_out(request.auth, family)
 
 
-@router.patch("/families/{family_id}", response={200: FamilyOut, 422: ErrorOut})
+@router.patch("/families/{family_id}", response=FamilyOut)
 def patch_family(request: ApiRequest, family_id: int, payload: FamilyPatch):
     family = access.get_family_for_user(request.auth, family_id, write=True)
     services.update_family(request.auth, family, payload.dict(exclude_unset=True))

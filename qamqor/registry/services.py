@@ -18,17 +18,14 @@ from django.utils.translation import gettext as _
 from qamqor.accounts.types import User
 from qamqor.audit.services import record
 from qamqor.core import ids
+from qamqor.core.errors import ServiceError
 from qamqor.core.validators import message_for
 
 from .models import Family, FamilyMember, Guardian, Income, Pupil, School
 
 
-class RegistryError(Exception):
-    def __init__(self, code: str, field: str | None = None, message: str | None = None):
-        super().__init__(message or message_for(code))
-        self.code = code
-        self.field = field
-        self.message = message or message_for(code)
+class RegistryError(ServiceError):
+    pass
 
 
 # The fields each service writes; the registry's forms show the same ones.
@@ -74,20 +71,20 @@ def _check_pupil(pupil: Pupil) -> None:
         # A malformed IIN is "iin_invalid"; an IIN that disagrees with the birth date or
         # sex keeps its own code so the form can point at the right field.
         public = code if code.endswith("_mismatch") else "iin_invalid"
-        raise RegistryError(public, "iin", message_for(code))
+        raise RegistryError(public, message_for(code), "iin")
     if pupil.school_class and pupil.school_class.school_id != pupil.school_id:
         raise RegistryError(
-            "class_other_school", "school_class", _("The class belongs to another school.")
+            "class_other_school", _("The class belongs to another school."), "school_class"
         )
     if pupil.family and pupil.family.school_id != pupil.school_id:
         raise RegistryError(
-            "family_other_school", "family", _("The family belongs to another school.")
+            "family_other_school", _("The family belongs to another school."), "family"
         )
     try:
         pupil.full_clean(validate_unique=False, validate_constraints=False)
     except ValidationError as exc:
         field, messages = next(iter(exc.message_dict.items()))
-        raise RegistryError("invalid", field, " ".join(messages)) from exc
+        raise RegistryError("invalid", " ".join(messages), field) from exc
 
 
 @transaction.atomic
@@ -103,7 +100,7 @@ def create_pupil(user: User, school: School, data: Mapping[str, Any]) -> Pupil:
     _check_pupil(pupil)
     if Pupil.objects.filter(iin=pupil.iin).exists():
         raise RegistryError(
-            "iin_duplicate", "iin", _("A pupil with this IIN is already registered.")
+            "iin_duplicate", _("A pupil with this IIN is already registered."), "iin"
         )
     pupil.save()
     record(user, "create", pupil, fields=[f for f in PUPIL_FIELDS if f in data])
@@ -118,7 +115,7 @@ def update_pupil(user: User, pupil: Pupil, data: Mapping[str, Any]) -> Pupil:
     _check_pupil(pupil)
     if "iin" in changed and Pupil.objects.filter(iin=pupil.iin).exclude(pk=pupil.pk).exists():
         raise RegistryError(
-            "iin_duplicate", "iin", _("A pupil with this IIN is already registered.")
+            "iin_duplicate", _("A pupil with this IIN is already registered."), "iin"
         )
     pupil.save(update_fields=[*changed, "updated_at"])
     record(user, "update", pupil, fields=changed)
@@ -146,12 +143,12 @@ def update_family(user: User, family: Family, data: Mapping[str, Any]) -> Family
 def _check_guardian(guardian: Guardian) -> None:
     result = ids.validate_iin(guardian.iin or "")
     if not result.valid:
-        raise RegistryError("iin_invalid", "iin", message_for(result.error or "iin_checksum"))
+        raise RegistryError("iin_invalid", message_for(result.error or "iin_checksum"), "iin")
     if guardian.iban:
         guardian.iban = ids.normalize_iban(guardian.iban)
         error = ids.validate_iban_kz(guardian.iban)
         if error:
-            raise RegistryError("iban_invalid", "iban", message_for(error))
+            raise RegistryError("iban_invalid", message_for(error), "iban")
 
 
 @transaction.atomic
@@ -215,7 +212,7 @@ def add_family_member(user: User, family: Family, data: Mapping[str, Any]) -> Fa
     if member.iin:
         result = ids.validate_iin(member.iin)
         if not result.valid:
-            raise RegistryError("iin_invalid", "iin", message_for(result.error or ""))
+            raise RegistryError("iin_invalid", message_for(result.error or ""), "iin")
     member.save()
     record(user, "create", member, fields=list(data), school_id=family.school_id)
     return member

@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -18,6 +19,7 @@ from qamqor.accounts import access
 from qamqor.accounts.models import SCHOOL_READERS
 from qamqor.accounts.types import AuthedRequest, User
 from qamqor.audit.services import record, record_read
+from qamqor.core.views import act, attempt
 
 from . import services
 from .forms import (
@@ -132,46 +134,48 @@ def _writer_school(request: HttpRequest) -> Any:
     return access.get_school_for_user(request.user, wanted, write=True)
 
 
-def _form_with_service_error(form: Any, exc: services.RegistryError) -> None:
-    field = exc.field if exc.field in form.fields else None
-    form.add_error(field, exc.message)
+def _form_page(
+    request: HttpRequest, form: Any, call: Any, done: str, then: Any, **context: Any
+) -> HttpResponse:
+    """The registry's forms are one page for GET and a refused POST: 200 either way (an
+    unbound form is not valid, so `act` only shows it)."""
+    return act(
+        request,
+        form,
+        call,
+        success=done,
+        then=then,
+        again=lambda f: render(request, "registry/form.html", {"form": f, **context}),
+        status=200,
+    )
 
 
 @login_required
 def pupil_create(request: AuthedRequest) -> HttpResponse:
     school = _writer_school(request)
-    form = PupilForm(request.POST or None, school=school)
-    if request.method == "POST" and form.is_valid():
-        try:
-            pupil = services.create_pupil(request.user, school, form.cleaned_data)
-        except services.RegistryError as exc:
-            _form_with_service_error(form, exc)
-        else:
-            messages.success(request, _("The pupil is registered."))
-            return redirect("registry:pupil", pk=pupil.pk)
-    return render(
-        request, "registry/form.html", {"form": form, "title": _("New pupil"), "school": school}
+    return _form_page(
+        request,
+        PupilForm(request.POST or None, school=school),
+        lambda data: services.create_pupil(request.user, school, data),
+        _("The pupil is registered."),
+        lambda pupil: reverse("registry:pupil", kwargs={"pk": pupil.pk}),
+        title=_("New pupil"),
+        school=school,
     )
 
 
 @login_required
 def pupil_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     pupil = access.get_pupil_for_user(request.user, pk, write=True)
-    form = PupilForm(request.POST or None, instance=pupil, school=pupil.school)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        fresh = Pupil.objects.get(pk=pupil.pk)  # the form has already mutated `pupil`
-        try:
-            services.update_pupil(request.user, fresh, data)
-        except services.RegistryError as exc:
-            _form_with_service_error(form, exc)
-        else:
-            messages.success(request, _("Saved."))
-            return redirect("registry:pupil", pk=pupil.pk)
-    return render(
+    return _form_page(
         request,
-        "registry/form.html",
-        {"form": form, "title": _("Edit pupil"), "back": pupil},
+        PupilForm(request.POST or None, instance=pupil, school=pupil.school),
+        # The form has already changed `pupil`: the service compares with the stored row.
+        lambda data: services.update_pupil(request.user, Pupil.objects.get(pk=pupil.pk), data),
+        _("Saved."),
+        reverse("registry:pupil", kwargs={"pk": pupil.pk}),
+        title=_("Edit pupil"),
+        back=pupil,
     )
 
 
@@ -232,18 +236,17 @@ def guardian_edit(request: AuthedRequest, pk: int, gpk: int | None = None) -> Ht
         guardian = Guardian.objects.filter(family=family, pk=gpk).first()
         if guardian is None:
             raise Http404
-    form = GuardianForm(request.POST or None, instance=guardian)
-    if request.method == "POST" and form.is_valid():
-        original = Guardian.objects.get(pk=gpk) if gpk else None
-        try:
-            services.save_guardian(request.user, family, form.cleaned_data, original)
-        except services.RegistryError as exc:
-            _form_with_service_error(form, exc)
-        else:
-            messages.success(request, _("Saved."))
-            return redirect("registry:family", pk=pk)
-    title = _("Edit guardian") if guardian else _("New guardian")
-    return render(request, "registry/form.html", {"form": form, "title": title, "back": family})
+    return _form_page(
+        request,
+        GuardianForm(request.POST or None, instance=guardian),
+        lambda data: services.save_guardian(
+            request.user, family, data, Guardian.objects.get(pk=gpk) if gpk else None
+        ),
+        _("Saved."),
+        reverse("registry:family", kwargs={"pk": pk}),
+        title=_("Edit guardian") if guardian else _("New guardian"),
+        back=family,
+    )
 
 
 @login_required
@@ -276,12 +279,11 @@ def member_add(request: AuthedRequest, pk: int) -> HttpResponse:
     family = access.get_family_for_user(request.user, pk, write=True)
     form = FamilyMemberForm(request.POST)
     if form.is_valid():
-        try:
-            services.add_family_member(request.user, family, form.cleaned_data)
-        except services.RegistryError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(request, _("Family member added."))
+        attempt(
+            request,
+            lambda: services.add_family_member(request.user, family, form.cleaned_data),
+            _("Family member added."),
+        )
     else:
         errors = "; ".join(str(e) for errs in form.errors.values() for e in errs)
         messages.error(request, errors)

@@ -7,20 +7,25 @@ from django.utils.translation import gettext as _
 from qamqor.accounts.types import User
 from qamqor.applications.models import Application
 from qamqor.applications.services import ApplicationError, transition_application
+from qamqor.core.errors import ServiceError
 
 from ..models import AidAmount
 
 AppStatus = Application.Status
 
 
-class AidError(Exception):
-    """A refusal: a stable `code`, a message in the active language, the form field concerned."""
-
-    def __init__(self, code: str, message: str, field: str | None = None):
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.field = field
+class AidError(ServiceError):
+    conflicts = frozenset(
+        {
+            "transition_not_allowed",
+            "register_paid",
+            "report_closed",
+            "report_not_submitted",
+            "application_not_approved",
+            "export_stale",
+            "file_kept",
+        }
+    )
 
 
 def aid_amount(year: int) -> AidAmount:

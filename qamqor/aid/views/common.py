@@ -2,20 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.http import HttpRequest
 
 from qamqor.accounts.access import get_for_user
 
 from ..models import PaymentRegister, PurchaseReport
-from ..services import AidError
-
-
-def explain(form: Any, exc: AidError) -> None:
-    """Put a service's refusal next to the field it concerns, or above the form."""
-    field = exc.field if exc.field in getattr(form, "fields", {}) else None
-    form.add_error(field, exc.message)
 
 
 def get_register(request: HttpRequest, pk: int, write: bool = False) -> PaymentRegister:

@@ -6,11 +6,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -22,11 +21,12 @@ from qamqor.accounts.types import AuthedRequest, User
 from qamqor.audit.services import record, record_file, record_read
 from qamqor.core import uploads
 from qamqor.core.clock import today
+from qamqor.core.views import RecordPage, attempt
 
 from .. import services
 from ..forms import AskAgainForm, ReportFileForm, SubmitForm
 from ..models import AID_WRITERS, PurchaseReport, ReportFile
-from .common import explain, get_staff_report
+from .common import get_staff_report
 
 LABELS = {
     "check": gettext_lazy("To check"),
@@ -130,6 +130,9 @@ def _report_context(request: AuthedRequest, report: PurchaseReport, **forms: Any
     return context
 
 
+STAFF_PAGE = RecordPage("aid:report", "aid/report.html", _report_context)
+
+
 @login_required
 @require_GET
 def report_page(request: AuthedRequest, pk: int) -> HttpResponse:
@@ -142,12 +145,11 @@ def report_page(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_POST
 def report_accept(request: AuthedRequest, pk: int) -> HttpResponse:
     report = get_staff_report(request, pk, write=True)
-    try:
-        services.accept_report(request.user, report)
-    except services.AidError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("The purchase report is accepted."))
+    attempt(
+        request,
+        lambda: services.accept_report(request.user, report),
+        _("The purchase report is accepted."),
+    )
     return redirect("aid:report", report.pk)
 
 
@@ -155,18 +157,14 @@ def report_accept(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_POST
 def report_ask_again(request: AuthedRequest, pk: int) -> HttpResponse:
     report = get_staff_report(request, pk, write=True)
-    form = AskAgainForm(request.POST)
-    if form.is_valid():
-        try:
-            services.ask_again(request.user, report, form.cleaned_data["comment"])
-        except services.AidError as exc:
-            report.refresh_from_db()
-            explain(form, exc)
-        else:
-            messages.success(request, _("The report is sent back to the family with your comment."))
-            return redirect("aid:report", report.pk)
-    context = _report_context(request, report, ask_form=form)
-    return render(request, "aid/report.html", context, status=422)
+    return STAFF_PAGE.act(
+        request,
+        report,
+        "ask_form",
+        AskAgainForm(request.POST),
+        lambda d: services.ask_again(request.user, report, d["comment"]),
+        _("The report is sent back to the family with your comment."),
+    )
 
 
 def _uploader_report(request: AuthedRequest, pk: int) -> PurchaseReport:
@@ -178,38 +176,27 @@ def _uploader_report(request: AuthedRequest, pk: int) -> PurchaseReport:
     return report
 
 
-def _back(request: HttpRequest, report: PurchaseReport) -> str:
+def _page(request: AuthedRequest, report: PurchaseReport) -> RecordPage:
     """The parent returns to their page; school staff to the school's."""
     if report.pupil_id in get_scope(request.user).child_ids:
-        return "aid:my_report"
-    return "aid:report"
-
-
-def _render_back(request: AuthedRequest, report: PurchaseReport, **forms: Any) -> HttpResponse:
-    if _back(request, report) == "aid:my_report":
-        context = parent_report_context(request, report, **forms)
-        return render(request, "aid/my_report.html", context, status=422)
-    return render(request, "aid/report.html", _report_context(request, report, **forms), status=422)
+        return RecordPage("aid:my_report", "aid/my_report.html", parent_report_context)
+    return STAFF_PAGE
 
 
 @login_required
 @require_POST
 def report_upload(request: AuthedRequest, pk: int) -> HttpResponse:
     report = _uploader_report(request, pk)
-    form = ReportFileForm(request.POST, request.FILES)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            item = services.add_report_file(
-                request.user, report, data["kind"], data["file"], data.get("amount")
-            )
-        except services.AidError as exc:
-            report.refresh_from_db()
-            explain(form, exc)
-        else:
-            messages.success(request, _("Added: %(what)s.") % {"what": item.get_kind_display()})
-            return redirect(_back(request, report), report.pk)
-    return _render_back(request, report, file_form=form)
+    return _page(request, report).act(
+        request,
+        report,
+        "file_form",
+        ReportFileForm(request.POST, request.FILES),
+        lambda d: services.add_report_file(
+            request.user, report, d["kind"], d["file"], d.get("amount")
+        ),
+        lambda item: _("Added: %(what)s.") % {"what": item.get_kind_display()},
+    )
 
 
 @login_required
@@ -217,30 +204,24 @@ def report_upload(request: AuthedRequest, pk: int) -> HttpResponse:
 def report_file_delete(request: AuthedRequest, pk: int) -> HttpResponse:
     item = get_for_user(request.user, ReportFile, pk, related=["report"])
     report = _uploader_report(request, item.report_id)
-    try:
-        services.remove_report_file(request.user, item)
-    except services.AidError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("The file is removed."))
-    return redirect(_back(request, report), report.pk)
+    attempt(
+        request, lambda: services.remove_report_file(request.user, item), _("The file is removed.")
+    )
+    return redirect(_page(request, report).view, report.pk)
 
 
 @login_required
 @require_POST
 def report_submit(request: AuthedRequest, pk: int) -> HttpResponse:
     report = _uploader_report(request, pk)
-    form = SubmitForm(request.POST)
-    if form.is_valid():
-        try:
-            services.submit_report(request.user, report, form.cleaned_data["note"])
-        except services.AidError as exc:
-            report.refresh_from_db()
-            explain(form, exc)
-        else:
-            messages.success(request, _("The report is sent to the school."))
-            return redirect(_back(request, report), report.pk)
-    return _render_back(request, report, submit_form=form)
+    return _page(request, report).act(
+        request,
+        report,
+        "submit_form",
+        SubmitForm(request.POST),
+        lambda d: services.submit_report(request.user, report, d["note"]),
+        _("The report is sent to the school."),
+    )
 
 
 @login_required

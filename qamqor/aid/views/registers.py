@@ -20,11 +20,12 @@ from qamqor.accounts.types import AuthedRequest
 from qamqor.audit.services import record
 from qamqor.core.clock import today
 from qamqor.core.documents import XLSX_TYPE, attachment
+from qamqor.core.views import attempt, explain
 
 from .. import exports, services
 from ..forms import PaidForm
 from ..models import AID_WRITERS, AidAmount, LineProblem, PaymentRegister
-from .common import explain, get_register
+from .common import get_register
 
 
 @login_required
@@ -115,12 +116,11 @@ def register_page(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_POST
 def register_check(request: AuthedRequest, pk: int) -> HttpResponse:
     register = get_register(request, pk, write=True)
-    try:
-        services.check_register(request.user, register)
-    except services.AidError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("The register is checked against the registry again."))
+    attempt(
+        request,
+        lambda: services.check_register(request.user, register),
+        _("The register is checked against the registry again."),
+    )
     return redirect("aid:register", register.pk)
 
 
@@ -128,13 +128,13 @@ def register_check(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_POST
 def register_delete(request: AuthedRequest, pk: int) -> HttpResponse:
     register = get_register(request, pk, write=True)
-    try:
-        services.delete_register(request.user, register)
-    except services.AidError as exc:
-        messages.error(request, exc.message)
-        return redirect("aid:register", register.pk)
-    messages.success(request, _("The register is deleted; its applications stay approved."))
-    return redirect("aid:registers")
+    if attempt(
+        request,
+        lambda: services.delete_register(request.user, register),
+        _("The register is deleted; its applications stay approved."),
+    ):
+        return redirect("aid:registers")
+    return redirect("aid:register", register.pk)
 
 
 def _export(request: AuthedRequest, pk: int, kind: str) -> HttpResponse:

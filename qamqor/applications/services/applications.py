@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from typing import IO, Any
+from typing import IO
 
 from django.db import transaction
 from django.utils import timezone
@@ -24,6 +24,7 @@ from qamqor.accounts.types import User, signed_in
 from qamqor.audit.services import record, record_file
 from qamqor.core import files
 from qamqor.core.clock import now, today
+from qamqor.core.errors import ServiceError
 from qamqor.core.status import move
 from qamqor.core.workdays import add_working_days, due_date, get_calendar
 from qamqor.eligibility.models import Category
@@ -47,13 +48,10 @@ from . import notify
 Status = Application.Status
 
 
-class ApplicationError(Exception):
-    def __init__(self, code: str, message: str, field: str | None = None, **extra: Any):
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.field = field
-        self.extra = extra
+class ApplicationError(ServiceError):
+    conflicts = frozenset(
+        {"transition_not_allowed", "already_applied", "already_granted", "documents_closed"}
+    )
 
 
 def kind_labels(kinds: Iterable[str]) -> str:

@@ -29,6 +29,7 @@ from qamqor.accounts.types import AuthedRequest
 from qamqor.audit.services import record, record_file, record_read
 from qamqor.core import uploads
 from qamqor.core.clock import today
+from qamqor.core.views import RecordPage, act, attempt
 from qamqor.registry.models import Pupil
 
 from .. import services
@@ -62,7 +63,7 @@ from ..selectors import (
     search_applications,
     with_due,
 )
-from .common import explain, paginate
+from .common import paginate
 
 Status = Application.Status
 
@@ -186,28 +187,30 @@ def register(request: AuthedRequest, pupil_id: int) -> HttpResponse:
         form = RegisterForm(initial=request.GET.dict(), pupil=pupil)
         return render(request, "applications/register.html", _register_context(pupil, form))
     form = RegisterForm(request.POST, request.FILES, pupil=pupil)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            application = services.submit_application(
-                request.user,
-                pupil,
-                data["service"],
-                data["channel"],
-                received_at=data["received_at"],
-                signed_with=data["signed_with"] or "",
-                category=data["category"] or "",
-                applicant=data["applicant"],
-                documents=form.documents(),
-                allow_incomplete=data["allow_incomplete"],
-                notes=data["notes"],
-            )
-        except services.ApplicationError as exc:
-            explain(form, exc)
-        else:
-            messages.success(request, received_message(application))
-            return redirect("applications:detail", application.pk)
-    return render(request, "applications/register.html", _register_context(pupil, form), status=422)
+
+    def submit(data: dict[str, Any]) -> Application:
+        return services.submit_application(
+            request.user,
+            pupil,
+            data["service"],
+            data["channel"],
+            received_at=data["received_at"],
+            signed_with=data["signed_with"] or "",
+            category=data["category"] or "",
+            applicant=data["applicant"],
+            documents=form.documents(),
+            allow_incomplete=data["allow_incomplete"],
+            notes=data["notes"],
+        )
+
+    return act(
+        request,
+        form,
+        submit,
+        success=received_message,
+        then=lambda application: reverse("applications:detail", args=[application.pk]),
+        again=lambda f: render(request, "applications/register.html", _register_context(pupil, f)),
+    )
 
 
 # --- the application page --------------------------------------------------------------------
@@ -268,41 +271,15 @@ def detail(request: AuthedRequest, pk: int) -> HttpResponse:
     return render(request, "applications/detail.html", _detail_context(request, application))
 
 
-def _act(
-    request: AuthedRequest,
-    application: Application,
-    form: Any,
-    form_name: str,
-    call: Any,
-    success: str,
-) -> HttpResponse:
-    if form.is_valid():
-        try:
-            call(form.cleaned_data)
-        except services.ApplicationError as exc:
-            application.refresh_from_db()
-            explain(form, exc)
-        else:
-            messages.success(request, success)
-            return redirect("applications:detail", application.pk)
-    return render(
-        request,
-        "applications/detail.html",
-        _detail_context(request, application, **{form_name: form}),
-        status=422,
-    )
+# The application's page: the clerk's and the parent's forms post to their own views.
+DETAIL = RecordPage("applications:detail", "applications/detail.html", _detail_context)
 
 
 @login_required
 @require_POST
 def start(request: AuthedRequest, pk: int) -> HttpResponse:
     a = _get(request, pk, write=True)
-    try:
-        services.start_review(request.user, a)
-    except services.ApplicationError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("The review has started."))
+    attempt(request, lambda: services.start_review(request.user, a), _("The review has started."))
     return redirect("applications:detail", a.pk)
 
 
@@ -310,11 +287,11 @@ def start(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_POST
 def request_docs(request: AuthedRequest, pk: int) -> HttpResponse:
     a = _get(request, pk, write=True)
-    return _act(
+    return DETAIL.act(
         request,
         a,
-        RequestDocumentsForm(request.POST),
         "request_form",
+        RequestDocumentsForm(request.POST),
         lambda d: services.request_documents(request.user, a, d["kinds"], d["note"]),
         _("The family is asked for the documents."),
     )
@@ -324,11 +301,11 @@ def request_docs(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_POST
 def approve(request: AuthedRequest, pk: int) -> HttpResponse:
     a = _get(request, pk, write=True)
-    return _act(
+    return DETAIL.act(
         request,
         a,
-        ApproveForm(request.POST),
         "approve_form",
+        ApproveForm(request.POST),
         lambda d: services.approve_application(request.user, a, d["comment"]),
         _("The application is approved."),
     )
@@ -338,11 +315,11 @@ def approve(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_POST
 def refuse(request: AuthedRequest, pk: int) -> HttpResponse:
     a = _get(request, pk, write=True)
-    return _act(
+    return DETAIL.act(
         request,
         a,
-        RefuseForm(request.POST),
         "refuse_form",
+        RefuseForm(request.POST),
         lambda d: services.refuse_application(request.user, a, d["reason"]),
         _("The application is refused; the family is told the reason."),
     )
@@ -359,11 +336,11 @@ def _writer_or_parent(request: AuthedRequest, pk: int) -> Application:
 @require_POST
 def upload(request: AuthedRequest, pk: int) -> HttpResponse:
     a = _writer_or_parent(request, pk)
-    return _act(
+    return DETAIL.act(
         request,
         a,
-        DocumentForm(request.POST, request.FILES),
         "document_form",
+        DocumentForm(request.POST, request.FILES),
         lambda d: services.add_document(request.user, a, d["kind"], d["file"]),
         _("The document is added."),
     )
@@ -373,11 +350,11 @@ def upload(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_POST
 def appeal(request: AuthedRequest, pk: int) -> HttpResponse:
     a = _writer_or_parent(request, pk)
-    return _act(
+    return DETAIL.act(
         request,
         a,
-        AppealForm(request.POST),
         "appeal_form",
+        AppealForm(request.POST),
         lambda d: services.file_appeal(request.user, a, d["text"]),
         _("The appeal is filed; it is decided within %(days)s working days.")
         % {"days": APPEAL_WORKING_DAYS},
@@ -390,11 +367,11 @@ def decide_appeal(request: AuthedRequest, pk: int) -> HttpResponse:
     a = _get(request, pk)
     if not can_decide_appeal(request.user, a):
         raise Http404
-    return _act(
+    return DETAIL.act(
         request,
         a,
-        AppealDecisionForm(request.POST),
         "appeal_decision_form",
+        AppealDecisionForm(request.POST),
         lambda d: services.decide_appeal(request.user, a, d["upheld"], d["decision"]),
         _("The appeal is decided."),
     )

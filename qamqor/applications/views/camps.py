@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -21,12 +22,12 @@ from qamqor.accounts.access import (
 from qamqor.accounts.models import SCHOOL_WRITERS
 from qamqor.accounts.types import AuthedRequest
 from qamqor.audit.services import record_many
+from qamqor.core.views import act
 
 from .. import services
 from ..forms import CampForm, ReleaseForm, SessionForm
 from ..models import Application, Camp, CampPlace, CampSession, Service
 from ..services.camps import candidates
-from .common import explain
 
 Place = CampPlace.Status
 
@@ -71,18 +72,16 @@ def camp_new(request: AuthedRequest) -> HttpResponse:
         raise Http404
     school = write_schools.filter(pk=request.POST.get("school") or 0).first()
     school = school or write_schools.order_by("pk").first()
-    form = CampForm(request.POST)
-    if form.is_valid():
-        d = form.cleaned_data
-        try:
-            services.create_camp(request.user, school, d["name"], d["kind"], d["address"])  # type: ignore[arg-type]  # write_schools exists
-        except services.ApplicationError as exc:
-            explain(form, exc)
-        else:
-            messages.success(request, _("The camp is added."))
-            return redirect("applications:camps")
-    return render(
-        request, "applications/camps.html", _camps_context(request, camp_form=form), status=422
+    return act(
+        request,
+        CampForm(request.POST),
+        # write_schools exists, so a school is found
+        lambda d: services.create_camp(request.user, school, d["name"], d["kind"], d["address"]),  # type: ignore[arg-type]
+        success=_("The camp is added."),
+        then="applications:camps",
+        again=lambda f: render(
+            request, "applications/camps.html", _camps_context(request, camp_form=f)
+        ),
     )
 
 
@@ -90,23 +89,19 @@ def camp_new(request: AuthedRequest) -> HttpResponse:
 @require_POST
 def session_new(request: AuthedRequest, pk: int) -> HttpResponse:
     camp = get_for_user(request.user, Camp, pk, write=True)
-    form = SessionForm(request.POST)
-    if form.is_valid():
-        d = form.cleaned_data
-        try:
-            services.add_camp_session(
-                request.user, camp, d["name"], d["starts_on"], d["ends_on"], d["places"]
-            )
-        except services.ApplicationError as exc:
-            explain(form, exc)
-        else:
-            messages.success(request, _("The session is added."))
-            return redirect("applications:camps")
-    return render(
+    return act(
         request,
-        "applications/camps.html",
-        _camps_context(request, session_form=form, session_camp=camp),
-        status=422,
+        SessionForm(request.POST),
+        lambda d: services.add_camp_session(
+            request.user, camp, d["name"], d["starts_on"], d["ends_on"], d["places"]
+        ),
+        success=_("The session is added."),
+        then="applications:camps",
+        again=lambda f: render(
+            request,
+            "applications/camps.html",
+            _camps_context(request, session_form=f, session_camp=camp),
+        ),
     )
 
 
@@ -178,19 +173,17 @@ def allocate(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_POST
 def release(request: AuthedRequest, pk: int) -> HttpResponse:
     place = get_for_user(request.user, CampPlace, pk, write=True)
-    form = ReleaseForm(request.POST)
-    if form.is_valid():
-        try:
-            services.release_camp_place(request.user, place, form.cleaned_data["reason"])
-        except services.ApplicationError as exc:
-            explain(form, exc)
-        else:
-            messages.success(request, _("The place is free; allocate again to offer it."))
-            return redirect("applications:session", place.session_id)
-    session = _session(request, place.session_id)
-    return render(
+    return act(
         request,
-        "applications/session.html",
-        _session_context(request, session, release_form=form, release_place=place),
-        status=422,
+        ReleaseForm(request.POST),
+        lambda d: services.release_camp_place(request.user, place, d["reason"]),
+        success=_("The place is free; allocate again to offer it."),
+        then=reverse("applications:session", args=[place.session_id]),
+        again=lambda f: render(
+            request,
+            "applications/session.html",
+            _session_context(
+                request, _session(request, place.session_id), release_form=f, release_place=place
+            ),
+        ),
     )

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
@@ -18,13 +17,14 @@ from qamqor.accounts.types import AuthedRequest
 from qamqor.audit.services import record_many, record_read
 from qamqor.core.clock import today
 from qamqor.core.documents import XLSX_TYPE, attachment
+from qamqor.core.views import act, attempt
 from qamqor.registry.models import Family, School
 
 from .. import services
 from ..consultation_summary import month_bounds, search, summary, summary_xlsx
 from ..forms import ConsultationFilterForm, ConsultationForm, month_start
 from ..models import Consultation
-from .common import explain, paginate
+from .common import paginate
 
 
 def _readers(request: HttpRequest) -> set[int]:
@@ -96,43 +96,44 @@ def new(request: AuthedRequest) -> HttpResponse:
     if request.method == "GET":
         form = ConsultationForm(initial={k: v for k, v in request.GET.items() if k in {"who"}})
         return render(request, "applications/consultation_form.html", {"form": form})
-    form = ConsultationForm(request.POST)
-    if form.is_valid():
-        d = form.cleaned_data
+
+    def log(d: dict[str, Any]) -> None:
         family = _family(request, d["who"])
         if family is None:
-            form.add_error("who", _("No family of your school has this IIN or number."))
-        else:
-            try:
-                services.log_consultation(
-                    request.user,
-                    family,
-                    topic=d["topic"],
-                    outcome=d["outcome"],
-                    held_at=d["held_at"],
-                    service=d["service"],
-                    channel=d["channel"],
-                    notes=d["notes"],
-                    follow_up_on=d["follow_up_on"],
-                )
-            except services.ApplicationError as exc:
-                explain(form, exc)
-            else:
-                messages.success(request, _("The consultation is recorded."))
-                return redirect("applications:consultations")
-    return render(request, "applications/consultation_form.html", {"form": form}, status=422)
+            raise services.ApplicationError(
+                "family_unknown", _("No family of your school has this IIN or number."), "who"
+            )
+        services.log_consultation(
+            request.user,
+            family,
+            topic=d["topic"],
+            outcome=d["outcome"],
+            held_at=d["held_at"],
+            service=d["service"],
+            channel=d["channel"],
+            notes=d["notes"],
+            follow_up_on=d["follow_up_on"],
+        )
+
+    return act(
+        request,
+        ConsultationForm(request.POST),
+        log,
+        success=_("The consultation is recorded."),
+        then="applications:consultations",
+        again=lambda f: render(request, "applications/consultation_form.html", {"form": f}),
+    )
 
 
 @login_required
 @require_POST
 def follow_up_done(request: AuthedRequest, pk: int) -> HttpResponse:
     consultation = get_for_user(request.user, Consultation, pk, write=True)
-    try:
-        services.close_follow_up(request.user, consultation)
-    except services.ApplicationError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("The follow-up is done."))
+    attempt(
+        request,
+        lambda: services.close_follow_up(request.user, consultation),
+        _("The follow-up is done."),
+    )
     return redirect("applications:consultations")
 
 

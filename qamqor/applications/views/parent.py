@@ -22,6 +22,7 @@ from qamqor.accounts.access import get_scope
 from qamqor.accounts.types import AuthedRequest
 from qamqor.core import uploads
 from qamqor.core.clock import today
+from qamqor.core.views import act
 
 from .. import otp, services
 from ..catalogue import checklist
@@ -30,7 +31,6 @@ from ..forms import ParentApplyForm
 from ..models import DECISION_WORKING_DAYS, Application, Channel, Service, Signature
 from ..selectors import applications_for, my_children, my_guardian, with_due
 from .applications import received_message
-from .common import explain
 
 
 def _children(request: AuthedRequest) -> Any:
@@ -93,37 +93,38 @@ def apply(request: AuthedRequest) -> HttpResponse:
         form = ParentApplyForm(initial=initial, children=children)
         return render(request, "applications/apply.html", _apply_context(request, form, children))
     form = ParentApplyForm(request.POST, request.FILES, children=children)
-    if form.is_valid():
-        data = form.cleaned_data
+
+    def submit(data: dict[str, Any]) -> Application:
         pupil = data["pupil"]
         guardian = my_guardian(request.user, pupil)
-        try:
-            if guardian is None:
-                raise services.ApplicationError(
-                    "not_guardian", _("You are not recorded as this child's guardian."), "pupil"
-                )
-            otp.check_code(request.session, request.user, guardian, data["code"])
-            application = services.submit_application(
-                request.user,
-                pupil,
-                data["service"],
-                Channel.PORTAL,
-                signed_with=Signature.OTP,
-                category=data["category"] or "",
-                applicant=guardian,
-                documents=form.documents(),
-                allow_incomplete=data["allow_incomplete"],
+        if guardian is None:
+            raise services.ApplicationError(
+                "not_guardian", _("You are not recorded as this child's guardian."), "pupil"
             )
-        except otp.OtpError as exc:
-            form.add_error("code", exc.message)
-        except services.ApplicationError as exc:
-            explain(form, exc)
-        else:
-            otp.consume(request.session)
-            messages.success(request, received_message(application))
-            return redirect("applications:detail", application.pk)
-    return render(
-        request, "applications/apply.html", _apply_context(request, form, children), status=422
+        otp.check_code(request.session, request.user, guardian, data["code"])
+        application = services.submit_application(
+            request.user,
+            pupil,
+            data["service"],
+            Channel.PORTAL,
+            signed_with=Signature.OTP,
+            category=data["category"] or "",
+            applicant=guardian,
+            documents=form.documents(),
+            allow_incomplete=data["allow_incomplete"],
+        )
+        otp.consume(request.session)
+        return application
+
+    return act(
+        request,
+        form,
+        submit,
+        success=received_message,
+        then=lambda application: reverse("applications:detail", args=[application.pk]),
+        again=lambda f: render(
+            request, "applications/apply.html", _apply_context(request, f, children)
+        ),
     )
 
 

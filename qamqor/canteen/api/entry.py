@@ -14,7 +14,7 @@ import uuid
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
-from qamqor.core.api import ApiError, Moment
+from qamqor.core.api import Moment
 from qamqor.meals.canteen_auth import CanteenBearer
 
 from ..services import entries
@@ -50,10 +50,7 @@ def post_entry(request: HttpRequest, payload: EntryIn):
     """One entry per pupil and day counts: a repeat answers 200 `already` with the first
     entry's time and stores nothing."""
     terminal = request.auth  # type: ignore[attr-defined]  # ninja sets it: the entry Terminal
-    try:
-        outcome = entries.record_terminal_event(
-            terminal.schools, payload.pupil_ref, payload.at, payload.terminal
-        )
-    except entries.EntryError as exc:
-        raise ApiError(exc.code, exc.message) from exc
+    outcome = entries.record_terminal_event(
+        terminal.schools, payload.pupil_ref, payload.at, payload.terminal
+    )
     return Status(201 if outcome.created else 200, outcome.answer())

@@ -15,8 +15,9 @@ from ninja import Field, Router, Schema, Status
 
 from qamqor.accounts.api_auth import SessionAuth
 from qamqor.accounts.models import User
-from qamqor.core.api import ApiError, ErrorOut, TextIn
+from qamqor.core.api import ErrorOut, TextIn
 from qamqor.core.clock import today
+from qamqor.core.errors import ServiceError
 from qamqor.meals.canteen_auth import CanteenBearer, Terminal
 from qamqor.registry.models import School
 
@@ -58,13 +59,13 @@ class TerminalOut(Schema):
     schools: list[TerminalSchoolOut]
 
 
-def _not_found() -> ApiError:
-    return ApiError("not_found", _("Not found."), status=404)
+def _not_found() -> ServiceError:
+    return ServiceError("not_found", _("Not found."), status=404)
 
 
 @router.get(
     "/canteen/roster",
-    response={200: RosterOut, 404: ErrorOut, 422: ErrorOut},
+    response=RosterOut,
     auth=[CanteenBearer(), SessionAuth()],
     by_alias=True,
     summary="The day's roster for an offline scanner",
@@ -84,7 +85,7 @@ def canteen_roster(request: HttpRequest, response: HttpResponse, school: int, da
         if operator_bin is None:
             raise _not_found()
     if not scanner.roster_day_allowed(date, today()):
-        raise ApiError("invalid_date", _("A roster is given for the last 7 days and tomorrow."))
+        raise ServiceError("invalid_date", _("A roster is given for the last 7 days and tomorrow."))
     roster = scanner.build_roster(school, date, operator_bin)
     scanner.record_roster_download(user, roster)
     # Names of pupils: no shared cache may keep them.

@@ -25,6 +25,7 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
+from qamqor.core.errors import ServiceError
 from qamqor.core.limits import image_max_pixels
 
 # Frames and enrolment photos are scaled down to this many pixels on the long side before
@@ -47,11 +48,8 @@ MESSAGES = {
 }
 
 
-class FaceError(Exception):
-    def __init__(self, code: str):
-        self.code = code
-        self.message = str(MESSAGES[code])
-        super().__init__(self.message)
+class FaceError(ServiceError):
+    messages = MESSAGES
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy
 
 from qamqor.accounts.types import User, signed_in
 from qamqor.core.clock import now
+from qamqor.core.errors import ServiceError
 from qamqor.meals.models import PupilRef
 from qamqor.registry.models import Pupil
 
@@ -39,11 +40,8 @@ MESSAGES = {
 }
 
 
-class EntryError(Exception):
-    def __init__(self, code: str):
-        self.code = code
-        self.message = str(MESSAGES[code])
-        super().__init__(self.message)
+class EntryError(ServiceError):
+    messages = MESSAGES
 
 
 @dataclass(slots=True)

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from qamqor.accounts.types import User, signed_in
 from qamqor.audit.services import record
 from qamqor.core.clock import now, today
+from qamqor.core.errors import ServiceError
 from qamqor.registry.models import Guardian, Pupil
 
 from ..faceid import crypto, engine, gallery
@@ -28,12 +29,8 @@ from ..models import Canteen, FaceConsent, FaceTemplate
 from .canteen import canteen_of
 
 
-class FaceIdError(Exception):
-    def __init__(self, code: str, message: str, field: str | None = None):
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.field = field
+class FaceIdError(ServiceError):
+    pass
 
 
 def live_consent(pupil: Pupil) -> FaceConsent | None:

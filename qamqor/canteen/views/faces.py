@@ -15,6 +15,7 @@ from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_POST
@@ -23,6 +24,7 @@ from qamqor.accounts.access import get_for_user, get_pupil_for_user, get_scope
 from qamqor.accounts.types import AuthedRequest
 from qamqor.audit.services import record
 from qamqor.core.collation import kazakh
+from qamqor.core.views import act, attempt, explain
 from qamqor.registry.models import Pupil, SchoolClass
 
 from ..faceid import engine
@@ -124,19 +126,18 @@ def pupil_page(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_POST
 def consent_record(request: AuthedRequest, pk: int) -> HttpResponse:
     pupil = _managed_pupil(request, pk)
-    form = PaperConsentForm(request.POST, pupil=pupil)
-    if form.is_valid():
-        try:
-            services.record_paper_consent(
-                request.user, pupil, form.cleaned_data["guardian"], form.cleaned_data["signed_on"]
-            )
-        except services.FaceIdError as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
-        else:
-            messages.success(request, _("The consent is recorded."))
-            return redirect("canteen:face_pupil", pupil.pk)
-    context = _pupil_context(pupil, paper_form=form, photo_form=PhotoForm())
-    return render(request, "canteen/entry/face_pupil.html", context, status=422)
+    return act(
+        request,
+        PaperConsentForm(request.POST, pupil=pupil),
+        lambda d: services.record_paper_consent(request.user, pupil, d["guardian"], d["signed_on"]),
+        success=_("The consent is recorded."),
+        then=reverse("canteen:face_pupil", args=[pupil.pk]),
+        again=lambda f: render(
+            request,
+            "canteen/entry/face_pupil.html",
+            _pupil_context(pupil, paper_form=f, photo_form=PhotoForm()),
+        ),
+    )
 
 
 @login_required
@@ -167,7 +168,7 @@ def _enrol(request: AuthedRequest, pk: int) -> HttpResponse:
         try:
             services.enrol_face(request.user, pupil, photo.read())
         except services.FaceIdError as exc:
-            form.add_error("photo" if exc.field == "photo" else None, exc.message)
+            explain(form, exc)
         else:
             messages.success(request, _("The face is enrolled. The photo was not kept."))
             return redirect("canteen:face_pupil", pupil.pk)
@@ -181,14 +182,13 @@ def _enrol(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_POST
 def withdraw(request: AuthedRequest, pk: int) -> HttpResponse:
     """The pedagogue records a withdrawal the parent made on paper or in person."""
-    pupil = _managed_pupil(request, pk)
-    try:
-        services.withdraw_consent(request.user, pupil)
-    except services.FaceIdError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("The consent is withdrawn and the face template erased."))
-    return redirect("canteen:face_pupil", pupil.pk)
+    return _withdraw(request, _managed_pupil(request, pk), "canteen:face_pupil")
+
+
+def _withdraw(request: AuthedRequest, pupil: Pupil, back: str) -> HttpResponse:
+    done = _("The consent is withdrawn and the face template erased.")
+    attempt(request, lambda: services.withdraw_consent(request.user, pupil), done)
+    return redirect(back, pupil.pk)
 
 
 # --- the parent ------------------------------------------------------------------------------
@@ -218,30 +218,19 @@ def parent_page(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_POST
 def parent_give(request: AuthedRequest, pk: int) -> HttpResponse:
     pupil = _own_child(request, pk)
-    form = ConsentForm(request.POST)
-    if form.is_valid():
-        try:
-            services.give_consent(request.user, pupil)
-        except services.FaceIdError as exc:
-            form.add_error(None, exc.message)
-        else:
-            messages.success(
-                request,
-                _("Thank you. The school will take a photo of the child to enrol the face."),
-            )
-            return redirect("canteen:parent_face", pupil.pk)
-    context = _parent_context(pupil, form)
-    return render(request, "canteen/entry/parent_face.html", context, status=422)
+    return act(
+        request,
+        ConsentForm(request.POST),
+        lambda _data: services.give_consent(request.user, pupil),
+        success=_("Thank you. The school will take a photo of the child to enrol the face."),
+        then=reverse("canteen:parent_face", args=[pupil.pk]),
+        again=lambda f: render(
+            request, "canteen/entry/parent_face.html", _parent_context(pupil, f)
+        ),
+    )
 
 
 @login_required
 @require_POST
 def parent_withdraw(request: AuthedRequest, pk: int) -> HttpResponse:
-    pupil = _own_child(request, pk)
-    try:
-        services.withdraw_consent(request.user, pupil)
-    except services.FaceIdError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("The consent is withdrawn and the face template erased."))
-    return redirect("canteen:parent_face", pupil.pk)
+    return _withdraw(request, _own_child(request, pk), "canteen:parent_face")

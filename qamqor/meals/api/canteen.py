@@ -14,7 +14,8 @@ import uuid
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Router, Schema
 
-from qamqor.core.api import ApiError, ErrorOut, Moment
+from qamqor.core.api import Moment
+from qamqor.core.errors import ServiceError
 from qamqor.meals.canteen_auth import CanteenBearer
 from qamqor.meals.services import redeem
 
@@ -89,19 +90,23 @@ def _json(status: int, body: dict) -> HttpResponse:
 def redeem_scan(request: HttpRequest, payload: ScanIn):
     """Serve a meal for a scanned QR code, or say why not. Sending the same `client_id`
     again answers the first answer again and changes nothing."""
-    status, body = redeem.redeem_one(
+    body = redeem.redeem_one(
         request.auth,  # type: ignore[attr-defined]  # ninja sets it: the Terminal
         token=payload.token,
         client_id=payload.client_id,
         scanned_at=payload.scanned_at,
         terminal_name=payload.terminal,
     )
-    return _json(status, body)
+    if body["status"] == redeem.SERVED:
+        return _json(201, body)
+    # A single scan's refusal (and a batch conflict asked again singly) is a 422 (RefusedOut).
+    del body["status"], body["client_id"]
+    return _json(422, body)
 
 
 @router.post(
     "/canteen/redemptions/batch",
-    response={200: BatchOut, 422: ErrorOut},
+    response=BatchOut,
     summary="Redeem an offline queue",
     by_alias=True,
 )
@@ -109,7 +114,7 @@ def redeem_scans(request: HttpRequest, payload: BatchIn):
     """Up to 5,000 queued scans, answered one by one in order. A pupil served twice
     offline is counted once; the other scan is recorded and answered as `conflict`."""
     if len(payload.scans) > redeem.BATCH_MAX:
-        raise ApiError("batch_too_large", redeem.message_for("batch_too_large"))
+        raise ServiceError("batch_too_large", redeem.message_for("batch_too_large"))
     items = [
         redeem.BatchItem(s.token, s.client_id, s.terminal, s.scanned_at) for s in payload.scans
     ]

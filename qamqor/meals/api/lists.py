@@ -10,26 +10,23 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
 
 from qamqor.accounts.access import get_school_for_user, get_scope
 from qamqor.accounts.types import ApiRequest
 from qamqor.audit.services import audit_read
-from qamqor.core.api import ApiError, ErrorOut, TextIn
+from qamqor.core.api import ErrorOut, TextIn
+from qamqor.core.errors import ServiceError
 from qamqor.registry.models import School
 
 from ..models import Basis, MonthlyList
 from ..services import lists as services
 from ..services import vouchers as voucher_services
-from ..services.programme import MealError, month_key, parse_month, programme_for
+from ..services.programme import month_key, parse_month, programme_for
 from ..services.verification import POLL_BUDGET, advance_verification, failure_message
 
 router = Router(tags=["meals"])
-
-# Refusals that describe the state of the list rather than the request.
-CONFLICTS = {"transition_not_allowed", "list_locked", "list_not_formed"}
 
 
 class TransitionOut(Schema):
@@ -97,34 +94,22 @@ class CommentIn(TextIn):
     comment: str = ""
 
 
-def _not_found() -> ApiError:
-    return ApiError("not_found", _("Not found, or you have no access to it."), 404)
-
-
-def _refusal(exc: MealError) -> ApiError:
-    extra = {"field": exc.field} if exc.field else {}
-    return ApiError(exc.code, exc.message, 409 if exc.code in CONFLICTS else 422, **extra)
-
-
 def _school(request: ApiRequest, school_id: int, write: bool = False, roles: Any = None) -> Any:
-    try:
-        return get_school_for_user(request.auth, school_id, write=write, roles=roles)
-    except Http404 as exc:
-        raise _not_found() from exc
+    return get_school_for_user(request.auth, school_id, write=write, roles=roles)
 
 
 def _month(value: str) -> dt.date:
     try:
         return parse_month(value)
     except ValueError as exc:
-        raise ApiError("month_invalid", _("Write the month as YYYY-MM."), 422) from exc
+        raise ServiceError("month_invalid", _("Write the month as YYYY-MM.")) from exc
 
 
 NOT_FORMED = "not_formed"
 
 
-def _not_formed() -> ApiError:
-    return ApiError("list_not_formed", _("The month's list is not formed yet."), 409)
+def _not_formed() -> ServiceError:
+    return ServiceError("list_not_formed", _("The month's list is not formed yet."), status=409)
 
 
 def _list(school: School, month: dt.date) -> MonthlyList:
@@ -248,10 +233,7 @@ def _out(request: ApiRequest, lst: MonthlyList) -> dict[str, Any]:
     }
 
 
-@router.get(
-    "/meals/lists/{school_id}/{month}",
-    response={200: ListOut, 404: ErrorOut, 422: ErrorOut},
-)
+@router.get("/meals/lists/{school_id}/{month}", response=ListOut)
 @audit_read(MonthlyList)
 def get_month_list(request: ApiRequest, school_id: int, month: str):
     """The month's list: status, counts per basis and grade, who left and why, history.
@@ -264,66 +246,39 @@ def get_month_list(request: ApiRequest, school_id: int, month: str):
     return _out(request, lst) if lst else _empty_out(school, month_)
 
 
-@router.post(
-    "/meals/lists/{school_id}/{month}/form",
-    response={200: ListOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
-)
+@router.post("/meals/lists/{school_id}/{month}/form", response={200: ListOut, 409: ErrorOut})
 def form_month_list(request: ApiRequest, school_id: int, month: str):
     """Form (or form again) the month's list from the registry."""
     school = _school(request, school_id, write=True)
-    try:
-        lst = services.form_list(request.auth, school, _month(month))
-    except MealError as exc:
-        raise _refusal(exc) from exc
+    lst = services.form_list(request.auth, school, _month(month))
     return _out(request, lst)
 
 
-@router.post(
-    "/meals/lists/{school_id}/{month}/submit",
-    response={200: ListOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
-)
+@router.post("/meals/lists/{school_id}/{month}/submit", response={200: ListOut, 409: ErrorOut})
 def submit_month_list(request: ApiRequest, school_id: int, month: str, payload: CommentIn):
     """The pedagogue sends the list to the principal."""
     school = _school(request, school_id, write=True)
-    try:
-        lst = services.submit_list(request.auth, _list(school, _month(month)), payload.comment)
-    except MealError as exc:
-        raise _refusal(exc) from exc
+    lst = services.submit_list(request.auth, _list(school, _month(month)), payload.comment)
     return _out(request, lst)
 
 
-@router.post(
-    "/meals/lists/{school_id}/{month}/approve",
-    response={200: ListOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
-)
+@router.post("/meals/lists/{school_id}/{month}/approve", response={200: ListOut, 409: ErrorOut})
 def approve_month_list(request: ApiRequest, school_id: int, month: str, payload: CommentIn):
     """The principal approves; state verification starts at once (poll `verification`)."""
     school = _school(request, school_id, roles=services.APPROVERS)
-    try:
-        lst = services.approve_list(request.auth, _list(school, _month(month)), payload.comment)
-    except MealError as exc:
-        raise _refusal(exc) from exc
+    lst = services.approve_list(request.auth, _list(school, _month(month)), payload.comment)
     return _out(request, lst)
 
 
-@router.post(
-    "/meals/lists/{school_id}/{month}/return",
-    response={200: ListOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
-)
+@router.post("/meals/lists/{school_id}/{month}/return", response={200: ListOut, 409: ErrorOut})
 def return_month_list(request: ApiRequest, school_id: int, month: str, payload: CommentIn):
     """The principal returns the list to the pedagogue; the comment is required."""
     school = _school(request, school_id, roles=services.APPROVERS)
-    try:
-        lst = services.return_list(request.auth, _list(school, _month(month)), payload.comment)
-    except MealError as exc:
-        raise _refusal(exc) from exc
+    lst = services.return_list(request.auth, _list(school, _month(month)), payload.comment)
     return _out(request, lst)
 
 
-@router.get(
-    "/meals/lists/{school_id}/{month}/verification",
-    response={200: ProgressOut, 404: ErrorOut, 422: ErrorOut},
-)
+@router.get("/meals/lists/{school_id}/{month}/verification", response=ProgressOut)
 @audit_read(MonthlyList)
 def month_list_verification(request: ApiRequest, school_id: int, month: str):
     """Verification progress and the pupils who failed, with the reason.

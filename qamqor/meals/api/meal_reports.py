@@ -10,22 +10,18 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
 
 from qamqor.accounts.types import ApiRequest
-from qamqor.core.api import ApiError, ErrorOut
+from qamqor.core.api import ErrorOut
 from qamqor.core.clock import today
+from qamqor.core.errors import ServiceError
 
 from ..services.daily_report import daily_report, school_for_counts
 from ..services.tabel import parse_month, tabel_summary
 
 router = Router(tags=["meal reports"])
-
-
-def _not_found() -> ApiError:
-    return ApiError("not_found", _("Not found, or you have no access to it."), 404)
 
 
 class DailyRowOut(Schema):
@@ -84,10 +80,7 @@ def meals_daily_report(request: ApiRequest, school: int, date: dt.date | None = 
     figures (`generated_at: null`).
     """
     day = date or today()
-    try:
-        school_obj = school_for_counts(request.auth, school, day)
-    except Http404 as exc:
-        raise _not_found() from exc
+    school_obj = school_for_counts(request.auth, school, day)
     report = daily_report(school_obj, day)
     return {
         "school": school_obj.pk,
@@ -110,7 +103,7 @@ def meals_daily_report(request: ApiRequest, school: int, date: dt.date | None = 
 
 @router.get(
     "/meals/tabel",
-    response={200: TabelOut, 404: ErrorOut, 422: ErrorOut},
+    response={200: TabelOut, 404: ErrorOut},
     summary="Totals of a school's monthly табель",
 )
 def meals_tabel(request: ApiRequest, school: int, month: str):
@@ -132,11 +125,8 @@ def meals_tabel(request: ApiRequest, school: int, month: str):
     """
     first = parse_month(month)
     if first is None:
-        raise ApiError("month_invalid", _("The month must look like 2026-10."), 422)
-    try:
-        school_obj = school_for_counts(request.auth, school, first)
-    except Http404 as exc:
-        raise _not_found() from exc
+        raise ServiceError("month_invalid", _("The month must look like 2026-10."))
+    school_obj = school_for_counts(request.auth, school, first)
     s = tabel_summary(school_obj, first)
     return {
         "school": school_obj.pk,

@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 
 from qamqor.accounts.types import User
 from qamqor.audit.services import record
+from qamqor.core.errors import ServiceError
 from qamqor.core.workdays import get_calendar
 from qamqor.registry.models import Pupil, School
 
@@ -47,14 +48,8 @@ from ..models import (
 MAX_PRICE = 20_000  # ₸ per meal: anything above is a typo (a hot lunch costs ~600–1,500 ₸)
 
 
-class MealError(Exception):
-    """A refusal of a meal service: a stable code, a message in the active language."""
-
-    def __init__(self, code: str, message: str, field: str | None = None):
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.field = field
+class MealError(ServiceError):
+    conflicts = frozenset({"transition_not_allowed", "list_locked", "list_not_formed"})
 
 
 # --- months ------------------------------------------------------------------------------

@@ -263,8 +263,8 @@ def redeem_one(
     scanned_at: dt.datetime,
     terminal_name: str = "",
     verify: Verify | None = None,
-) -> tuple[int, dict]:
-    """One online scan → (HTTP status, body): 201 served, or 422 with the refusal's code.
+) -> dict:
+    """One online scan → its answer: `status` served, or refused with the refusal's `code`.
 
     No transaction is opened: a single INSERT in autocommit decides, and holding a
     transaction (on SQLite, the write lock) across the lookups would only slow the canteen.
@@ -274,13 +274,7 @@ def redeem_one(
     check_times_and_tokens([scan], terminal, received_at, verify or default_verify)
     check_vouchers([scan], terminal)
     record([scan], terminal, received_at, lost_status=REFUSED)
-    body = scan.answer()
-    if scan.status == SERVED:
-        return 201, body
-    # A single scan's refusal (and a batch conflict asked again singly) is a 422.
-    body.pop("status")
-    body.pop("client_id")
-    return 422, body
+    return scan.answer()
 
 
 @dataclass(slots=True)

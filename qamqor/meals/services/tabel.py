@@ -34,6 +34,7 @@ from django.utils.translation import gettext as _
 from qamqor.accounts.types import User, signed_in
 from qamqor.audit.services import record
 from qamqor.core.clock import now, today
+from qamqor.core.errors import ServiceError
 from qamqor.registry.models import School
 
 from ..models import (
@@ -53,14 +54,8 @@ SERVED = Redemption.Status.SERVED
 DEADLINE_DAY = 5
 
 
-class TabelError(Exception):
-    """A refusal: a stable code, a message in the active language, the form field if any."""
-
-    def __init__(self, code: str, message: str, field: str | None = None):
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.field = field
+class TabelError(ServiceError):
+    pass
 
 
 # --- months and the deadline (pure) ------------------------------------------------------

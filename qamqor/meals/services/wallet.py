@@ -30,6 +30,7 @@ from qamqor.accounts.access import get_for_user, get_scope, visible
 from qamqor.accounts.types import User
 from qamqor.core import signing
 from qamqor.core.clock import now, today
+from qamqor.core.errors import ServiceError
 from qamqor.meals import tokens
 from qamqor.meals.models import MealRating, PupilRef, Redemption, Voucher, first_of_month
 
@@ -39,12 +40,8 @@ _SHARE_SALT = "qamqor.meals.wallet.share"
 COMMENT_MAX = 1000
 
 
-class WalletError(Exception):
-    def __init__(self, code: str, message: str, status: int = 422):
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.status = status
+class WalletError(ServiceError):
+    conflicts = frozenset({"already_rated"})
 
 
 # --- reading --------------------------------------------------------------------------------
@@ -193,7 +190,7 @@ def rating_refusal(voucher: Voucher, day: dt.date | None, score: object) -> Wall
     if not served:
         return WalletError("not_served", _("The child was not served a meal on this day."))
     if MealRating.objects.filter(voucher=voucher, day=day).exists():
-        return WalletError("already_rated", _("This meal is already rated."), status=409)
+        return WalletError("already_rated", _("This meal is already rated."))
     return None
 
 
@@ -216,7 +213,7 @@ def rate_meal(user: User, voucher: Voucher, day: dt.date, score: int, comment: s
                 voucher=voucher, day=day, score=score, comment=comment, by=user, at=now()
             )
     except IntegrityError as exc:
-        raise WalletError("already_rated", _("This meal is already rated."), status=409) from exc
+        raise WalletError("already_rated", _("This meal is already rated.")) from exc
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,7 @@ from qamqor.accounts.models import SCHOOL_READERS
 from qamqor.accounts.types import AuthedRequest
 from qamqor.audit.services import record
 from qamqor.core.clock import today
+from qamqor.core.views import attempt
 from qamqor.registry.models import School
 
 from ..models import Basis, ListEntry, MonthlyList, Voucher, first_of_month
@@ -89,10 +90,6 @@ def school_and_month(
 
 def _back(school: School, month: dt.date) -> HttpResponse:
     return redirect("meals:list_month", school.pk, month_key(month))
-
-
-def _refuse(request: HttpRequest, exc: MealError) -> None:
-    messages.error(request, exc.message)
 
 
 def _formed(request: HttpRequest, school: School, month: dt.date) -> MonthlyList | None:
@@ -233,48 +230,37 @@ def month_page(request: AuthedRequest, school_id: str, month: str) -> HttpRespon
 @require_POST
 def form(request: AuthedRequest, school_id: str, month: str) -> HttpResponse:
     school, month_ = school_and_month(request, school_id, month, write=True)
-    try:
-        lst = services.form_list(request.user, school, month_)
-    except MealError as exc:
-        _refuse(request, exc)
-    else:
-        messages.success(
-            request,
-            _("The list is formed: %(n)s pupils.") % {"n": lst.entries.count()},
-        )
+    attempt(
+        request,
+        lambda: services.form_list(request.user, school, month_),
+        lambda lst: _("The list is formed: %(n)s pupils.") % {"n": lst.entries.count()},
+    )
+    return _back(school, month_)
+
+
+def _step(
+    request: HttpRequest, school_id: str, month: str, step: Any, done: str, **access: Any
+) -> HttpResponse:
+    """A button that moves the formed list on, with the comment posted beside it."""
+    school, month_ = school_and_month(request, school_id, month, **access)
+    lst = _formed(request, school, month_)
+    if lst is not None:
+        attempt(request, lambda: step(request.user, lst, request.POST.get("comment", "")), done)
     return _back(school, month_)
 
 
 @login_required
 @require_POST
 def submit(request: AuthedRequest, school_id: str, month: str) -> HttpResponse:
-    school, month_ = school_and_month(request, school_id, month, write=True)
-    lst = _formed(request, school, month_)
-    if lst is None:
-        return _back(school, month_)
-    try:
-        services.submit_list(request.user, lst, request.POST.get("comment", ""))
-    except MealError as exc:
-        _refuse(request, exc)
-    else:
-        messages.success(request, _("The list is sent to the principal."))
-    return _back(school, month_)
+    done = _("The list is sent to the principal.")
+    return _step(request, school_id, month, services.submit_list, done, write=True)
 
 
 @login_required
 @require_POST
 def approve(request: AuthedRequest, school_id: str, month: str) -> HttpResponse:
-    school, month_ = school_and_month(request, school_id, month, roles=services.APPROVERS)
-    lst = _formed(request, school, month_)
-    if lst is None:
-        return _back(school, month_)
-    try:
-        services.approve_list(request.user, lst, request.POST.get("comment", ""))
-    except MealError as exc:
-        _refuse(request, exc)
-    else:
-        messages.success(request, _("The list is approved and sent to state verification."))
-    return _back(school, month_)
+    done = _("The list is approved and sent to state verification.")
+    return _step(request, school_id, month, services.approve_list, done, roles=services.APPROVERS)
 
 
 @login_required
@@ -286,12 +272,11 @@ def return_(request: AuthedRequest, school_id: str, month: str) -> HttpResponse:
         return _back(school, month_)
     return_form = ReturnForm(request.POST)
     if return_form.is_valid():
-        try:
-            services.return_list(request.user, lst, return_form.cleaned_data["comment"])
-        except MealError as exc:
-            _refuse(request, exc)
-        else:
-            messages.success(request, _("The list is returned to the pedagogue."))
+        attempt(
+            request,
+            lambda: services.return_list(request.user, lst, return_form.cleaned_data["comment"]),
+            _("The list is returned to the pedagogue."),
+        )
         return _back(school, month_)
     context = _month_context(request, school, month_, return_form=return_form)
     return render(request, "meals/lists/month.html", context, status=422)
@@ -376,7 +361,7 @@ def vouchers_issue(request: AuthedRequest, school_id: str, month: str) -> HttpRe
     try:
         issued, notified = voucher_services.issue_and_notify(request.user, lst)
     except MealError as exc:
-        _refuse(request, exc)
+        messages.error(request, exc.message)
     else:
         messages.success(
             request,
@@ -394,12 +379,7 @@ def vouchers_issue(request: AuthedRequest, school_id: str, month: str) -> HttpRe
 
 def _voucher_action(request: HttpRequest, pk: int, action: Any, done: str) -> HttpResponse:
     voucher = get_for_user(request.user, Voucher, pk, write=True)
-    try:
-        action(request.user, voucher)
-    except MealError as exc:
-        _refuse(request, exc)
-    else:
-        messages.success(request, done)
+    attempt(request, lambda: action(request.user, voucher), done)
     url = reverse("meals:list_vouchers", args=[voucher.school_id, month_key(voucher.month)])
     back = request.POST.get("next", "")
     return redirect(back if back.startswith(url) else url)

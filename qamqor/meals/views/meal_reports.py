@@ -32,6 +32,7 @@ from qamqor.accounts.types import AuthedRequest
 from qamqor.audit.services import record
 from qamqor.core.clock import today
 from qamqor.core.documents import PDF_TYPE, XLSX_TYPE, attachment
+from qamqor.core.views import act
 from qamqor.registry.models import School
 
 from .. import exports
@@ -278,9 +279,13 @@ def _posted_month(school_id: int, year: int, month: int, request: HttpRequest):
         raise Http404 from exc
 
 
-def _back(school: School, month: dt.date, sheet: str = "") -> HttpResponse:
+def _back_url(school: School, month: dt.date, sheet: str = "") -> str:
     query = _query(school=school.pk, month=f"{month:%Y-%m}", sheet=sheet)
-    return redirect(f"{reverse('meals:tabel_month')}?{query}")
+    return f"{reverse('meals:tabel_month')}?{query}"
+
+
+def _back(school: School, month: dt.date, sheet: str = "") -> HttpResponse:
+    return redirect(_back_url(school, month, sheet))
 
 
 @login_required
@@ -308,27 +313,27 @@ def tabel_submit(request: AuthedRequest, school_id: int, year: int, month: int) 
 def tabel_amend(request: AuthedRequest, school_id: int, year: int, month: int) -> HttpResponse:
     school, first = _posted_month(school_id, year, month, request)
     tabel = build_tabel(school, first)
-    form = AmendForm(request.POST, tabel=tabel)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            tabel_services.amend_tabel(
-                request.user,
-                school,
-                first,
-                pupil_id=data["pupil"],
-                day=data["day"],
-                meal_type=data["meal_type"],
-                action=data["action"],
-                reason=data["reason"],
-            )
-        except TabelError as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
-        else:
-            messages.success(request, _("The correction is recorded."))
-            return _back(school, first, request.POST.get("sheet", ""))
-    context = _tabel_context(request, school, first, amend_form=form)
-    return render(request, "meals/reports/tabel.html", context, status=422)
+    return act(
+        request,
+        AmendForm(request.POST, tabel=tabel),
+        lambda data: tabel_services.amend_tabel(
+            request.user,
+            school,
+            first,
+            pupil_id=data["pupil"],
+            day=data["day"],
+            meal_type=data["meal_type"],
+            action=data["action"],
+            reason=data["reason"],
+        ),
+        success=_("The correction is recorded."),
+        then=_back_url(school, first, request.POST.get("sheet", "")),
+        again=lambda f: render(
+            request,
+            "meals/reports/tabel.html",
+            _tabel_context(request, school, first, amend_form=f),
+        ),
+    )
 
 
 # --- the payment statement ----------------------------------------------------------------

@@ -15,12 +15,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from qamqor.accounts.access import get_scope
 from qamqor.accounts.types import AuthedRequest, HtmxRequest
+from qamqor.core.views import act, attempt
 from qamqor.core.workdays import get_calendar
 from qamqor.registry.models import School
 
@@ -197,33 +199,30 @@ def edit(request: AuthedRequest, school_id: str, month: str) -> HttpResponse:
             _context(request, school, month_, **context),
         )
     form = ProgrammeForm(request.POST)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.save_programme(
-                request.user,
-                school,
-                month_,
-                operator=data["operator"],
-                meals=form.meals(),
-                contract_number=data["contract_number"],
-                contract_date=data["contract_date"],
-                universal_from_grade=data["universal_from_grade"],
-                universal_to_grade=data["universal_to_grade"],
-                category_from_grade=data["category_from_grade"],
-                category_to_grade=data["category_to_grade"],
-                categories=data["categories"],
-            )
-        except MealError as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
-        else:
-            messages.success(request, _("The programme is saved."))
-            return redirect("meals:programme_month", school.pk, month_key(month_))
-    return render(
+    return act(
         request,
-        "meals/lists/programme_edit.html",
-        _context(request, school, month_, form=form, copied=copied),
-        status=422,
+        form,
+        lambda data: services.save_programme(
+            request.user,
+            school,
+            month_,
+            operator=data["operator"],
+            meals=form.meals(),
+            contract_number=data["contract_number"],
+            contract_date=data["contract_date"],
+            universal_from_grade=data["universal_from_grade"],
+            universal_to_grade=data["universal_to_grade"],
+            category_from_grade=data["category_from_grade"],
+            category_to_grade=data["category_to_grade"],
+            categories=data["categories"],
+        ),
+        success=_("The programme is saved."),
+        then=reverse("meals:programme_month", args=[school.pk, month_key(month_)]),
+        again=lambda f: render(
+            request,
+            "meals/lists/programme_edit.html",
+            _context(request, school, month_, form=f, copied=copied),
+        ),
     )
 
 
@@ -248,10 +247,7 @@ def days(request: AuthedRequest, school_id: str, month: str) -> HttpResponse:
     if programme is None or day is None:
         messages.error(request, _("Choose a day of the programme's month."))
         return _calendar_response(request, school, month_)
-    try:
-        services.set_meal_day(request.user, programme, day, serve)
-    except MealError as exc:
-        messages.error(request, exc.message)
+    attempt(request, lambda: services.set_meal_day(request.user, programme, day, serve), None)
     return _calendar_response(request, school, month_)
 
 
@@ -261,10 +257,9 @@ def reset_days(request: AuthedRequest, school_id: str, month: str) -> HttpRespon
     school, month_ = school_and_month(request, school_id, month, write=True)
     programme = services.programme_for(school.pk, month_)
     if programme is not None:
-        try:
-            services.reset_meal_days(request.user, programme)
-        except MealError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(request, _("The meal days follow the calendar again."))
+        attempt(
+            request,
+            lambda: services.reset_meal_days(request.user, programme),
+            _("The meal days follow the calendar again."),
+        )
     return redirect("meals:programme_month", school.pk, month_key(month_))

@@ -29,6 +29,7 @@ from qamqor.accounts.access import get_for_user, schools_or_404, visible
 from qamqor.accounts.models import CATEGORY_READERS
 from qamqor.accounts.types import AuthedRequest
 from qamqor.core.clock import now, today
+from qamqor.core.views import attempt
 from qamqor.meals import tokens
 from qamqor.meals.models import Voucher, first_of_month
 from qamqor.meals.services import wallet as services
@@ -234,15 +235,13 @@ def rate(request: AuthedRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _("Choose a score from 1 to 5."))
         return redirect(back)
-    day = form.cleaned_data["day"]
-    try:
-        services.rate_meal(
-            request.user, voucher, day, form.cleaned_data["score"], form.cleaned_data["comment"]
-        )
-    except services.WalletError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("Thank you: your rating is sent to the school."))
+    data = form.cleaned_data
+    day = data["day"]
+    attempt(
+        request,
+        lambda: services.rate_meal(request.user, voucher, day, data["score"], data["comment"]),
+        _("Thank you: your rating is sent to the school."),
+    )
     return redirect(f"{back}?month={day:%Y-%m}")
 
 

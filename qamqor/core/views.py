@@ -1,0 +1,105 @@
+"""How a page shows a service's refusal (core.errors.ServiceError): on the form it concerns,
+or as a message after a button. Views call these instead of catching errors themselves."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+
+from .errors import ServiceError
+
+# The success words, or a function of what the service returned that gives them.
+Success = str | Callable[[Any], str]
+
+
+def _words(success: Success, result: Any) -> str:
+    return success(result) if callable(success) else success
+
+
+def explain(form: Any, exc: ServiceError) -> None:
+    """Put a service's refusal next to the field it concerns, or above the form."""
+    field = exc.field if exc.field in getattr(form, "fields", {}) else None
+    form.add_error(field, exc.message)
+
+
+def act(
+    request: HttpRequest,
+    form: Any,
+    call: Callable[[dict[str, Any]], Any],
+    *,
+    success: Success,
+    then: str | Callable[[Any], str],
+    again: Callable[[Any], HttpResponse],
+    refresh: Any = None,
+    status: int = 422,
+) -> HttpResponse:
+    """A posted form: `call(cleaned_data)` → the success message and a redirect to `then`
+    (a URL, or a function of the result); an invalid form or a refusal → `again(form)`, the
+    page with the error on the form, answered `status`. `refresh` is the record the page
+    shows: read again after a refusal, as the service may have changed it in memory before
+    refusing (its transaction rolled back the row, not the object)."""
+    if form.is_valid():
+        try:
+            result = call(form.cleaned_data)
+        except ServiceError as exc:
+            if refresh is not None:
+                refresh.refresh_from_db()
+            explain(form, exc)
+        else:
+            messages.success(request, _words(success, result))
+            return redirect(then(result) if callable(then) else then)
+    response = again(form)
+    response.status_code = status
+    return response
+
+
+@dataclass(frozen=True)
+class RecordPage:
+    """A record's page that carries several forms (decide, refuse, upload…), each posted to
+    its own view: `view` is the page's URL name (taking the record's pk), `context(request,
+    record, **forms)` its context, where a form passed by name replaces the blank one."""
+
+    view: str
+    template: str
+    context: Callable[..., dict[str, Any]]
+
+    def act(
+        self,
+        request: HttpRequest,
+        record: Any,
+        name: str,
+        form: Any,
+        call: Callable[[dict[str, Any]], Any],
+        success: Success,
+    ) -> HttpResponse:
+        """`act` for one of the page's forms: back to the page, or the page again with it."""
+        return act(
+            request,
+            form,
+            call,
+            success=success,
+            then=reverse(self.view, args=[record.pk]),
+            again=lambda f: render(
+                request, self.template, self.context(request, record, **{name: f})
+            ),
+            refresh=record,
+        )
+
+
+def attempt(request: HttpRequest, call: Callable[[], Any], success: Success | None) -> bool:
+    """A button (no form to re-render): `call()`, then its success message (if any), or its
+    refusal as an error message. True when the service did it; the caller answers either way."""
+    try:
+        result = call()
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+        return False
+    if success is not None:
+        messages.success(request, _words(success, result))
+    return True
