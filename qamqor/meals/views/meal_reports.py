@@ -125,17 +125,24 @@ def daily(request: AuthedRequest) -> HttpResponse:
 def daily_xlsx(request: AuthedRequest) -> HttpResponse:
     day = _day(request)
     school = _counts_school(request, day)
-    report = daily_report(school, day)
-    record(
-        request.user,
-        "export",
-        object_type="meals.dailyreport",
-        school_id=school.pk,
-        label=f"{_('Daily meal report')} {day:%Y-%m-%d}",
-    )
-    return attachment(
-        exports.daily_xlsx(report), XLSX_TYPE, f"meals-daily-{school.bin}-{day:%Y-%m-%d}.xlsx"
-    )
+    content = exports.daily_xlsx(daily_report(school, day))
+    label = f"{_('Daily meal report')} {day:%Y-%m-%d}"
+    name = f"meals-daily-{school.bin}-{day:%Y-%m-%d}.xlsx"
+    return _exported(request, "meals.dailyreport", school, label, content, XLSX_TYPE, name)
+
+
+def _exported(
+    request: AuthedRequest,
+    kind: str,
+    school: School,
+    label: str,
+    content: bytes,
+    mime: str,
+    name: str,
+) -> HttpResponse:
+    """Every download of a report is recorded (one audit row) before it is sent."""
+    record(request.user, "export", object_type=kind, school_id=school.pk, label=label)
+    return attachment(content, mime, name)
 
 
 # --- the табель ---------------------------------------------------------------------------
@@ -220,14 +227,17 @@ def tabel_month(request: AuthedRequest) -> HttpResponse:
     )
 
 
-def _record_tabel_export(request: HttpRequest, school: School, month: dt.date, what: str) -> None:
-    record(
-        request.user,
-        "export",
-        object_type="meals.tabel",
-        school_id=school.pk,
-        label=f"{_('Табель')} {month:%Y-%m} {what}",
-    )
+def _tabel_export(
+    request: AuthedRequest,
+    school: School,
+    month: dt.date,
+    what: str,
+    content: bytes,
+    mime: str,
+    name: str,
+) -> HttpResponse:
+    label = f"{_('Табель')} {month:%Y-%m} {what}"
+    return _exported(request, "meals.tabel", school, label, content, mime, name)
 
 
 @login_required
@@ -236,8 +246,8 @@ def tabel_xlsx(request: AuthedRequest) -> HttpResponse:
     school = _school(request, TABEL_READERS)
     month = _month(request)
     content = exports.tabel_xlsx(build_tabel(school, month))
-    _record_tabel_export(request, school, month, "XLSX")
-    return attachment(content, XLSX_TYPE, f"tabel-{school.bin}-{month:%Y-%m}.xlsx")
+    name = f"tabel-{school.bin}-{month:%Y-%m}.xlsx"
+    return _tabel_export(request, school, month, "XLSX", content, XLSX_TYPE, name)
 
 
 @login_required
@@ -267,8 +277,7 @@ def tabel_pdf(request: AuthedRequest) -> HttpResponse:
             }
             return render(request, "meals/reports/tabel_pdf_wait.html", context, status=202)
         content, name, what = state.content, f"tabel-{school.bin}-{month:%Y-%m}.pdf", "PDF"
-    _record_tabel_export(request, school, month, what)
-    return attachment(content, PDF_TYPE, name)
+    return _tabel_export(request, school, month, what, content, PDF_TYPE, name)
 
 
 def _posted_month(school_id: int, year: int, month: int, request: HttpRequest):
@@ -316,15 +325,9 @@ def tabel_amend(request: AuthedRequest, school_id: int, year: int, month: int) -
     return act(
         request,
         AmendForm(request.POST, tabel=tabel),
-        lambda data: tabel_services.amend_tabel(
-            request.user,
-            school,
-            first,
-            pupil_id=data["pupil"],
-            day=data["day"],
-            meal_type=data["meal_type"],
-            action=data["action"],
-            reason=data["reason"],
+        # The other fields are named as amend_tabel's arguments.
+        lambda d: tabel_services.amend_tabel(
+            request.user, school, first, pupil_id=d.pop("pupil"), **d
         ),
         success=_("The correction is recorded."),
         then=_back_url(school, first, request.POST.get("sheet", "")),
@@ -365,17 +368,13 @@ def _payment_export(request: AuthedRequest, kind: str) -> HttpResponse:
     month = _month(request)
     school = _counts_school(request, month)
     summary = tabel_summary(school, month)
-    record(
-        request.user,
-        "export",
-        object_type="meals.payment",
-        school_id=school.pk,
-        label=f"{_('Payment statement')} {month:%Y-%m} {kind.upper()}",
-    )
+    label = f"{_('Payment statement')} {month:%Y-%m} {kind.upper()}"
     name = f"meals-payment-{school.bin}-{month:%Y-%m}.{kind}"
     if kind == "pdf":
-        return attachment(exports.payment_pdf(summary), PDF_TYPE, name)
-    return attachment(exports.payment_xlsx(summary), XLSX_TYPE, name)
+        content, mime = exports.payment_pdf(summary), PDF_TYPE
+    else:
+        content, mime = exports.payment_xlsx(summary), XLSX_TYPE
+    return _exported(request, "meals.payment", school, label, content, mime, name)
 
 
 @login_required
