@@ -247,13 +247,27 @@ def guardian_edit(request: AuthedRequest, pk: int, gpk: int | None = None) -> Ht
 @login_required
 @require_POST
 def income_add(request: AuthedRequest, pk: int) -> HttpResponse:
+    return _add_row(
+        request,
+        pk,
+        IncomeForm(request.POST),
+        lambda user, family, data: services.add_income(user, family, **data),
+        _("Income added."),
+        _("The income was not added: check the amount and source."),
+    )
+
+
+def _add_row(
+    request: AuthedRequest, pk: int, form: Any, add: Any, success: str, invalid: str = ""
+) -> HttpResponse:
+    """A row posted from the family page: the service's words, or what is wrong with the
+    form (`invalid`, or the form's own errors) as a message over the page."""
     family = access.get_family_for_user(request.user, pk, write=True)
-    form = IncomeForm(request.POST)
     if form.is_valid():
-        services.add_income(request.user, family, **form.cleaned_data)
-        messages.success(request, _("Income added."))
+        attempt(request, lambda: add(request.user, family, form.cleaned_data), success)
     else:
-        messages.error(request, _("The income was not added: check the amount and source."))
+        errors = "; ".join(str(e) for errs in form.errors.values() for e in errs)
+        messages.error(request, invalid or errors)
     return redirect("registry:family", pk=pk)
 
 
@@ -273,18 +287,8 @@ def _delete_row(request: AuthedRequest, pk: int, model: Any, row_pk: int, delete
 @login_required
 @require_POST
 def member_add(request: AuthedRequest, pk: int) -> HttpResponse:
-    family = access.get_family_for_user(request.user, pk, write=True)
     form = FamilyMemberForm(request.POST)
-    if form.is_valid():
-        attempt(
-            request,
-            lambda: services.add_family_member(request.user, family, form.cleaned_data),
-            _("Family member added."),
-        )
-    else:
-        errors = "; ".join(str(e) for errs in form.errors.values() for e in errs)
-        messages.error(request, errors)
-    return redirect("registry:family", pk=pk)
+    return _add_row(request, pk, form, services.add_family_member, _("Family member added."))
 
 
 @login_required
