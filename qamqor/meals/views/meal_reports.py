@@ -11,8 +11,9 @@ an export; opening a class of the табель (names on screen) as a view.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from collections.abc import Set as AbstractSet
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 from urllib.parse import urlencode
 
 from django import forms
@@ -89,9 +90,16 @@ def _school(request: HttpRequest, roles: AbstractSet[str]) -> School:
     return schools[0]
 
 
-def _counts_school(request: AuthedRequest, month: dt.date) -> School:
-    school = _school(request, COUNT_READERS)
-    return school_for_counts(request.user, school.pk, month)
+T = TypeVar("T")
+
+
+def _counts(
+    request: AuthedRequest, when: dt.date, build: Callable[[School, dt.date], T]
+) -> tuple[School, T]:
+    """The school asked for, if the user reads its counts on `when`, and `build(school, when)`
+    (the day's report or the month's summary: a page and its downloads show the same)."""
+    school = school_for_counts(request.user, _school(request, COUNT_READERS).pk, when)
+    return school, build(school, when)
 
 
 def _query(**params: Any) -> str:
@@ -105,8 +113,7 @@ def _query(**params: Any) -> str:
 @require_GET
 def daily(request: AuthedRequest) -> HttpResponse:
     day = _day(request)
-    school = _counts_school(request, day)
-    report = daily_report(school, day)
+    school, report = _counts(request, day, daily_report)
     query = _query(school=school.pk, date=day.isoformat())
     context = {
         "report": report,
@@ -124,8 +131,8 @@ def daily(request: AuthedRequest) -> HttpResponse:
 @require_GET
 def daily_xlsx(request: AuthedRequest) -> HttpResponse:
     day = _day(request)
-    school = _counts_school(request, day)
-    content = exports.daily_xlsx(daily_report(school, day))
+    school, report = _counts(request, day, daily_report)
+    content = exports.daily_xlsx(report)
     label = f"{_('Daily meal report')} {day:%Y-%m-%d}"
     name = f"meals-daily-{school.bin}-{day:%Y-%m-%d}.xlsx"
     return _exported(request, "meals.dailyreport", school, label, content, XLSX_TYPE, name)
@@ -346,8 +353,7 @@ def tabel_amend(request: AuthedRequest, school_id: int, year: int, month: int) -
 @require_GET
 def payment_statement(request: AuthedRequest) -> HttpResponse:
     month = _month(request)
-    school = _counts_school(request, month)
-    summary = tabel_summary(school, month)
+    school, summary = _counts(request, month, tabel_summary)
     context = {
         "s": summary,
         "school": school,
@@ -366,8 +372,7 @@ def payment_statement(request: AuthedRequest) -> HttpResponse:
 
 def _payment_export(request: AuthedRequest, kind: str) -> HttpResponse:
     month = _month(request)
-    school = _counts_school(request, month)
-    summary = tabel_summary(school, month)
+    school, summary = _counts(request, month, tabel_summary)
     label = f"{_('Payment statement')} {month:%Y-%m} {kind.upper()}"
     name = f"meals-payment-{school.bin}-{month:%Y-%m}.{kind}"
     if kind == "pdf":
