@@ -111,16 +111,20 @@ def on_not_found(request: HttpRequest, exc: Http404):
 
 
 # The canteen router first: its scan endpoints are the hot path (DESIGN.md).
-api.add_router("/v1/", canteen_router)
-api.add_router("/v1/", core_router)
-api.add_router("/v1/", accounts_router)
-api.add_router("/v1/", registry_router)
-api.add_router("/v1/", reports_router)
-api.add_router("/v1/", eligibility_router)
-api.add_router("/v1/", applications_router)
-api.add_router("/v1/", scanner_router)
-api.add_router("/v1/", entry_router)
-api.add_router("/v1/", meal_lists_router)
-api.add_router("/v1/", meal_reports_router)
-api.add_router("/v1/", wallet_router)
-api.add_router("/v1/", aid_router)
+ROUTERS = (
+    canteen_router,
+    core_router,
+    accounts_router,
+    registry_router,
+    reports_router,
+    eligibility_router,
+    applications_router,
+    scanner_router,
+    entry_router,
+    meal_lists_router,
+    meal_reports_router,
+    wallet_router,
+    aid_router,
+)
+for _router in ROUTERS:
+    api.add_router("/v1/", _router)

@@ -7,7 +7,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
+from django.core.paginator import Page, Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -103,3 +105,17 @@ def attempt(request: HttpRequest, call: Callable[[], Any], success: Success | No
     if success is not None:
         messages.success(request, _words(success, result))
     return True
+
+
+# --- lists ---------------------------------------------------------------------------------
+
+
+def paginate(
+    request: HttpRequest, rows: Any, size: int | None = None, number: Any = None
+) -> tuple[Page, str]:
+    """The requested page (`?page=`, or `number` when a filter form has cleaned it) of
+    settings.PAGE_SIZE rows, and the filters without `page=` for `_pager.html`'s links."""
+    page = Paginator(rows, size or settings.PAGE_SIZE).get_page(number or request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return page, query.urlencode()

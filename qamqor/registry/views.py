@@ -5,12 +5,10 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -19,7 +17,7 @@ from qamqor.accounts import access
 from qamqor.accounts.models import SCHOOL_READERS
 from qamqor.accounts.types import AuthedRequest, User
 from qamqor.audit.services import record, record_read
-from qamqor.core.views import act, attempt
+from qamqor.core.views import act, attempt, paginate
 
 from . import services
 from .forms import (
@@ -63,8 +61,7 @@ def pupil_list(request: AuthedRequest) -> HttpResponse:
     form = PupilFilterForm(request.GET or None)
     params = form.cleaned_data if form.is_valid() else {}
     qs = pupil_queryset(request.user, params)
-    paginator = Paginator(qs, settings.PAGE_SIZE)
-    page = paginator.get_page(params.get("page") or 1)
+    page, query = paginate(request, qs, number=params.get("page") or 1)
     pupils = list(page.object_list)
     # The list shows names, IINs and birth dates: one audit row for the page, with the
     # pupils shown and the query, not one per row.
@@ -72,14 +69,12 @@ def pupil_list(request: AuthedRequest) -> HttpResponse:
                 label=_("pupil list: %(n)d shown") % {"n": len(pupils)})  # fmt: skip
     badges = _category_badges(request.user, pupils)
     for pupil in pupils:
-        pupil.badges = badges.get(pupil.pk, [])  # type: ignore[attr-defined]  # for the template
+        pupil.badges = badges.get(pupil.pk, [])
     classes = access.visible(request.user, SchoolClass)
     show_categories = any(scope.can_see_categories(s) for s in scope.member_school_ids)
     category_field: Any = Pupil._meta.get_field("categories").related_model._meta.get_field(
         "category"
     )
-    query = request.GET.copy()
-    query.pop("page", None)
     context = {
         "form": form,
         "page": page,
@@ -89,7 +84,7 @@ def pupil_list(request: AuthedRequest) -> HttpResponse:
         "categories": category_field.choices if show_categories else [],
         "show_categories": show_categories,
         "sort": params.get("sort") or "name",
-        "query": query.urlencode(),
+        "query": query,
         "can_add": bool(scope.school_ids(write=True)),
         "statuses": cast(forms.ChoiceField, form.fields["status"]).choices,
     }
@@ -252,53 +247,54 @@ def guardian_edit(request: AuthedRequest, pk: int, gpk: int | None = None) -> Ht
 @login_required
 @require_POST
 def income_add(request: AuthedRequest, pk: int) -> HttpResponse:
+    return _add_row(
+        request,
+        pk,
+        IncomeForm(request.POST),
+        lambda user, family, data: services.add_income(user, family, **data),
+        _("Income added."),
+        _("The income was not added: check the amount and source."),
+    )
+
+
+def _add_row(
+    request: AuthedRequest, pk: int, form: Any, add: Any, success: str, invalid: str = ""
+) -> HttpResponse:
+    """A row posted from the family page: the service's words, or what is wrong with the
+    form (`invalid`, or the form's own errors) as a message over the page."""
     family = access.get_family_for_user(request.user, pk, write=True)
-    form = IncomeForm(request.POST)
     if form.is_valid():
-        services.add_income(request.user, family, **form.cleaned_data)
-        messages.success(request, _("Income added."))
+        attempt(request, lambda: add(request.user, family, form.cleaned_data), success)
     else:
-        messages.error(request, _("The income was not added: check the amount and source."))
+        errors = "; ".join(str(e) for errs in form.errors.values() for e in errs)
+        messages.error(request, invalid or errors)
     return redirect("registry:family", pk=pk)
 
 
 @login_required
 @require_POST
 def income_delete(request: AuthedRequest, pk: int, ipk: int) -> HttpResponse:
+    return _delete_row(request, pk, Income, ipk, services.delete_income)
+
+
+def _delete_row(request: AuthedRequest, pk: int, model: Any, row_pk: int, delete: Any):
+    """A family's income or member: the family's writers delete it, through its service."""
     family = access.get_family_for_user(request.user, pk, write=True)
-    income = Income.objects.filter(family=family, pk=ipk).first()
-    if income is None:
-        raise Http404
-    services.delete_income(request.user, income)
+    delete(request.user, get_object_or_404(model, family=family, pk=row_pk))
     return redirect("registry:family", pk=pk)
 
 
 @login_required
 @require_POST
 def member_add(request: AuthedRequest, pk: int) -> HttpResponse:
-    family = access.get_family_for_user(request.user, pk, write=True)
     form = FamilyMemberForm(request.POST)
-    if form.is_valid():
-        attempt(
-            request,
-            lambda: services.add_family_member(request.user, family, form.cleaned_data),
-            _("Family member added."),
-        )
-    else:
-        errors = "; ".join(str(e) for errs in form.errors.values() for e in errs)
-        messages.error(request, errors)
-    return redirect("registry:family", pk=pk)
+    return _add_row(request, pk, form, services.add_family_member, _("Family member added."))
 
 
 @login_required
 @require_POST
 def member_delete(request: AuthedRequest, pk: int, mpk: int) -> HttpResponse:
-    family = access.get_family_for_user(request.user, pk, write=True)
-    member = FamilyMember.objects.filter(family=family, pk=mpk).first()
-    if member is None:
-        raise Http404
-    services.delete_family_member(request.user, member)
-    return redirect("registry:family", pk=pk)
+    return _delete_row(request, pk, FamilyMember, mpk, services.delete_family_member)
 
 
 @login_required

@@ -7,11 +7,9 @@ file), checked like every upload (`core.uploads`), encoded, and dropped with the
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.files.uploadhandler import MemoryFileUploadHandler
-from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -24,7 +22,7 @@ from qamqor.accounts.access import get_for_user, get_pupil_for_user, get_scope
 from qamqor.accounts.types import AuthedRequest
 from qamqor.audit.services import record
 from qamqor.core.collation import kazakh
-from qamqor.core.views import act, attempt, explain
+from qamqor.core.views import act, attempt, explain, paginate
 from qamqor.registry.models import Pupil, SchoolClass
 
 from ..faceid import engine
@@ -66,20 +64,16 @@ def index(request: AuthedRequest) -> HttpResponse:
         pupils = pupils.filter(consented=True, enrolled=False)
     elif state == "none":
         pupils = pupils.filter(consented=False)
-    page = Paginator(
-        pupils.order_by(
-            "school_class__grade",
-            kazakh("school_class__letter"),
-            kazakh("surname"),
-            kazakh("name"),
-            "id",
-        ),
-        settings.PAGE_SIZE,
-    ).get_page(request.GET.get("page"))
+    pupils = pupils.order_by(
+        "school_class__grade",
+        kazakh("school_class__letter"),
+        kazakh("surname"),
+        kazakh("name"),
+        "id",
+    )
+    page, params = paginate(request, pupils)
     record(request.user, "view", object_type="canteen.faceconsent", school_id=school.pk,
            label=_("Face-ID consents, page %(n)s") % {"n": page.number}, fields=["face_consent"])  # fmt: skip
-    params = request.GET.copy()
-    params.pop("page", None)
     return render(
         request,
         "canteen/entry/faces.html",
@@ -91,7 +85,7 @@ def index(request: AuthedRequest) -> HttpResponse:
             "q": query,
             "state": state or "",
             "page": page,
-            "query": params.urlencode(),
+            "query": params,
             "available": engine.available(),
             "not_installed": engine.MESSAGES["not_installed"],
         },

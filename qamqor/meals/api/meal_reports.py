@@ -88,16 +88,7 @@ def meals_daily_report(request: ApiRequest, school: int, date: dt.date | None = 
         "generated_at": report.generated_at,
         "vouchers_active": report.vouchers_active,
         "meals_served": report.meals_served,
-        "rows": [
-            {
-                "class_id": line.class_id,
-                "class_label": line.class_label,
-                "meal_type": line.meal_type,
-                "vouchers_active": line.vouchers_active,
-                "meals_served": line.meals_served,
-            }
-            for line in report.lines
-        ],
+        "rows": report.lines,  # DailyRowOut reads its fields off each line
     }
 
 
@@ -139,14 +130,5 @@ def meals_tabel(request: ApiRequest, school: int, month: str):
         "late": bool(s.submission and s.submission.late),
         "deadline": s.deadline,
         "days": [{"date": d, "meals": n} for d, n in s.days],
-        "per_meal": [
-            {
-                "meal_type": m.meal_type,
-                "pupils": m.pupils,
-                "meals": m.meals,
-                "state_price": m.state_price,
-                "amount": m.amount,
-            }
-            for m in s.per_meal
-        ],
+        "per_meal": s.per_meal,  # TabelMealOut reads its fields off each MealTotals
     }

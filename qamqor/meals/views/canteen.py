@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import HttpResponse
 from django.shortcuts import render
@@ -17,6 +15,7 @@ from qamqor.accounts.models import Role
 from qamqor.accounts.types import AuthedRequest
 from qamqor.audit.services import record_read
 from qamqor.core.clock import today
+from qamqor.core.views import paginate
 from qamqor.meals.models import Redemption
 from qamqor.meals.services.redeem import message_for
 
@@ -46,16 +45,14 @@ def conflicts(request: AuthedRequest) -> HttpResponse:
         .select_related("voucher__pupil__school_class")
         .order_by("-scanned_at", "-id")
     )
-    page = Paginator(qs, settings.PAGE_SIZE).get_page(request.GET.get("page"))
+    page, query = paginate(request, qs)
     for row in page:
         # A pupil of another school scanned here (wrong_school) is not named on this page.
         pupil = row.voucher.pupil if row.voucher and row.voucher.school_id == school.pk else None
-        row.pupil_label = pupil.short_name if pupil else "—"  # type: ignore[attr-defined]  # for the template
-        row.class_label = str(pupil.school_class) if pupil and pupil.school_class_id else ""  # type: ignore[attr-defined]  # for the template
-        row.reason = message_for(row.code) if row.code else ""  # type: ignore[attr-defined]  # for the template
+        row.pupil_label = pupil.short_name if pupil else "—"
+        row.class_label = str(pupil.school_class) if pupil and pupil.school_class_id else ""
+        row.reason = message_for(row.code) if row.code else ""
     record_read(request.user, Redemption, page, request=request, school_id=school.pk)
-    query = request.GET.copy()
-    query.pop("page", None)
     return render(
         request,
         "meals/canteen/conflicts.html",
@@ -67,6 +64,6 @@ def conflicts(request: AuthedRequest) -> HttpResponse:
             "statuses": [(s.value, s.label) for s in PROBLEMS],
             "counts": counts,
             "page": page,
-            "query": query.urlencode(),
+            "query": query,
         },
     )

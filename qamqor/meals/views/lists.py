@@ -12,10 +12,8 @@ import logging
 from typing import Any
 
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -36,7 +34,7 @@ from qamqor.accounts.models import SCHOOL_READERS
 from qamqor.accounts.types import AuthedRequest
 from qamqor.audit.services import record
 from qamqor.core.clock import today
-from qamqor.core.views import attempt
+from qamqor.core.views import attempt, paginate
 from qamqor.registry.models import School
 
 from ..models import Basis, ListEntry, MonthlyList, Voucher, first_of_month
@@ -172,11 +170,9 @@ def _month_context(
     }
     if lst is not None:
         counts = services.counts(lst)
-        page = Paginator(_entries(lst, params, show_basis), settings.PAGE_SIZE).get_page(
-            params.get("page") or 1
+        page, query = paginate(
+            request, _entries(lst, params, show_basis), number=params.get("page") or 1
         )
-        query = request.GET.copy()
-        query.pop("page", None)
         diff = services.diff_with_previous(lst)
         failed = services.failures(lst)
         for entry in failed:
@@ -186,7 +182,7 @@ def _month_context(
             "basis_rows": [(Basis(b).label, b, n) for b, n in counts.by_basis.items()],
             "category_total": sum(n for b, n in counts.by_basis.items() if b != Basis.UNIVERSAL),
             "page": page,
-            "query": query.urlencode(),
+            "query": query,
             "diff": diff,
             "failures": failed,
             "transitions": list(lst.transitions.select_related("by")),
@@ -314,9 +310,7 @@ def vouchers(request: AuthedRequest, school_id: str, month: str) -> HttpResponse
     if q:
         qs = qs.filter(Q(pupil__surname__icontains=q) | Q(pupil__name__icontains=q))
     qs = qs.order_by("entry__grade", "entry__class_label", "pupil__surname", "pupil__name", "id")
-    page = Paginator(qs, settings.PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    page, query = paginate(request, qs)
     counts = voucher_services.voucher_counts(school.pk, month_)
     statuses = Voucher.Status.choices
     context = {
@@ -336,7 +330,7 @@ def vouchers(request: AuthedRequest, school_id: str, month: str) -> HttpResponse
         "status": status,
         "q": q,
         "page": page,
-        "query": query.urlencode(),
+        "query": query,
         "can_write": get_scope(request.user).can_write(school.pk),
     }
     if request.htmx and request.htmx.target == "voucher-results":

@@ -11,8 +11,9 @@ an export; opening a class of the табель (names on screen) as a view.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from collections.abc import Set as AbstractSet
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 from urllib.parse import urlencode
 
 from django import forms
@@ -89,9 +90,16 @@ def _school(request: HttpRequest, roles: AbstractSet[str]) -> School:
     return schools[0]
 
 
-def _counts_school(request: AuthedRequest, month: dt.date) -> School:
-    school = _school(request, COUNT_READERS)
-    return school_for_counts(request.user, school.pk, month)
+T = TypeVar("T")
+
+
+def _counts(
+    request: AuthedRequest, when: dt.date, build: Callable[[School, dt.date], T]
+) -> tuple[School, T]:
+    """The school asked for, if the user reads its counts on `when`, and `build(school, when)`
+    (the day's report or the month's summary: a page and its downloads show the same)."""
+    school = school_for_counts(request.user, _school(request, COUNT_READERS).pk, when)
+    return school, build(school, when)
 
 
 def _query(**params: Any) -> str:
@@ -105,8 +113,7 @@ def _query(**params: Any) -> str:
 @require_GET
 def daily(request: AuthedRequest) -> HttpResponse:
     day = _day(request)
-    school = _counts_school(request, day)
-    report = daily_report(school, day)
+    school, report = _counts(request, day, daily_report)
     query = _query(school=school.pk, date=day.isoformat())
     context = {
         "report": report,
@@ -124,18 +131,25 @@ def daily(request: AuthedRequest) -> HttpResponse:
 @require_GET
 def daily_xlsx(request: AuthedRequest) -> HttpResponse:
     day = _day(request)
-    school = _counts_school(request, day)
-    report = daily_report(school, day)
-    record(
-        request.user,
-        "export",
-        object_type="meals.dailyreport",
-        school_id=school.pk,
-        label=f"{_('Daily meal report')} {day:%Y-%m-%d}",
-    )
-    return attachment(
-        exports.daily_xlsx(report), XLSX_TYPE, f"meals-daily-{school.bin}-{day:%Y-%m-%d}.xlsx"
-    )
+    school, report = _counts(request, day, daily_report)
+    content = exports.daily_xlsx(report)
+    label = f"{_('Daily meal report')} {day:%Y-%m-%d}"
+    name = f"meals-daily-{school.bin}-{day:%Y-%m-%d}.xlsx"
+    return _exported(request, "meals.dailyreport", school, label, content, XLSX_TYPE, name)
+
+
+def _exported(
+    request: AuthedRequest,
+    kind: str,
+    school: School,
+    label: str,
+    content: bytes,
+    mime: str,
+    name: str,
+) -> HttpResponse:
+    """Every download of a report is recorded (one audit row) before it is sent."""
+    record(request.user, "export", object_type=kind, school_id=school.pk, label=label)
+    return attachment(content, mime, name)
 
 
 # --- the табель ---------------------------------------------------------------------------
@@ -220,14 +234,17 @@ def tabel_month(request: AuthedRequest) -> HttpResponse:
     )
 
 
-def _record_tabel_export(request: HttpRequest, school: School, month: dt.date, what: str) -> None:
-    record(
-        request.user,
-        "export",
-        object_type="meals.tabel",
-        school_id=school.pk,
-        label=f"{_('Табель')} {month:%Y-%m} {what}",
-    )
+def _tabel_export(
+    request: AuthedRequest,
+    school: School,
+    month: dt.date,
+    what: str,
+    content: bytes,
+    mime: str,
+    name: str,
+) -> HttpResponse:
+    label = f"{_('Табель')} {month:%Y-%m} {what}"
+    return _exported(request, "meals.tabel", school, label, content, mime, name)
 
 
 @login_required
@@ -236,8 +253,8 @@ def tabel_xlsx(request: AuthedRequest) -> HttpResponse:
     school = _school(request, TABEL_READERS)
     month = _month(request)
     content = exports.tabel_xlsx(build_tabel(school, month))
-    _record_tabel_export(request, school, month, "XLSX")
-    return attachment(content, XLSX_TYPE, f"tabel-{school.bin}-{month:%Y-%m}.xlsx")
+    name = f"tabel-{school.bin}-{month:%Y-%m}.xlsx"
+    return _tabel_export(request, school, month, "XLSX", content, XLSX_TYPE, name)
 
 
 @login_required
@@ -267,8 +284,7 @@ def tabel_pdf(request: AuthedRequest) -> HttpResponse:
             }
             return render(request, "meals/reports/tabel_pdf_wait.html", context, status=202)
         content, name, what = state.content, f"tabel-{school.bin}-{month:%Y-%m}.pdf", "PDF"
-    _record_tabel_export(request, school, month, what)
-    return attachment(content, PDF_TYPE, name)
+    return _tabel_export(request, school, month, what, content, PDF_TYPE, name)
 
 
 def _posted_month(school_id: int, year: int, month: int, request: HttpRequest):
@@ -316,15 +332,9 @@ def tabel_amend(request: AuthedRequest, school_id: int, year: int, month: int) -
     return act(
         request,
         AmendForm(request.POST, tabel=tabel),
-        lambda data: tabel_services.amend_tabel(
-            request.user,
-            school,
-            first,
-            pupil_id=data["pupil"],
-            day=data["day"],
-            meal_type=data["meal_type"],
-            action=data["action"],
-            reason=data["reason"],
+        # The other fields are named as amend_tabel's arguments.
+        lambda d: tabel_services.amend_tabel(
+            request.user, school, first, pupil_id=d.pop("pupil"), **d
         ),
         success=_("The correction is recorded."),
         then=_back_url(school, first, request.POST.get("sheet", "")),
@@ -343,8 +353,7 @@ def tabel_amend(request: AuthedRequest, school_id: int, year: int, month: int) -
 @require_GET
 def payment_statement(request: AuthedRequest) -> HttpResponse:
     month = _month(request)
-    school = _counts_school(request, month)
-    summary = tabel_summary(school, month)
+    school, summary = _counts(request, month, tabel_summary)
     context = {
         "s": summary,
         "school": school,
@@ -363,19 +372,14 @@ def payment_statement(request: AuthedRequest) -> HttpResponse:
 
 def _payment_export(request: AuthedRequest, kind: str) -> HttpResponse:
     month = _month(request)
-    school = _counts_school(request, month)
-    summary = tabel_summary(school, month)
-    record(
-        request.user,
-        "export",
-        object_type="meals.payment",
-        school_id=school.pk,
-        label=f"{_('Payment statement')} {month:%Y-%m} {kind.upper()}",
-    )
+    school, summary = _counts(request, month, tabel_summary)
+    label = f"{_('Payment statement')} {month:%Y-%m} {kind.upper()}"
     name = f"meals-payment-{school.bin}-{month:%Y-%m}.{kind}"
     if kind == "pdf":
-        return attachment(exports.payment_pdf(summary), PDF_TYPE, name)
-    return attachment(exports.payment_xlsx(summary), XLSX_TYPE, name)
+        content, mime = exports.payment_pdf(summary), PDF_TYPE
+    else:
+        content, mime = exports.payment_xlsx(summary), XLSX_TYPE
+    return _exported(request, "meals.payment", school, label, content, mime, name)
 
 
 @login_required

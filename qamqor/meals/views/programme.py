@@ -35,6 +35,19 @@ CATEGORY_CHOICES = [(b.value, b.label) for b in Basis if b != Basis.UNIVERSAL]
 GRADES = [(g, str(g)) for g in range(12)]
 
 
+# The programme's terms: named alike on the model, on the form and in save_programme.
+TERMS = (
+    "operator",
+    "contract_number",
+    "contract_date",
+    "universal_from_grade",
+    "universal_to_grade",
+    "category_from_grade",
+    "category_to_grade",
+    "categories",
+)
+
+
 class ProgrammeForm(forms.Form):
     operator = forms.ModelChoiceField(
         label=gettext_lazy("Canteen operator"), queryset=Operator.objects.order_by("name_kk")
@@ -111,16 +124,8 @@ class ProgrammeForm(forms.Form):
 def initial_from(programme: Programme | None) -> dict[str, Any]:
     if programme is None:
         return {}
-    initial: dict[str, Any] = {
-        "operator": programme.operator_id,
-        "contract_number": programme.contract_number,
-        "contract_date": programme.contract_date,
-        "universal_from_grade": programme.universal_from_grade,
-        "universal_to_grade": programme.universal_to_grade,
-        "category_from_grade": programme.category_from_grade,
-        "category_to_grade": programme.category_to_grade,
-        "categories": programme.categories,
-    }
+    # serializable_value: the operator's id, without fetching the operator.
+    initial: dict[str, Any] = {f: programme.serializable_value(f) for f in TERMS}
     for pm in programme.meals.all():
         initial |= {
             f"{pm.meal_type}_served": True,
@@ -203,18 +208,7 @@ def edit(request: AuthedRequest, school_id: str, month: str) -> HttpResponse:
         request,
         form,
         lambda data: services.save_programme(
-            request.user,
-            school,
-            month_,
-            operator=data["operator"],
-            meals=form.meals(),
-            contract_number=data["contract_number"],
-            contract_date=data["contract_date"],
-            universal_from_grade=data["universal_from_grade"],
-            universal_to_grade=data["universal_to_grade"],
-            category_from_grade=data["category_from_grade"],
-            category_to_grade=data["category_to_grade"],
-            categories=data["categories"],
+            request.user, school, month_, meals=form.meals(), **{f: data[f] for f in TERMS}
         ),
         success=_("The programme is saved."),
         then=reverse("meals:programme_month", args=[school.pk, month_key(month_)]),

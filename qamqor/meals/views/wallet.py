@@ -15,7 +15,6 @@ import segno
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -29,7 +28,7 @@ from qamqor.accounts.access import get_for_user, schools_or_404, visible
 from qamqor.accounts.models import CATEGORY_READERS
 from qamqor.accounts.types import AuthedRequest
 from qamqor.core.clock import now, today
-from qamqor.core.views import attempt
+from qamqor.core.views import attempt, paginate
 from qamqor.meals import tokens
 from qamqor.meals.models import Voucher, first_of_month
 from qamqor.meals.services import wallet as services
@@ -266,19 +265,17 @@ def ratings(request: AuthedRequest) -> HttpResponse:
         .order_by("-day", "-at", "-id")
     )
     names = {s.pk: s.name for s in schools}
-    page = Paginator(comments, 50).get_page(request.GET.get("page"))
+    page, query = paginate(request, comments, 50)
     page.object_list = list(page.object_list)
     for r in page.object_list:
-        r.school_name = names.get(r.voucher.school_id, "")  # type: ignore[attr-defined]  # for the template
-    query = request.GET.copy()
-    query.pop("page", None)
+        r.school_name = names.get(r.voucher.school_id, "")
     context = {
         "form": form,
         "month": month,
         "days": days,
         "totals": totals,
         "page": page,
-        "query": query.urlencode(),
+        "query": query,
         "many_schools": len(schools) > 1,
     }
     return render(request, "meals/wallet/ratings.html", context)
