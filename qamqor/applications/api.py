@@ -10,7 +10,6 @@ import datetime as dt
 from typing import Any
 
 from django.http import Http404, HttpRequest
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
@@ -18,8 +17,8 @@ from ninja.pagination import paginate
 
 from qamqor.accounts.access import get_for_user, get_pupil_for_user, get_scope, visible
 from qamqor.accounts.types import ApiRequest
-from qamqor.audit.services import audit_read, record
-from qamqor.core.api import ErrorOut, Moment, Paging, TextIn
+from qamqor.audit.services import audit_read, record_view
+from qamqor.core.api import ErrorOut, Moment, Paging, StoredFileOut, TextIn, stored_file_out
 from qamqor.core.clock import today
 from qamqor.core.errors import ServiceError
 from qamqor.registry.models import Guardian
@@ -34,15 +33,8 @@ router = Router(tags=["applications"])
 Status_ = Application.Status
 
 
-class DocumentOut(Schema):
-    id: int
-    kind: str
-    kind_label: str
-    original_name: str
-    content_type: str
-    size: int
-    uploaded_at: dt.datetime
-    download_url: str
+class DocumentOut(StoredFileOut):
+    pass
 
 
 class ChecklistItemOut(Schema):
@@ -141,16 +133,7 @@ def _items(items: list) -> list[dict[str, Any]]:
 
 
 def _document_out(d: ApplicationDocument) -> dict[str, Any]:
-    return {
-        "id": d.pk,
-        "kind": d.kind,
-        "kind_label": str(d.get_kind_display()),
-        "original_name": d.original_name,
-        "content_type": d.content_type,
-        "size": d.size,
-        "uploaded_at": d.uploaded_at,
-        "download_url": reverse("applications:document", args=[d.pk]),
-    }
+    return stored_file_out(d, "applications:document")
 
 
 def _out(a: Application) -> dict[str, Any]:
@@ -284,9 +267,7 @@ def create_application(request: ApiRequest, payload: ApplicationIn):
 
 @router.get("/applications/{application_id}", response=ApplicationOut)
 def get_application(request: ApiRequest, application_id: int):
-    application = _application(request, application_id)
-    record(request.auth, "view", application)
-    return _out(application)
+    return _out(record_view(request.auth, _application(request, application_id)))
 
 
 @router.post(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import inspect
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 from django.apps import apps
 from django.db.models import Model
@@ -18,6 +18,8 @@ from qamqor.core.clock import now
 
 from .middleware import current_channel, current_ip
 from .models import AuditEvent
+
+M = TypeVar("M", bound=Model)
 
 
 def _school_id(obj: Model) -> int | None:
@@ -77,6 +79,13 @@ def record(
         object_ids=list(object_ids),
         query=dict(query or {}),
     )
+
+
+def record_view(user: AnyUser | None, obj: M, **kwargs: Any) -> M:
+    """One record shown (its page, an API's answer): the audit row, then the record, so that
+    a detail view reads `return PAGE.show(request, record_view(request.user, get(...)))`."""
+    record(user, "view", obj, **kwargs)
+    return obj
 
 
 def record_file(

@@ -91,6 +91,17 @@ class RecordPage:
             refresh=record,
         )
 
+    def show(self, request: HttpRequest, record: Any) -> HttpResponse:
+        """The page itself, its forms blank (a GET of `view`)."""
+        return render(request, self.template, self.context(request, record))
+
+    def attempt(
+        self, request: HttpRequest, record: Any, call: Callable[[], Any], success: Success
+    ) -> HttpResponse:
+        """`attempt` for one of the page's buttons, then back to the page either way."""
+        attempt(request, call, success)
+        return redirect(self.view, record.pk)
+
 
 def attempt(request: HttpRequest, call: Callable[[], Any], success: Success | None) -> bool:
     """A button (no form to re-render): `call()`, then its success message (if any), or its

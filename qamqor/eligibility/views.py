@@ -27,7 +27,7 @@ from qamqor.accounts.access import (
     school_ids_for,
 )
 from qamqor.accounts.types import AuthedRequest, User
-from qamqor.audit.services import record, record_file, record_read
+from qamqor.audit.services import record_file, record_read, record_view
 from qamqor.core import files, uploads
 from qamqor.core.clock import today
 from qamqor.core.views import RecordPage, explain
@@ -236,15 +236,13 @@ def _get_assignment(request: HttpRequest, pk: int, write: bool = False) -> Categ
     return get_for_user(request.user, CategoryAssignment, pk, write, related=related)
 
 
+PAGE = RecordPage("eligibility:assignment", "eligibility/assignment.html", _assignment_context)
+
+
 @login_required
 @require_GET
 def assignment_page(request: AuthedRequest, pk: int) -> HttpResponse:
-    assignment = _get_assignment(request, pk)
-    record(request.user, "view", assignment)
-    return render(request, "eligibility/assignment.html", _assignment_context(request, assignment))
-
-
-PAGE = RecordPage("eligibility:assignment", "eligibility/assignment.html", _assignment_context)
+    return PAGE.show(request, record_view(request.user, _get_assignment(request, pk)))
 
 
 @login_required
@@ -314,7 +312,7 @@ def board_scan(request: AuthedRequest, pk: int) -> FileResponse:
     decision = get_for_user(request.user, BoardDecision, pk)
     if not decision.scan:
         raise Http404
-    record(request.user, "view", decision, fields=["scan"])
+    record_view(request.user, decision, fields=["scan"])
     name = (decision.scan.name or "").rsplit(".", 1)  # a scan has a name (checked above)
     extension = name[1].lower() if len(name) == 2 else "pdf"
     content_type = {"pdf": "application/pdf", "jpg": "image/jpeg", "png": "image/png"}.get(

@@ -10,7 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import FileResponse, Http404, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
@@ -18,10 +18,10 @@ from django.views.decorators.http import require_GET, require_POST
 from qamqor.accounts import access
 from qamqor.accounts.access import get_for_user, get_scope
 from qamqor.accounts.types import AuthedRequest, User
-from qamqor.audit.services import record, record_file, record_read
+from qamqor.audit.services import record_file, record_read, record_view
 from qamqor.core import uploads
 from qamqor.core.clock import today
-from qamqor.core.views import RecordPage, attempt
+from qamqor.core.views import RecordPage
 
 from .. import services
 from ..forms import AskAgainForm, ReportFileForm, SubmitForm
@@ -131,26 +131,25 @@ def _report_context(request: AuthedRequest, report: PurchaseReport, **forms: Any
 
 
 STAFF_PAGE = RecordPage("aid:report", "aid/report.html", _report_context)
+PARENT_PAGE = RecordPage("aid:my_report", "aid/my_report.html", parent_report_context)
 
 
 @login_required
 @require_GET
 def report_page(request: AuthedRequest, pk: int) -> HttpResponse:
-    report = get_staff_report(request, pk)
-    record(request.user, "view", report)
-    return render(request, "aid/report.html", _report_context(request, report))
+    return STAFF_PAGE.show(request, record_view(request.user, get_staff_report(request, pk)))
 
 
 @login_required
 @require_POST
 def report_accept(request: AuthedRequest, pk: int) -> HttpResponse:
     report = get_staff_report(request, pk, write=True)
-    attempt(
+    return STAFF_PAGE.attempt(
         request,
+        report,
         lambda: services.accept_report(request.user, report),
         _("The purchase report is accepted."),
     )
-    return redirect("aid:report", report.pk)
 
 
 @login_required
@@ -178,9 +177,7 @@ def _uploader_report(request: AuthedRequest, pk: int) -> PurchaseReport:
 
 def _page(request: AuthedRequest, report: PurchaseReport) -> RecordPage:
     """The parent returns to their page; school staff to the school's."""
-    if report.pupil_id in get_scope(request.user).child_ids:
-        return RecordPage("aid:my_report", "aid/my_report.html", parent_report_context)
-    return STAFF_PAGE
+    return PARENT_PAGE if report.pupil_id in get_scope(request.user).child_ids else STAFF_PAGE
 
 
 @login_required
@@ -204,10 +201,12 @@ def report_upload(request: AuthedRequest, pk: int) -> HttpResponse:
 def report_file_delete(request: AuthedRequest, pk: int) -> HttpResponse:
     item = get_for_user(request.user, ReportFile, pk, related=["report"])
     report = _uploader_report(request, item.report_id)
-    attempt(
-        request, lambda: services.remove_report_file(request.user, item), _("The file is removed.")
+    return _page(request, report).attempt(
+        request,
+        report,
+        lambda: services.remove_report_file(request.user, item),
+        _("The file is removed."),
     )
-    return redirect(_page(request, report).view, report.pk)
 
 
 @login_required

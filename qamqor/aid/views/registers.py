@@ -17,10 +17,10 @@ from django.views.decorators.http import require_GET, require_POST
 from qamqor.accounts import access
 from qamqor.accounts.access import get_school_for_user, get_scope
 from qamqor.accounts.types import AuthedRequest
-from qamqor.audit.services import record
+from qamqor.audit.services import record_view
 from qamqor.core.clock import today
 from qamqor.core.documents import XLSX_TYPE, attachment
-from qamqor.core.views import attempt, explain
+from qamqor.core.views import RecordPage, attempt, explain
 
 from .. import exports, services
 from ..forms import PaidForm
@@ -104,24 +104,25 @@ def _register_context(request: HttpRequest, register: PaymentRegister, **forms) 
     }
 
 
+PAGE = RecordPage("aid:register", "aid/register.html", _register_context)
+
+
 @login_required
 @require_GET
 def register_page(request: AuthedRequest, pk: int) -> HttpResponse:
-    register = get_register(request, pk)
-    record(request.user, "view", register)
-    return render(request, "aid/register.html", _register_context(request, register))
+    return PAGE.show(request, record_view(request.user, get_register(request, pk)))
 
 
 @login_required
 @require_POST
 def register_check(request: AuthedRequest, pk: int) -> HttpResponse:
     register = get_register(request, pk, write=True)
-    attempt(
+    return PAGE.attempt(
         request,
+        register,
         lambda: services.check_register(request.user, register),
         _("The register is checked against the registry again."),
     )
-    return redirect("aid:register", register.pk)
 
 
 @login_required

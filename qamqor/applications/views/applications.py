@@ -26,10 +26,10 @@ from qamqor.accounts.access import (
     visible,
 )
 from qamqor.accounts.types import AuthedRequest
-from qamqor.audit.services import record, record_file, record_read
+from qamqor.audit.services import record_file, record_read, record_view
 from qamqor.core import uploads
 from qamqor.core.clock import today
-from qamqor.core.views import RecordPage, act, attempt
+from qamqor.core.views import RecordPage, act
 from qamqor.registry.models import Pupil
 
 from .. import services
@@ -142,22 +142,24 @@ def register_find(request: AuthedRequest) -> HttpResponse:
 # --- registering a paper (or portal) application for a pupil ---------------------------------
 
 
-def _register_context(pupil: Any, form: RegisterForm) -> dict[str, Any]:
-    service = form.chosen("service") or Service.FINANCIAL_AID
-    channel = form.chosen("channel") or Channel.SCHOOL
+def checklist_context(
+    form: Any, pupil: Any, service: str, channel: str, url: str, redraw: tuple[str, ...]
+) -> dict[str, Any]:
+    """An application form's context: the documents the child's family gives for `service`
+    through `channel` (the civil registry decides the certificates), a file field for each;
+    choosing one of the `redraw` fields redraws the checklist from `url` (htmx)."""
     birth, marriage, answered = certificates_needed(pupil.iin)
     items = checklist(
-        service if service in Service.values else Service.FINANCIAL_AID,
-        channel if channel in Channel.values else Channel.SCHOOL,
+        service,
+        channel,
         category=form.chosen("category"),
         needs_birth_certificate=birth,
         needs_marriage_certificate=marriage,
     )
-    for name in ("service", "channel", "category"):
-        # Choosing a service, channel or category redraws the checklist (htmx).
+    for name in redraw:
         form.fields[name].widget.attrs.update(
             {
-                "hx-get": reverse("applications:register", args=[pupil.pk]),
+                "hx-get": url,
                 "hx-target": "#checklist",
                 "hx-select": "#checklist",
                 "hx-swap": "outerHTML",
@@ -174,9 +176,23 @@ def _register_context(pupil: Any, form: RegisterForm) -> dict[str, Any]:
         "fields": [(item, form.document_field(item.kind)) for item in items],
         "other_field": form.document_field("other"),
         "registry_answered": answered,
-        "working_days": DECISION_WORKING_DAYS.get(service, 0),
         "max_upload": uploads.max_bytes(),
     }
+
+
+def _register_context(pupil: Any, form: RegisterForm) -> dict[str, Any]:
+    service = form.chosen("service") or Service.FINANCIAL_AID
+    channel = form.chosen("channel") or Channel.SCHOOL
+    context = checklist_context(
+        form,
+        pupil,
+        service if service in Service.values else Service.FINANCIAL_AID,
+        channel if channel in Channel.values else Channel.SCHOOL,
+        reverse("applications:register", args=[pupil.pk]),
+        ("service", "channel", "category"),
+    )
+    context["working_days"] = DECISION_WORKING_DAYS.get(service, 0)
+    return context
 
 
 @login_required
@@ -263,24 +279,23 @@ def _detail_context(request: AuthedRequest, a: Application, **forms: Any) -> dic
     return context
 
 
+# The application's page: the clerk's and the parent's forms post to their own views.
+DETAIL = RecordPage("applications:detail", "applications/detail.html", _detail_context)
+
+
 @login_required
 @require_GET
 def detail(request: AuthedRequest, pk: int) -> HttpResponse:
-    application = _get(request, pk)
-    record(request.user, "view", application)
-    return render(request, "applications/detail.html", _detail_context(request, application))
-
-
-# The application's page: the clerk's and the parent's forms post to their own views.
-DETAIL = RecordPage("applications:detail", "applications/detail.html", _detail_context)
+    return DETAIL.show(request, record_view(request.user, _get(request, pk)))
 
 
 @login_required
 @require_POST
 def start(request: AuthedRequest, pk: int) -> HttpResponse:
     a = _get(request, pk, write=True)
-    attempt(request, lambda: services.start_review(request.user, a), _("The review has started."))
-    return redirect("applications:detail", a.pk)
+    return DETAIL.attempt(
+        request, a, lambda: services.start_review(request.user, a), _("The review has started.")
+    )
 
 
 @login_required
