@@ -6,6 +6,7 @@ Documents are streamed by an access-checked view, never served as media.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -63,7 +64,7 @@ from ..selectors import (
     search_applications,
     with_due,
 )
-from .common import paginate
+from .common import filter_chosen, paginate
 
 Status = Application.Status
 
@@ -78,6 +79,23 @@ def received_message(application: Application) -> str:
             "It came after working hours, so it counts from the next working day, %(day)s."
         ) % {"day": date_format(application.counted_from)}
     return message
+
+
+def receive(
+    request: HttpRequest,
+    form: Any,
+    submit: Callable[[dict[str, Any]], Application],
+    again: Callable[[Any], HttpResponse],
+) -> HttpResponse:
+    """`act` for an application form (the school's or the parent's): received → its page."""
+    return act(
+        request,
+        form,
+        submit,
+        success=received_message,
+        then=lambda application: reverse("applications:detail", args=[application.pk]),
+        again=again,
+    )
 
 
 # --- the pedagogue's dashboard ---------------------------------------------------------------
@@ -96,11 +114,7 @@ def dashboard(request: AuthedRequest) -> HttpResponse:
     qs = staff.select_related("pupil", "pupil__school_class", "school")
     if form.is_valid():
         data = form.cleaned_data
-        qs = search_applications(qs, data["q"])
-        if data["service"]:
-            qs = qs.filter(service=data["service"])
-        if data["channel"]:
-            qs = qs.filter(channel=data["channel"])
+        qs = filter_chosen(search_applications(qs, data["q"]), data, "service", "channel")
         if data["status"] == "open":
             qs = qs.filter(status__in=Application.OPEN_STATUSES)
         elif data["status"]:
@@ -219,13 +233,11 @@ def register(request: AuthedRequest, pupil_id: int) -> HttpResponse:
             notes=data["notes"],
         )
 
-    return act(
+    return receive(
         request,
         form,
         submit,
-        success=received_message,
-        then=lambda application: reverse("applications:detail", args=[application.pk]),
-        again=lambda f: render(request, "applications/register.html", _register_context(pupil, f)),
+        lambda f: render(request, "applications/register.html", _register_context(pupil, f)),
     )
 
 

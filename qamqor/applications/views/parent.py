@@ -21,13 +21,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from qamqor.accounts.access import get_scope
 from qamqor.accounts.types import AuthedRequest
 from qamqor.core.clock import today
-from qamqor.core.views import act
 
 from .. import otp, services
 from ..forms import ParentApplyForm
 from ..models import DECISION_WORKING_DAYS, Application, Channel, Service, Signature
 from ..selectors import applications_for, my_children, my_guardian, with_due
-from .applications import checklist_context, received_message
+from .applications import checklist_context, receive
 
 
 def _children(request: AuthedRequest) -> Any:
@@ -96,15 +95,11 @@ def apply(request: AuthedRequest) -> HttpResponse:
         otp.consume(request.session)
         return application
 
-    return act(
+    return receive(
         request,
         form,
         submit,
-        success=received_message,
-        then=lambda application: reverse("applications:detail", args=[application.pk]),
-        again=lambda f: render(
-            request, "applications/apply.html", _apply_context(request, f, children)
-        ),
+        lambda f: render(request, "applications/apply.html", _apply_context(request, f, children)),
     )
 
 
