@@ -17,7 +17,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods
 
 from qamqor.accounts.access import (
     get_for_user,
@@ -292,64 +293,13 @@ def _detail_context(request: AuthedRequest, a: Application, **forms: Any) -> dic
 
 
 # The application's page: the clerk's and the parent's forms post to their own views.
-DETAIL = RecordPage("applications:detail", "applications/detail.html", _detail_context)
+DETAIL = RecordPage("applications:detail", "applications/detail.html", _detail_context, _get)
 
 
 @login_required
 @require_GET
 def detail(request: AuthedRequest, pk: int) -> HttpResponse:
     return DETAIL.show(request, record_view(request.user, _get(request, pk)))
-
-
-@login_required
-@require_POST
-def start(request: AuthedRequest, pk: int) -> HttpResponse:
-    a = _get(request, pk, write=True)
-    return DETAIL.attempt(
-        request, a, lambda: services.start_review(request.user, a), _("The review has started.")
-    )
-
-
-@login_required
-@require_POST
-def request_docs(request: AuthedRequest, pk: int) -> HttpResponse:
-    a = _get(request, pk, write=True)
-    return DETAIL.act(
-        request,
-        a,
-        "request_form",
-        RequestDocumentsForm(request.POST),
-        lambda d: services.request_documents(request.user, a, d["kinds"], d["note"]),
-        _("The family is asked for the documents."),
-    )
-
-
-@login_required
-@require_POST
-def approve(request: AuthedRequest, pk: int) -> HttpResponse:
-    a = _get(request, pk, write=True)
-    return DETAIL.act(
-        request,
-        a,
-        "approve_form",
-        ApproveForm(request.POST),
-        lambda d: services.approve_application(request.user, a, d["comment"]),
-        _("The application is approved."),
-    )
-
-
-@login_required
-@require_POST
-def refuse(request: AuthedRequest, pk: int) -> HttpResponse:
-    a = _get(request, pk, write=True)
-    return DETAIL.act(
-        request,
-        a,
-        "refuse_form",
-        RefuseForm(request.POST),
-        lambda d: services.refuse_application(request.user, a, d["reason"]),
-        _("The application is refused; the family is told the reason."),
-    )
 
 
 def _writer_or_parent(request: AuthedRequest, pk: int) -> Application:
@@ -359,49 +309,56 @@ def _writer_or_parent(request: AuthedRequest, pk: int) -> Application:
     return a
 
 
-@login_required
-@require_POST
-def upload(request: AuthedRequest, pk: int) -> HttpResponse:
-    a = _writer_or_parent(request, pk)
-    return DETAIL.act(
-        request,
-        a,
-        "document_form",
-        DocumentForm(request.POST, request.FILES),
-        lambda d: services.add_document(request.user, a, d["kind"], d["file"]),
-        _("The document is added."),
-    )
-
-
-@login_required
-@require_POST
-def appeal(request: AuthedRequest, pk: int) -> HttpResponse:
-    a = _writer_or_parent(request, pk)
-    return DETAIL.act(
-        request,
-        a,
-        "appeal_form",
-        AppealForm(request.POST),
-        lambda d: services.file_appeal(request.user, a, d["text"]),
-        _("The appeal is filed; it is decided within %(days)s working days.")
-        % {"days": APPEAL_WORKING_DAYS},
-    )
-
-
-@login_required
-@require_POST
-def decide_appeal(request: AuthedRequest, pk: int) -> HttpResponse:
+def _appeal_decider(request: AuthedRequest, pk: int) -> Application:
     a = _get(request, pk)
     if not can_decide_appeal(request.user, a):
         raise Http404
-    return DETAIL.act(
-        request,
-        a,
-        "appeal_decision_form",
-        AppealDecisionForm(request.POST),
-        lambda d: services.decide_appeal(request.user, a, d["upheld"], d["decision"]),
-        _("The appeal is decided."),
-    )
+    return a
+
+
+start = DETAIL.button_view(services.start_review, gettext_lazy("The review has started."))
+request_docs = DETAIL.form_view(
+    "request_form",
+    RequestDocumentsForm,
+    lambda user, a, d: services.request_documents(user, a, d["kinds"], d["note"]),
+    gettext_lazy("The family is asked for the documents."),
+)
+approve = DETAIL.form_view(
+    "approve_form",
+    ApproveForm,
+    lambda user, a, d: services.approve_application(user, a, d["comment"]),
+    gettext_lazy("The application is approved."),
+)
+refuse = DETAIL.form_view(
+    "refuse_form",
+    RefuseForm,
+    lambda user, a, d: services.refuse_application(user, a, d["reason"]),
+    gettext_lazy("The application is refused; the family is told the reason."),
+)
+upload = DETAIL.form_view(
+    "document_form",
+    DocumentForm,
+    lambda user, a, d: services.add_document(user, a, d["kind"], d["file"]),
+    gettext_lazy("The document is added."),
+    fetch=_writer_or_parent,
+)
+appeal = DETAIL.form_view(
+    "appeal_form",
+    AppealForm,
+    lambda user, a, d: services.file_appeal(user, a, d["text"]),
+    lambda _filed: (
+        _("The appeal is filed; it is decided within %(days)s working days.")
+        % {"days": APPEAL_WORKING_DAYS}
+    ),
+    fetch=_writer_or_parent,
+)
+decide_appeal = DETAIL.form_view(
+    "appeal_decision_form",
+    AppealDecisionForm,
+    lambda user, a, d: services.decide_appeal(user, a, d["upheld"], d["decision"]),
+    gettext_lazy("The appeal is decided."),
+    fetch=_appeal_decider,
+)
 
 
 @login_required
