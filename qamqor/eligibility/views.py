@@ -6,6 +6,7 @@ Evidence and board scans are streamed by access-checked views, never served as m
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from django.contrib import messages
@@ -18,6 +19,7 @@ from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from qamqor.accounts.access import (
@@ -236,7 +238,9 @@ def _get_assignment(request: HttpRequest, pk: int, write: bool = False) -> Categ
     return get_for_user(request.user, CategoryAssignment, pk, write, related=related)
 
 
-PAGE = RecordPage("eligibility:assignment", "eligibility/assignment.html", _assignment_context)
+PAGE = RecordPage(
+    "eligibility:assignment", "eligibility/assignment.html", _assignment_context, _get_assignment
+)
 
 
 @login_required
@@ -270,32 +274,18 @@ def confirm(request: AuthedRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
-@require_POST
-def refuse(request: AuthedRequest, pk: int) -> HttpResponse:
-    assignment = _get_assignment(request, pk, write=True)
-    return PAGE.act(
-        request,
-        assignment,
-        "refuse_form",
-        RefuseForm(request.POST),
-        lambda d: services.refuse_category(request.user, assignment, d["reason"]),
-        _("The application is refused."),
-    )
-
-
-@login_required
-@require_POST
-def add_evidence(request: AuthedRequest, pk: int) -> HttpResponse:
-    assignment = _get_assignment(request, pk, write=True)
-    return PAGE.act(
-        request,
-        assignment,
-        "evidence_form",
-        EvidenceForm(request.POST, request.FILES, prefix="add", require_file=True),
-        lambda d: services.add_evidence(request.user, assignment, d["kind"], d["file"]),
-        _("The document is added."),
-    )
+refuse = PAGE.form_view(
+    "refuse_form",
+    RefuseForm,
+    lambda user, assignment, d: services.refuse_category(user, assignment, d["reason"]),
+    gettext_lazy("The application is refused."),
+)
+add_evidence = PAGE.form_view(
+    "evidence_form",
+    partial(EvidenceForm, prefix="add", require_file=True),
+    lambda user, assignment, d: services.add_evidence(user, assignment, d["kind"], d["file"]),
+    gettext_lazy("The document is added."),
+)
 
 
 @login_required

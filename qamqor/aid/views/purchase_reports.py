@@ -130,7 +130,7 @@ def _report_context(request: AuthedRequest, report: PurchaseReport, **forms: Any
     return context
 
 
-STAFF_PAGE = RecordPage("aid:report", "aid/report.html", _report_context)
+STAFF_PAGE = RecordPage("aid:report", "aid/report.html", _report_context, get_staff_report)
 PARENT_PAGE = RecordPage("aid:my_report", "aid/my_report.html", parent_report_context)
 
 
@@ -140,30 +140,15 @@ def report_page(request: AuthedRequest, pk: int) -> HttpResponse:
     return STAFF_PAGE.show(request, record_view(request.user, get_staff_report(request, pk)))
 
 
-@login_required
-@require_POST
-def report_accept(request: AuthedRequest, pk: int) -> HttpResponse:
-    report = get_staff_report(request, pk, write=True)
-    return STAFF_PAGE.attempt(
-        request,
-        report,
-        lambda: services.accept_report(request.user, report),
-        _("The purchase report is accepted."),
-    )
-
-
-@login_required
-@require_POST
-def report_ask_again(request: AuthedRequest, pk: int) -> HttpResponse:
-    report = get_staff_report(request, pk, write=True)
-    return STAFF_PAGE.act(
-        request,
-        report,
-        "ask_form",
-        AskAgainForm(request.POST),
-        lambda d: services.ask_again(request.user, report, d["comment"]),
-        _("The report is sent back to the family with your comment."),
-    )
+report_accept = STAFF_PAGE.button_view(
+    services.accept_report, gettext_lazy("The purchase report is accepted.")
+)
+report_ask_again = STAFF_PAGE.form_view(
+    "ask_form",
+    AskAgainForm,
+    lambda user, report, d: services.ask_again(user, report, d["comment"]),
+    gettext_lazy("The report is sent back to the family with your comment."),
+)
 
 
 def _uploader_report(request: AuthedRequest, pk: int) -> PurchaseReport:

@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from qamqor.accounts import access
@@ -104,7 +104,7 @@ def _register_context(request: HttpRequest, register: PaymentRegister, **forms) 
     }
 
 
-PAGE = RecordPage("aid:register", "aid/register.html", _register_context)
+PAGE = RecordPage("aid:register", "aid/register.html", _register_context, get_register)
 
 
 @login_required
@@ -113,16 +113,9 @@ def register_page(request: AuthedRequest, pk: int) -> HttpResponse:
     return PAGE.show(request, record_view(request.user, get_register(request, pk)))
 
 
-@login_required
-@require_POST
-def register_check(request: AuthedRequest, pk: int) -> HttpResponse:
-    register = get_register(request, pk, write=True)
-    return PAGE.attempt(
-        request,
-        register,
-        lambda: services.check_register(request.user, register),
-        _("The register is checked against the registry again."),
-    )
+register_check = PAGE.button_view(
+    services.check_register, gettext_lazy("The register is checked against the registry again.")
+)
 
 
 @login_required
