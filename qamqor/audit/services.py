@@ -12,7 +12,7 @@ from django.db.models import Model
 from django.http import HttpRequest
 from django.utils.text import capfirst
 
-from qamqor.accounts.access import get_scope
+from qamqor.accounts.access import get_for_user, get_scope
 from qamqor.accounts.types import AnyUser, signed_in
 from qamqor.core.clock import now
 
@@ -95,6 +95,15 @@ def record_file(
     kind, never by the uploader's file name, which may name the child."""
     label = str(row.get_kind_display())
     return record(user, action, row, fields=fields, school_id=school_id, label=label)
+
+
+def read_file(user: AnyUser, model: type[M], pk: Any, owner: str) -> M:
+    """A stored file the user reads by its own policy (404 otherwise), its read recorded in
+    the school of its `owner`, the record it belongs to: `read_file(u, Evidence, pk,
+    "assignment").response()`."""
+    row = get_for_user(user, model, pk, related=[owner])
+    record_file(user, "view", row, getattr(row, owner).school_id)
+    return row
 
 
 def record_many(

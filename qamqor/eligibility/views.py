@@ -29,7 +29,7 @@ from qamqor.accounts.access import (
     school_ids_for,
 )
 from qamqor.accounts.types import AuthedRequest, User
-from qamqor.audit.services import record_file, record_read, record_view
+from qamqor.audit.services import read_file, record_read, record_view
 from qamqor.core import files, uploads
 from qamqor.core.clock import today
 from qamqor.core.views import RecordPage, explain
@@ -291,9 +291,7 @@ add_evidence = PAGE.form_view(
 @login_required
 @require_GET
 def evidence_download(request: AuthedRequest, pk: int) -> FileResponse:
-    evidence = get_for_user(request.user, Evidence, pk, related=["assignment"])
-    record_file(request.user, "view", evidence, evidence.assignment.school_id)
-    return evidence.response()
+    return read_file(request.user, Evidence, pk, "assignment").response()
 
 
 @login_required

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 from qamqor.accounts import access
 from qamqor.accounts.access import get_for_user, get_scope
 from qamqor.accounts.types import AuthedRequest, User
-from qamqor.audit.services import record_file, record_read, record_view
+from qamqor.audit.services import read_file, record_read, record_view
 from qamqor.core import uploads
 from qamqor.core.clock import today
 from qamqor.core.views import RecordPage
@@ -211,7 +211,6 @@ def report_submit(request: AuthedRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def report_file(request: AuthedRequest, pk: int) -> FileResponse:
-    item = get_for_user(request.user, ReportFile, pk, related=["report"])
-    record_file(request.user, "view", item, item.report.school_id)
+    item = read_file(request.user, ReportFile, pk, "report")
     inline = request.GET.get("inline") == "1" and item.content_type != uploads.PDF
     return item.response(inline=inline)

@@ -133,10 +133,7 @@ def register_delete(request: AuthedRequest, pk: int) -> HttpResponse:
 
 def _export(request: AuthedRequest, pk: int, kind: str) -> HttpResponse:
     register = get_register(request, pk)
-    try:
-        services.record_export(request.user, register, kind)
-    except services.AidError as exc:
-        messages.error(request, exc.message)
+    if not attempt(request, lambda: services.record_export(request.user, register, kind), None):
         return redirect("aid:register", register.pk)
     if kind == "csv":
         body, content_type = exports.register_csv(register), "text/csv; charset=utf-8"

@@ -28,7 +28,7 @@ from qamqor.accounts.access import (
     visible,
 )
 from qamqor.accounts.types import AuthedRequest
-from qamqor.audit.services import record_file, record_read, record_view
+from qamqor.audit.services import read_file, record_read, record_view
 from qamqor.core import uploads
 from qamqor.core.clock import today
 from qamqor.core.views import RecordPage, act
@@ -364,6 +364,4 @@ decide_appeal = DETAIL.form_view(
 @login_required
 @require_GET
 def document(request: AuthedRequest, pk: int) -> FileResponse:
-    doc = get_for_user(request.user, ApplicationDocument, pk, related=["application"])
-    record_file(request.user, "view", doc, doc.application.school_id)
-    return doc.response()
+    return read_file(request.user, ApplicationDocument, pk, "application").response()
