@@ -24,10 +24,15 @@ from qamqor.core.errors import ServiceError
 from qamqor.registry.models import Guardian
 
 from . import services
-from .catalogue import checklist, passports
-from .civil import certificates_needed
+from .catalogue import passports
 from .models import Application, ApplicationDocument, Channel, Service
-from .selectors import application_checklist, can_decide_appeal, due_of, is_parent_of
+from .selectors import (
+    application_checklist,
+    can_decide_appeal,
+    checklist_for_pupil,
+    due_of,
+    is_parent_of,
+)
 
 router = Router(tags=["applications"])
 Status_ = Application.Status
@@ -210,16 +215,7 @@ def pupil_checklist(
         raise Http404
     if service not in Service.values or channel not in Channel.values:
         raise ServiceError("invalid", _("Choose a service and a channel."))
-    birth, marriage, _answered = certificates_needed(pupil.iin)
-    return _items(
-        checklist(
-            service,
-            channel,
-            category=category,
-            needs_birth_certificate=birth,
-            needs_marriage_certificate=marriage,
-        )
-    )
+    return _items(checklist_for_pupil(pupil, service, channel, category)[0])
 
 
 @router.get("/applications", response=list[ApplicationOut])

@@ -16,6 +16,7 @@ from qamqor.eligibility.selectors import with_due as with_due_of
 from qamqor.registry.models import Guardian, Pupil
 
 from .catalogue import checklist
+from .civil import certificates_needed
 from .models import Application
 
 if TYPE_CHECKING:
@@ -100,6 +101,22 @@ def my_children(user: User) -> QuerySet[Pupil]:
 def my_guardian(user: User, pupil: Pupil) -> Guardian | None:
     """The signed-in parent's own guardian record in the child's family."""
     return Guardian.objects.filter(user=user, family_id=pupil.family_id).first()  # type: ignore[misc]  # no family: None
+
+
+def checklist_for_pupil(
+    pupil: Pupil, service: str, channel: str, category: str
+) -> tuple[list, bool]:
+    """The documents this child's family gives (the civil registry decides the certificates),
+    and whether the registry answered."""
+    birth, marriage, answered = certificates_needed(pupil.iin)
+    items = checklist(
+        service,
+        channel,
+        category=category,
+        needs_birth_certificate=birth,
+        needs_marriage_certificate=marriage,
+    )
+    return items, answered
 
 
 def application_checklist(application: Application, present: set[str]) -> list:

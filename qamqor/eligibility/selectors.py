@@ -84,7 +84,7 @@ def income_test(family: Family | None, year: int) -> IncomeTest:
 
 @dataclass(frozen=True)
 class Due:
-    """Where an applied assignment stands against its 15-working-day term."""
+    """Where an open term stands: an applied category's 15 working days, an application's."""
 
     state: str  # "overdue", "today", "upcoming", or "" once decided
     days: int  # working days overdue (state overdue) or left (state upcoming)

@@ -35,8 +35,7 @@ from qamqor.core.views import RecordPage, act
 from qamqor.registry.models import Pupil
 
 from .. import services
-from ..catalogue import checklist, receipt_rule
-from ..civil import certificates_needed
+from ..catalogue import receipt_rule
 from ..forms import (
     AppealDecisionForm,
     AppealForm,
@@ -59,6 +58,7 @@ from ..selectors import (
     application_checklist,
     can_decide_appeal,
     can_write,
+    checklist_for_pupil,
     dashboard_buckets,
     due_of,
     is_parent_of,
@@ -163,14 +163,7 @@ def checklist_context(
     """An application form's context: the documents the child's family gives for `service`
     through `channel` (the civil registry decides the certificates), a file field for each;
     choosing one of the `redraw` fields redraws the checklist from `url` (htmx)."""
-    birth, marriage, answered = certificates_needed(pupil.iin)
-    items = checklist(
-        service,
-        channel,
-        category=form.chosen("category"),
-        needs_birth_certificate=birth,
-        needs_marriage_certificate=marriage,
-    )
+    items, answered = checklist_for_pupil(pupil, service, channel, form.chosen("category"))
     for name in redraw:
         form.fields[name].widget.attrs.update(
             {
