@@ -135,14 +135,9 @@ class RecordPage:
         @login_required
         @require_POST
         def view(request: HttpRequest, pk: int) -> HttpResponse:
-            record = get(request, pk)
+            record, bound = get(request, pk), form(request.POST, request.FILES)
             return self.act(
-                request,
-                record,
-                name,
-                form(request.POST, request.FILES),
-                lambda data: call(request.user, record, data),
-                success,
+                request, record, name, bound, partial(call, request.user, record), success
             )
 
         return view
@@ -160,7 +155,7 @@ class RecordPage:
         @require_POST
         def view(request: HttpRequest, pk: int) -> HttpResponse:
             record = get(request, pk)
-            return self.attempt(request, record, lambda: call(request.user, record), success)
+            return self.attempt(request, record, partial(call, request.user, record), success)
 
         return view
 

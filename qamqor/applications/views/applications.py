@@ -83,10 +83,7 @@ def received_message(application: Application) -> str:
 
 
 def receive(
-    request: HttpRequest,
-    form: Any,
-    submit: Callable[[dict[str, Any]], Application],
-    again: Callable[[Any], HttpResponse],
+    request: HttpRequest, form: Any, submit: Callable[..., Any], again: Callable[..., Any]
 ) -> HttpResponse:
     """`act` for an application form (the school's or the parent's): received → its page."""
     return act(
