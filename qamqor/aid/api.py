@@ -16,12 +16,12 @@ from ninja.files import UploadedFile
 
 from qamqor.accounts.access import get_for_user, get_school_for_user
 from qamqor.accounts.types import ApiRequest
-from qamqor.audit.services import record
+from qamqor.audit.services import record_view
 from qamqor.core.api import ErrorOut, TextIn
 from qamqor.core.clock import today
 
 from . import services
-from .models import AID_WRITERS, PaymentLine, PaymentRegister, PurchaseReport
+from .models import AID_WRITERS, PaymentLine, PaymentRegister, PurchaseReport, ReportFile
 
 router = Router(tags=["aid"])
 
@@ -149,19 +149,20 @@ def _report_out(report: PurchaseReport) -> dict[str, Any]:
         "receipts_total": sum(f.amount or 0 for f in files if f.kind == "receipt"),
         "submitted_at": report.submitted_at,
         "return_comment": report.return_comment,
-        "files": [
-            {
-                "id": f.pk,
-                "kind": f.kind,
-                "amount": f.amount,
-                "original_name": f.original_name,
-                "content_type": f.content_type,
-                "size": f.size,
-                "uploaded_at": f.uploaded_at,
-                "download_url": reverse("aid:file", args=[f.pk]),
-            }
-            for f in files
-        ],
+        "files": [_file_out(f) for f in files],
+    }
+
+
+def _file_out(item: ReportFile) -> dict[str, Any]:
+    return {
+        "id": item.pk,
+        "kind": item.kind,
+        "amount": item.amount,
+        "original_name": item.original_name,
+        "content_type": item.content_type,
+        "size": item.size,
+        "uploaded_at": item.uploaded_at,
+        "download_url": reverse("aid:file", args=[item.pk]),
     }
 
 
@@ -192,9 +193,7 @@ def form_register(request: ApiRequest, school_id: int):
 @router.get("/aid/registers/{register_id}/lines", response=RegisterOut)
 def register_lines(request: ApiRequest, register_id: int):
     """The register and its lines; a blocked line says why (`problem`, `problem_message`)."""
-    register = _register(request, register_id)
-    record(request.auth, "view", register)
-    return _register_out(register)
+    return _register_out(record_view(request.auth, _register(request, register_id)))
 
 
 @router.post("/aid/registers/{register_id}/paid", response={200: PaidOut, 409: ErrorOut})
@@ -208,9 +207,7 @@ def mark_paid(request: ApiRequest, register_id: int, payload: PaidIn):
 @router.get("/aid/reports/{report_id}", response=ReportOut)
 def get_report(request: ApiRequest, report_id: int):
     """The report, its deadline and files: the child's parents and the school's staff."""
-    report = _report(request, report_id)
-    record(request.auth, "view", report)
-    return _report_out(report)
+    return _report_out(record_view(request.auth, _report(request, report_id)))
 
 
 @router.post("/aid/reports/{report_id}/files", response={201: FileOut, 409: ErrorOut})
@@ -225,19 +222,7 @@ def upload_file(
     (`kind=photo`; JPEG or PNG), multipart. Checked by content, size and pixel count."""
     report = _uploader_report(request, report_id)
     item = services.add_report_file(request.auth, report, kind, file, amount)
-    return Status(
-        201,
-        {
-            "id": item.pk,
-            "kind": item.kind,
-            "amount": item.amount,
-            "original_name": item.original_name,
-            "content_type": item.content_type,
-            "size": item.size,
-            "uploaded_at": item.uploaded_at,
-            "download_url": reverse("aid:file", args=[item.pk]),
-        },
-    )
+    return Status(201, _file_out(item))
 
 
 @router.post("/aid/reports/{report_id}/submit", response={200: ReportOut, 409: ErrorOut})

@@ -10,7 +10,6 @@ import datetime as dt
 from typing import Any
 
 from django.http import Http404, HttpRequest
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
@@ -18,31 +17,29 @@ from ninja.pagination import paginate
 
 from qamqor.accounts.access import get_for_user, get_pupil_for_user, get_scope, visible
 from qamqor.accounts.types import ApiRequest
-from qamqor.audit.services import audit_read, record
-from qamqor.core.api import ErrorOut, Moment, Paging, TextIn
+from qamqor.audit.services import audit_read, record_view
+from qamqor.core.api import ErrorOut, Moment, Paging, StoredFileOut, TextIn, stored_file_out
 from qamqor.core.clock import today
 from qamqor.core.errors import ServiceError
 from qamqor.registry.models import Guardian
 
 from . import services
-from .catalogue import checklist, passports
-from .civil import certificates_needed
+from .catalogue import passports
 from .models import Application, ApplicationDocument, Channel, Service
-from .selectors import application_checklist, can_decide_appeal, due_of, is_parent_of
+from .selectors import (
+    application_checklist,
+    can_decide_appeal,
+    checklist_for_pupil,
+    due_of,
+    is_parent_of,
+)
 
 router = Router(tags=["applications"])
 Status_ = Application.Status
 
 
-class DocumentOut(Schema):
-    id: int
-    kind: str
-    kind_label: str
-    original_name: str
-    content_type: str
-    size: int
-    uploaded_at: dt.datetime
-    download_url: str
+class DocumentOut(StoredFileOut):
+    pass
 
 
 class ChecklistItemOut(Schema):
@@ -141,16 +138,7 @@ def _items(items: list) -> list[dict[str, Any]]:
 
 
 def _document_out(d: ApplicationDocument) -> dict[str, Any]:
-    return {
-        "id": d.pk,
-        "kind": d.kind,
-        "kind_label": str(d.get_kind_display()),
-        "original_name": d.original_name,
-        "content_type": d.content_type,
-        "size": d.size,
-        "uploaded_at": d.uploaded_at,
-        "download_url": reverse("applications:document", args=[d.pk]),
-    }
+    return stored_file_out(d, "applications:document")
 
 
 def _out(a: Application) -> dict[str, Any]:
@@ -227,16 +215,7 @@ def pupil_checklist(
         raise Http404
     if service not in Service.values or channel not in Channel.values:
         raise ServiceError("invalid", _("Choose a service and a channel."))
-    birth, marriage, _answered = certificates_needed(pupil.iin)
-    return _items(
-        checklist(
-            service,
-            channel,
-            category=category,
-            needs_birth_certificate=birth,
-            needs_marriage_certificate=marriage,
-        )
-    )
+    return _items(checklist_for_pupil(pupil, service, channel, category)[0])
 
 
 @router.get("/applications", response=list[ApplicationOut])
@@ -284,9 +263,7 @@ def create_application(request: ApiRequest, payload: ApplicationIn):
 
 @router.get("/applications/{application_id}", response=ApplicationOut)
 def get_application(request: ApiRequest, application_id: int):
-    application = _application(request, application_id)
-    record(request.auth, "view", application)
-    return _out(application)
+    return _out(record_view(request.auth, _application(request, application_id)))
 
 
 @router.post(

@@ -10,11 +10,13 @@ from django.db.models import Case, DateField, F, Q, QuerySet, When
 from qamqor.accounts.access import get_scope, visible
 from qamqor.accounts.models import Role
 from qamqor.accounts.types import User
-from qamqor.core.workdays import WorkCalendar, get_calendar
-from qamqor.eligibility.selectors import Due
+from qamqor.core.workdays import WorkCalendar
+from qamqor.eligibility.selectors import Due, standing
+from qamqor.eligibility.selectors import with_due as with_due_of
 from qamqor.registry.models import Guardian, Pupil
 
 from .catalogue import checklist
+from .civil import certificates_needed
 from .models import Application
 
 if TYPE_CHECKING:
@@ -33,20 +35,11 @@ def due_of(application: Application, today: dt.date, cal: WorkCalendar | None = 
     due = application.current_due_date()
     if due is None:
         return Due("", 0, application.due_date)
-    cal = cal or get_calendar()
-    if application.is_overdue(today):
-        return Due("overdue", cal.working_days_between(due, today), due)
-    if due == today:
-        return Due("today", 0, due)
-    return Due("upcoming", cal.working_days_between(today, due), due)
+    return standing(due, today, application.is_overdue(today), cal)
 
 
 def with_due(applications: Any, today: dt.date) -> list[Application]:
-    cal = get_calendar()
-    result = list(applications)
-    for a in result:
-        a.due = due_of(a, today, cal)
-    return result
+    return with_due_of(applications, today, due_of)
 
 
 def with_current_due(
@@ -108,6 +101,22 @@ def my_children(user: User) -> QuerySet[Pupil]:
 def my_guardian(user: User, pupil: Pupil) -> Guardian | None:
     """The signed-in parent's own guardian record in the child's family."""
     return Guardian.objects.filter(user=user, family_id=pupil.family_id).first()  # type: ignore[misc]  # no family: None
+
+
+def checklist_for_pupil(
+    pupil: Pupil, service: str, channel: str, category: str
+) -> tuple[list, bool]:
+    """The documents this child's family gives (the civil registry decides the certificates),
+    and whether the registry answered."""
+    birth, marriage, answered = certificates_needed(pupil.iin)
+    items = checklist(
+        service,
+        channel,
+        category=category,
+        needs_birth_certificate=birth,
+        needs_marriage_certificate=marriage,
+    )
+    return items, answered
 
 
 def application_checklist(application: Application, present: set[str]) -> list:

@@ -5,19 +5,21 @@ from __future__ import annotations
 import functools
 import inspect
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 from django.apps import apps
 from django.db.models import Model
 from django.http import HttpRequest
 from django.utils.text import capfirst
 
-from qamqor.accounts.access import get_scope
+from qamqor.accounts.access import get_for_user, get_scope
 from qamqor.accounts.types import AnyUser, signed_in
 from qamqor.core.clock import now
 
 from .middleware import current_channel, current_ip
 from .models import AuditEvent
+
+M = TypeVar("M", bound=Model)
 
 
 def _school_id(obj: Model) -> int | None:
@@ -79,6 +81,13 @@ def record(
     )
 
 
+def record_view(user: AnyUser | None, obj: M, **kwargs: Any) -> M:
+    """One record shown (its page, an API's answer): the audit row, then the record, so that
+    a detail view reads `return PAGE.show(request, record_view(request.user, get(...)))`."""
+    record(user, "view", obj, **kwargs)
+    return obj
+
+
 def record_file(
     user: Any, action: str, row: Any, school_id: int, fields: Iterable[str] = ()
 ) -> AuditEvent:
@@ -86,6 +95,15 @@ def record_file(
     kind, never by the uploader's file name, which may name the child."""
     label = str(row.get_kind_display())
     return record(user, action, row, fields=fields, school_id=school_id, label=label)
+
+
+def read_file(user: AnyUser, model: type[M], pk: Any, owner: str) -> M:
+    """A stored file the user reads by its own policy (404 otherwise), its read recorded in
+    the school of its `owner`, the record it belongs to: `read_file(u, Evidence, pk,
+    "assignment").response()`."""
+    row = get_for_user(user, model, pk, related=[owner])
+    record_file(user, "view", row, getattr(row, owner).school_id)
+    return row
 
 
 def record_many(

@@ -8,6 +8,7 @@ import json
 from typing import Annotated, Any, ClassVar
 
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, NinjaAPI, Router, Schema
@@ -269,3 +270,30 @@ def calendar_due_date(request: HttpRequest, received: Moment, working_days: int)
         received = timezone.make_aware(received)
     counted_from, due = due_date(received, working_days)
     return {"counted_from": counted_from, "due": due}
+
+
+# A stored file (core.files.StoredFile) as an API shows it; an app's schema subclasses it to
+# keep its own name in the OpenAPI document.
+class StoredFileOut(Schema):
+    id: int
+    kind: str
+    kind_label: str
+    original_name: str
+    content_type: str
+    size: int
+    uploaded_at: dt.datetime
+    download_url: str
+
+
+def stored_file_out(row: Any, view: str) -> dict[str, Any]:
+    """`StoredFileOut` of `row`; `view` is the URL name of the view that streams it."""
+    return {
+        "id": row.pk,
+        "kind": row.kind,
+        "kind_label": str(row.get_kind_display()),
+        "original_name": row.original_name,
+        "content_type": row.content_type,
+        "size": row.size,
+        "uploaded_at": row.uploaded_at,
+        "download_url": reverse(view, args=[row.pk]),
+    }

@@ -5,22 +5,29 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from functools import partial
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.paginator import Page, Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.views.decorators.http import require_POST
 
 from .errors import ServiceError
 
-# The success words, or a function of what the service returned that gives them.
-Success = str | Callable[[Any], str]
+if TYPE_CHECKING:
+    from django_stubs_ext import StrPromise
+
+# The success words (lazy ones in a view declared at import), or a function of what the
+# service returned that gives them.
+Success: TypeAlias = "str | StrPromise | Callable[[Any], str]"
 
 
-def _words(success: Success, result: Any) -> str:
+def _words(success: Success, result: Any) -> str | StrPromise:
     return success(result) if callable(success) else success
 
 
@@ -65,11 +72,14 @@ def act(
 class RecordPage:
     """A record's page that carries several forms (decide, refuse, upload…), each posted to
     its own view: `view` is the page's URL name (taking the record's pk), `context(request,
-    record, **forms)` its context, where a form passed by name replaces the blank one."""
+    record, **forms)` its context, where a form passed by name replaces the blank one;
+    `fetch(request, pk, write=False)` the record through accounts.access (404 without it),
+    for the views `form_view` and `button_view` make."""
 
     view: str
     template: str
     context: Callable[..., dict[str, Any]]
+    fetch: Callable[..., Any] | None = None
 
     def act(
         self,
@@ -92,6 +102,64 @@ class RecordPage:
             ),
             refresh=record,
         )
+
+    def show(self, request: HttpRequest, record: Any) -> HttpResponse:
+        """The page itself, its forms blank (a GET of `view`)."""
+        return render(request, self.template, self.context(request, record))
+
+    def attempt(
+        self, request: HttpRequest, record: Any, call: Callable[[], Any], success: Success
+    ) -> HttpResponse:
+        """`attempt` for one of the page's buttons, then back to the page either way."""
+        attempt(request, call, success)
+        return redirect(self.view, record.pk)
+
+    def _fetcher(self, fetch: Callable[..., Any] | None) -> Callable[..., Any]:
+        if fetch is not None:
+            return fetch
+        if self.fetch is None:
+            raise TypeError(f"the RecordPage of {self.view} makes views: it needs its fetch")
+        return partial(self.fetch, write=True)
+
+    def form_view(
+        self,
+        name: str,
+        form: Callable[..., Any],
+        call: Callable[[Any, Any, dict[str, Any]], Any],
+        success: Success,
+        fetch: Callable[..., Any] | None = None,
+    ) -> Callable[..., HttpResponse]:
+        """The view a form of the page posts to (`pk` in its URL): `form(request.POST,
+        request.FILES)` → `call(user, record, cleaned_data)`, then `act`. The record is
+        `fetch(request, pk)`, by default the page's fetch for writing."""
+        get = self._fetcher(fetch)
+
+        @login_required
+        @require_POST
+        def view(request: HttpRequest, pk: int) -> HttpResponse:
+            record, bound = get(request, pk), form(request.POST, request.FILES)
+            return self.act(
+                request, record, name, bound, partial(call, request.user, record), success
+            )
+
+        return view
+
+    def button_view(
+        self,
+        call: Callable[[Any, Any], Any],
+        success: Success,
+        fetch: Callable[..., Any] | None = None,
+    ) -> Callable[..., HttpResponse]:
+        """The view a button of the page posts to: `call(user, record)`, then `attempt`."""
+        get = self._fetcher(fetch)
+
+        @login_required
+        @require_POST
+        def view(request: HttpRequest, pk: int) -> HttpResponse:
+            record = get(request, pk)
+            return self.attempt(request, record, partial(call, request.user, record), success)
+
+        return view
 
 
 def attempt(request: HttpRequest, call: Callable[[], Any], success: Success | None) -> bool:

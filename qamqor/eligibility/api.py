@@ -10,15 +10,14 @@ import datetime as dt
 from typing import Any
 
 from django.http import Http404, HttpRequest
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from qamqor.accounts.access import get_family_for_user, get_for_user, get_pupil_for_user, get_scope
 from qamqor.accounts.types import ApiRequest
-from qamqor.audit.services import audit_read, record
-from qamqor.core.api import ErrorOut, Moment, TextIn
+from qamqor.audit.services import audit_read, record_view
+from qamqor.core.api import ErrorOut, Moment, StoredFileOut, TextIn, stored_file_out
 from qamqor.core.clock import today
 from qamqor.core.errors import ServiceError
 from qamqor.core.workdays import get_calendar
@@ -30,15 +29,8 @@ from .selectors import can_see_pupil_categories, due_of, income_test
 router = Router(tags=["eligibility"])
 
 
-class EvidenceOut(Schema):
-    id: int
-    kind: str
-    kind_label: str
-    original_name: str
-    content_type: str
-    size: int
-    uploaded_at: dt.datetime
-    download_url: str
+class EvidenceOut(StoredFileOut):
+    pass
 
 
 class BoardDecisionOut(Schema):
@@ -103,16 +95,7 @@ class IncomeTestOut(Schema):
 
 
 def _evidence_out(e: Evidence) -> dict[str, Any]:
-    return {
-        "id": e.pk,
-        "kind": e.kind,
-        "kind_label": str(e.get_kind_display()),
-        "original_name": e.original_name,
-        "content_type": e.content_type,
-        "size": e.size,
-        "uploaded_at": e.uploaded_at,
-        "download_url": reverse("eligibility:evidence", args=[e.pk]),
-    }
+    return stored_file_out(e, "eligibility:evidence")
 
 
 def _out(a: CategoryAssignment, day: dt.date | None = None, cal: Any = None) -> dict[str, Any]:
@@ -198,9 +181,7 @@ def apply_pupil_category(request: ApiRequest, pupil_id: int, payload: ApplyIn):
 
 @router.get("/category-assignments/{assignment_id}", response=AssignmentOut)
 def get_assignment(request: ApiRequest, assignment_id: int):
-    assignment = _assignment(request, assignment_id)
-    record(request.auth, "view", assignment)
-    return _out(assignment)
+    return _out(record_view(request.auth, _assignment(request, assignment_id)))
 
 
 @router.post(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -84,7 +84,7 @@ def income_test(family: Family | None, year: int) -> IncomeTest:
 
 @dataclass(frozen=True)
 class Due:
-    """Where an applied assignment stands against its 15-working-day term."""
+    """Where an open term stands: an applied category's 15 working days, an application's."""
 
     state: str  # "overdue", "today", "upcoming", or "" once decided
     days: int  # working days overdue (state overdue) or left (state upcoming)
@@ -95,31 +95,32 @@ class Due:
         return self.state == "overdue"
 
 
+def standing(due: dt.date, today: dt.date, overdue: bool, cal: WorkCalendar | None) -> Due:
+    """Where an open term ending on `due` stands on `today` (applications count the same)."""
+    cal = cal or get_calendar()
+    if overdue:
+        # Overdue on a weekend right after the due day counts 0 working days; the
+        # template then names the due date instead of a number.
+        return Due("overdue", cal.working_days_between(due, today), due)
+    if today == due:
+        return Due("today", 0, due)
+    return Due("upcoming", cal.working_days_between(today, due), due)
+
+
 def due_of(
     assignment: CategoryAssignment, today: dt.date, calendar: WorkCalendar | None = None
 ) -> Due:
     if assignment.status != CategoryAssignment.Status.APPLIED:
         return Due("", 0, assignment.due_date)
-    cal = calendar or get_calendar()
-    if assignment.is_overdue(today):
-        # Overdue on a weekend right after the due day counts 0 working days; the
-        # template then names the due date instead of a number.
-        return Due(
-            "overdue", cal.working_days_between(assignment.due_date, today), assignment.due_date
-        )
-    if today == assignment.due_date:
-        return Due("today", 0, assignment.due_date)
-    return Due(
-        "upcoming", cal.working_days_between(today, assignment.due_date), assignment.due_date
-    )
+    return standing(assignment.due_date, today, assignment.is_overdue(today), calendar)
 
 
-def with_due(assignments: Any, today: dt.date) -> list[CategoryAssignment]:
-    """The assignments, each with `.due` set (one calendar for all)."""
+def with_due(rows: Any, today: dt.date, due: Callable[..., Due] = due_of) -> list[Any]:
+    """The rows (assignments, or what `due` takes), each with `.due` set (one calendar for all)."""
     cal = get_calendar()
-    result = list(assignments)
-    for a in result:
-        a.due = due_of(a, today, cal)
+    result = list(rows)
+    for row in result:
+        row.due = due(row, today, cal)
     return result
 
 

@@ -6,6 +6,7 @@ Evidence and board scans are streamed by access-checked views, never served as m
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from django.contrib import messages
@@ -18,6 +19,7 @@ from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from qamqor.accounts.access import (
@@ -27,7 +29,7 @@ from qamqor.accounts.access import (
     school_ids_for,
 )
 from qamqor.accounts.types import AuthedRequest, User
-from qamqor.audit.services import record, record_file, record_read
+from qamqor.audit.services import read_file, record_read, record_view
 from qamqor.core import files, uploads
 from qamqor.core.clock import today
 from qamqor.core.views import RecordPage, explain
@@ -236,15 +238,15 @@ def _get_assignment(request: HttpRequest, pk: int, write: bool = False) -> Categ
     return get_for_user(request.user, CategoryAssignment, pk, write, related=related)
 
 
+PAGE = RecordPage(
+    "eligibility:assignment", "eligibility/assignment.html", _assignment_context, _get_assignment
+)
+
+
 @login_required
 @require_GET
 def assignment_page(request: AuthedRequest, pk: int) -> HttpResponse:
-    assignment = _get_assignment(request, pk)
-    record(request.user, "view", assignment)
-    return render(request, "eligibility/assignment.html", _assignment_context(request, assignment))
-
-
-PAGE = RecordPage("eligibility:assignment", "eligibility/assignment.html", _assignment_context)
+    return PAGE.show(request, record_view(request.user, _get_assignment(request, pk)))
 
 
 @login_required
@@ -272,40 +274,24 @@ def confirm(request: AuthedRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
-@require_POST
-def refuse(request: AuthedRequest, pk: int) -> HttpResponse:
-    assignment = _get_assignment(request, pk, write=True)
-    return PAGE.act(
-        request,
-        assignment,
-        "refuse_form",
-        RefuseForm(request.POST),
-        lambda d: services.refuse_category(request.user, assignment, d["reason"]),
-        _("The application is refused."),
-    )
-
-
-@login_required
-@require_POST
-def add_evidence(request: AuthedRequest, pk: int) -> HttpResponse:
-    assignment = _get_assignment(request, pk, write=True)
-    return PAGE.act(
-        request,
-        assignment,
-        "evidence_form",
-        EvidenceForm(request.POST, request.FILES, prefix="add", require_file=True),
-        lambda d: services.add_evidence(request.user, assignment, d["kind"], d["file"]),
-        _("The document is added."),
-    )
+refuse = PAGE.form_view(
+    "refuse_form",
+    RefuseForm,
+    lambda user, assignment, d: services.refuse_category(user, assignment, d["reason"]),
+    gettext_lazy("The application is refused."),
+)
+add_evidence = PAGE.form_view(
+    "evidence_form",
+    partial(EvidenceForm, prefix="add", require_file=True),
+    lambda user, assignment, d: services.add_evidence(user, assignment, d["kind"], d["file"]),
+    gettext_lazy("The document is added."),
+)
 
 
 @login_required
 @require_GET
 def evidence_download(request: AuthedRequest, pk: int) -> FileResponse:
-    evidence = get_for_user(request.user, Evidence, pk, related=["assignment"])
-    record_file(request.user, "view", evidence, evidence.assignment.school_id)
-    return evidence.response()
+    return read_file(request.user, Evidence, pk, "assignment").response()
 
 
 @login_required
@@ -314,7 +300,7 @@ def board_scan(request: AuthedRequest, pk: int) -> FileResponse:
     decision = get_for_user(request.user, BoardDecision, pk)
     if not decision.scan:
         raise Http404
-    record(request.user, "view", decision, fields=["scan"])
+    record_view(request.user, decision, fields=["scan"])
     name = (decision.scan.name or "").rsplit(".", 1)  # a scan has a name (checked above)
     extension = name[1].lower() if len(name) == 2 else "pdf"
     content_type = {"pdf": "application/pdf", "jpg": "image/jpeg", "png": "image/png"}.get(

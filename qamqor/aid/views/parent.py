@@ -10,10 +10,10 @@ from django.views.decorators.http import require_GET
 from qamqor.accounts.access import get_scope, visible
 from qamqor.accounts.types import AuthedRequest
 from qamqor.applications.models import Application, Service
-from qamqor.audit.services import record
+from qamqor.audit.services import record, record_view
 
 from .common import get_parent_report
-from .purchase_reports import parent_report_context
+from .purchase_reports import PARENT_PAGE
 
 
 @login_required
@@ -35,6 +35,4 @@ def my_aid(request: AuthedRequest) -> HttpResponse:
 @login_required
 @require_GET
 def my_report(request: AuthedRequest, pk: int) -> HttpResponse:
-    report = get_parent_report(request, pk)
-    record(request.user, "view", report)
-    return render(request, "aid/my_report.html", parent_report_context(request, report))
+    return PARENT_PAGE.show(request, record_view(request.user, get_parent_report(request, pk)))

@@ -10,7 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import FileResponse, Http404, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
@@ -18,10 +18,10 @@ from django.views.decorators.http import require_GET, require_POST
 from qamqor.accounts import access
 from qamqor.accounts.access import get_for_user, get_scope
 from qamqor.accounts.types import AuthedRequest, User
-from qamqor.audit.services import record, record_file, record_read
+from qamqor.audit.services import read_file, record_read, record_view
 from qamqor.core import uploads
 from qamqor.core.clock import today
-from qamqor.core.views import RecordPage, attempt
+from qamqor.core.views import RecordPage
 
 from .. import services
 from ..forms import AskAgainForm, ReportFileForm, SubmitForm
@@ -130,41 +130,25 @@ def _report_context(request: AuthedRequest, report: PurchaseReport, **forms: Any
     return context
 
 
-STAFF_PAGE = RecordPage("aid:report", "aid/report.html", _report_context)
+STAFF_PAGE = RecordPage("aid:report", "aid/report.html", _report_context, get_staff_report)
+PARENT_PAGE = RecordPage("aid:my_report", "aid/my_report.html", parent_report_context)
 
 
 @login_required
 @require_GET
 def report_page(request: AuthedRequest, pk: int) -> HttpResponse:
-    report = get_staff_report(request, pk)
-    record(request.user, "view", report)
-    return render(request, "aid/report.html", _report_context(request, report))
+    return STAFF_PAGE.show(request, record_view(request.user, get_staff_report(request, pk)))
 
 
-@login_required
-@require_POST
-def report_accept(request: AuthedRequest, pk: int) -> HttpResponse:
-    report = get_staff_report(request, pk, write=True)
-    attempt(
-        request,
-        lambda: services.accept_report(request.user, report),
-        _("The purchase report is accepted."),
-    )
-    return redirect("aid:report", report.pk)
-
-
-@login_required
-@require_POST
-def report_ask_again(request: AuthedRequest, pk: int) -> HttpResponse:
-    report = get_staff_report(request, pk, write=True)
-    return STAFF_PAGE.act(
-        request,
-        report,
-        "ask_form",
-        AskAgainForm(request.POST),
-        lambda d: services.ask_again(request.user, report, d["comment"]),
-        _("The report is sent back to the family with your comment."),
-    )
+report_accept = STAFF_PAGE.button_view(
+    services.accept_report, gettext_lazy("The purchase report is accepted.")
+)
+report_ask_again = STAFF_PAGE.form_view(
+    "ask_form",
+    AskAgainForm,
+    lambda user, report, d: services.ask_again(user, report, d["comment"]),
+    gettext_lazy("The report is sent back to the family with your comment."),
+)
 
 
 def _uploader_report(request: AuthedRequest, pk: int) -> PurchaseReport:
@@ -178,9 +162,7 @@ def _uploader_report(request: AuthedRequest, pk: int) -> PurchaseReport:
 
 def _page(request: AuthedRequest, report: PurchaseReport) -> RecordPage:
     """The parent returns to their page; school staff to the school's."""
-    if report.pupil_id in get_scope(request.user).child_ids:
-        return RecordPage("aid:my_report", "aid/my_report.html", parent_report_context)
-    return STAFF_PAGE
+    return PARENT_PAGE if report.pupil_id in get_scope(request.user).child_ids else STAFF_PAGE
 
 
 @login_required
@@ -204,10 +186,12 @@ def report_upload(request: AuthedRequest, pk: int) -> HttpResponse:
 def report_file_delete(request: AuthedRequest, pk: int) -> HttpResponse:
     item = get_for_user(request.user, ReportFile, pk, related=["report"])
     report = _uploader_report(request, item.report_id)
-    attempt(
-        request, lambda: services.remove_report_file(request.user, item), _("The file is removed.")
+    return _page(request, report).attempt(
+        request,
+        report,
+        lambda: services.remove_report_file(request.user, item),
+        _("The file is removed."),
     )
-    return redirect(_page(request, report).view, report.pk)
 
 
 @login_required
@@ -227,7 +211,6 @@ def report_submit(request: AuthedRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def report_file(request: AuthedRequest, pk: int) -> FileResponse:
-    item = get_for_user(request.user, ReportFile, pk, related=["report"])
-    record_file(request.user, "view", item, item.report.school_id)
+    item = read_file(request.user, ReportFile, pk, "report")
     inline = request.GET.get("inline") == "1" and item.content_type != uploads.PDF
     return item.response(inline=inline)

@@ -11,16 +11,16 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from qamqor.accounts import access
 from qamqor.accounts.access import get_school_for_user, get_scope
 from qamqor.accounts.types import AuthedRequest
-from qamqor.audit.services import record
+from qamqor.audit.services import record_view
 from qamqor.core.clock import today
 from qamqor.core.documents import XLSX_TYPE, attachment
-from qamqor.core.views import attempt, explain
+from qamqor.core.views import RecordPage, attempt, explain
 
 from .. import exports, services
 from ..forms import PaidForm
@@ -104,24 +104,18 @@ def _register_context(request: HttpRequest, register: PaymentRegister, **forms) 
     }
 
 
+PAGE = RecordPage("aid:register", "aid/register.html", _register_context, get_register)
+
+
 @login_required
 @require_GET
 def register_page(request: AuthedRequest, pk: int) -> HttpResponse:
-    register = get_register(request, pk)
-    record(request.user, "view", register)
-    return render(request, "aid/register.html", _register_context(request, register))
+    return PAGE.show(request, record_view(request.user, get_register(request, pk)))
 
 
-@login_required
-@require_POST
-def register_check(request: AuthedRequest, pk: int) -> HttpResponse:
-    register = get_register(request, pk, write=True)
-    attempt(
-        request,
-        lambda: services.check_register(request.user, register),
-        _("The register is checked against the registry again."),
-    )
-    return redirect("aid:register", register.pk)
+register_check = PAGE.button_view(
+    services.check_register, gettext_lazy("The register is checked against the registry again.")
+)
 
 
 @login_required
@@ -139,10 +133,7 @@ def register_delete(request: AuthedRequest, pk: int) -> HttpResponse:
 
 def _export(request: AuthedRequest, pk: int, kind: str) -> HttpResponse:
     register = get_register(request, pk)
-    try:
-        services.record_export(request.user, register, kind)
-    except services.AidError as exc:
-        messages.error(request, exc.message)
+    if not attempt(request, lambda: services.record_export(request.user, register, kind), None):
         return redirect("aid:register", register.pk)
     if kind == "csv":
         body, content_type = exports.register_csv(register), "text/csv; charset=utf-8"

@@ -6,6 +6,7 @@ Documents are streamed by an access-checked view, never served as media.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -16,7 +17,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods
 
 from qamqor.accounts.access import (
     get_for_user,
@@ -26,15 +28,14 @@ from qamqor.accounts.access import (
     visible,
 )
 from qamqor.accounts.types import AuthedRequest
-from qamqor.audit.services import record, record_file, record_read
+from qamqor.audit.services import read_file, record_read, record_view
 from qamqor.core import uploads
 from qamqor.core.clock import today
-from qamqor.core.views import RecordPage, act, attempt
+from qamqor.core.views import RecordPage, act
 from qamqor.registry.models import Pupil
 
 from .. import services
-from ..catalogue import checklist, receipt_rule
-from ..civil import certificates_needed
+from ..catalogue import receipt_rule
 from ..forms import (
     AppealDecisionForm,
     AppealForm,
@@ -57,13 +58,14 @@ from ..selectors import (
     application_checklist,
     can_decide_appeal,
     can_write,
+    checklist_for_pupil,
     dashboard_buckets,
     due_of,
     is_parent_of,
     search_applications,
     with_due,
 )
-from .common import paginate
+from .common import filter_chosen, paginate
 
 Status = Application.Status
 
@@ -78,6 +80,20 @@ def received_message(application: Application) -> str:
             "It came after working hours, so it counts from the next working day, %(day)s."
         ) % {"day": date_format(application.counted_from)}
     return message
+
+
+def receive(
+    request: HttpRequest, form: Any, submit: Callable[..., Any], again: Callable[..., Any]
+) -> HttpResponse:
+    """`act` for an application form (the school's or the parent's): received → its page."""
+    return act(
+        request,
+        form,
+        submit,
+        success=received_message,
+        then=lambda application: reverse("applications:detail", args=[application.pk]),
+        again=again,
+    )
 
 
 # --- the pedagogue's dashboard ---------------------------------------------------------------
@@ -96,11 +112,7 @@ def dashboard(request: AuthedRequest) -> HttpResponse:
     qs = staff.select_related("pupil", "pupil__school_class", "school")
     if form.is_valid():
         data = form.cleaned_data
-        qs = search_applications(qs, data["q"])
-        if data["service"]:
-            qs = qs.filter(service=data["service"])
-        if data["channel"]:
-            qs = qs.filter(channel=data["channel"])
+        qs = filter_chosen(search_applications(qs, data["q"]), data, "service", "channel")
         if data["status"] == "open":
             qs = qs.filter(status__in=Application.OPEN_STATUSES)
         elif data["status"]:
@@ -142,22 +154,17 @@ def register_find(request: AuthedRequest) -> HttpResponse:
 # --- registering a paper (or portal) application for a pupil ---------------------------------
 
 
-def _register_context(pupil: Any, form: RegisterForm) -> dict[str, Any]:
-    service = form.chosen("service") or Service.FINANCIAL_AID
-    channel = form.chosen("channel") or Channel.SCHOOL
-    birth, marriage, answered = certificates_needed(pupil.iin)
-    items = checklist(
-        service if service in Service.values else Service.FINANCIAL_AID,
-        channel if channel in Channel.values else Channel.SCHOOL,
-        category=form.chosen("category"),
-        needs_birth_certificate=birth,
-        needs_marriage_certificate=marriage,
-    )
-    for name in ("service", "channel", "category"):
-        # Choosing a service, channel or category redraws the checklist (htmx).
+def checklist_context(
+    form: Any, pupil: Any, service: str, channel: str, url: str, redraw: tuple[str, ...]
+) -> dict[str, Any]:
+    """An application form's context: the documents the child's family gives for `service`
+    through `channel` (the civil registry decides the certificates), a file field for each;
+    choosing one of the `redraw` fields redraws the checklist from `url` (htmx)."""
+    items, answered = checklist_for_pupil(pupil, service, channel, form.chosen("category"))
+    for name in redraw:
         form.fields[name].widget.attrs.update(
             {
-                "hx-get": reverse("applications:register", args=[pupil.pk]),
+                "hx-get": url,
                 "hx-target": "#checklist",
                 "hx-select": "#checklist",
                 "hx-swap": "outerHTML",
@@ -174,9 +181,23 @@ def _register_context(pupil: Any, form: RegisterForm) -> dict[str, Any]:
         "fields": [(item, form.document_field(item.kind)) for item in items],
         "other_field": form.document_field("other"),
         "registry_answered": answered,
-        "working_days": DECISION_WORKING_DAYS.get(service, 0),
         "max_upload": uploads.max_bytes(),
     }
+
+
+def _register_context(pupil: Any, form: RegisterForm) -> dict[str, Any]:
+    service = form.chosen("service") or Service.FINANCIAL_AID
+    channel = form.chosen("channel") or Channel.SCHOOL
+    context = checklist_context(
+        form,
+        pupil,
+        service if service in Service.values else Service.FINANCIAL_AID,
+        channel if channel in Channel.values else Channel.SCHOOL,
+        reverse("applications:register", args=[pupil.pk]),
+        ("service", "channel", "category"),
+    )
+    context["working_days"] = DECISION_WORKING_DAYS.get(service, 0)
+    return context
 
 
 @login_required
@@ -203,13 +224,11 @@ def register(request: AuthedRequest, pupil_id: int) -> HttpResponse:
             notes=data["notes"],
         )
 
-    return act(
+    return receive(
         request,
         form,
         submit,
-        success=received_message,
-        then=lambda application: reverse("applications:detail", args=[application.pk]),
-        again=lambda f: render(request, "applications/register.html", _register_context(pupil, f)),
+        lambda f: render(request, "applications/register.html", _register_context(pupil, f)),
     )
 
 
@@ -263,66 +282,14 @@ def _detail_context(request: AuthedRequest, a: Application, **forms: Any) -> dic
     return context
 
 
+# The application's page: the clerk's and the parent's forms post to their own views.
+DETAIL = RecordPage("applications:detail", "applications/detail.html", _detail_context, _get)
+
+
 @login_required
 @require_GET
 def detail(request: AuthedRequest, pk: int) -> HttpResponse:
-    application = _get(request, pk)
-    record(request.user, "view", application)
-    return render(request, "applications/detail.html", _detail_context(request, application))
-
-
-# The application's page: the clerk's and the parent's forms post to their own views.
-DETAIL = RecordPage("applications:detail", "applications/detail.html", _detail_context)
-
-
-@login_required
-@require_POST
-def start(request: AuthedRequest, pk: int) -> HttpResponse:
-    a = _get(request, pk, write=True)
-    attempt(request, lambda: services.start_review(request.user, a), _("The review has started."))
-    return redirect("applications:detail", a.pk)
-
-
-@login_required
-@require_POST
-def request_docs(request: AuthedRequest, pk: int) -> HttpResponse:
-    a = _get(request, pk, write=True)
-    return DETAIL.act(
-        request,
-        a,
-        "request_form",
-        RequestDocumentsForm(request.POST),
-        lambda d: services.request_documents(request.user, a, d["kinds"], d["note"]),
-        _("The family is asked for the documents."),
-    )
-
-
-@login_required
-@require_POST
-def approve(request: AuthedRequest, pk: int) -> HttpResponse:
-    a = _get(request, pk, write=True)
-    return DETAIL.act(
-        request,
-        a,
-        "approve_form",
-        ApproveForm(request.POST),
-        lambda d: services.approve_application(request.user, a, d["comment"]),
-        _("The application is approved."),
-    )
-
-
-@login_required
-@require_POST
-def refuse(request: AuthedRequest, pk: int) -> HttpResponse:
-    a = _get(request, pk, write=True)
-    return DETAIL.act(
-        request,
-        a,
-        "refuse_form",
-        RefuseForm(request.POST),
-        lambda d: services.refuse_application(request.user, a, d["reason"]),
-        _("The application is refused; the family is told the reason."),
-    )
+    return DETAIL.show(request, record_view(request.user, _get(request, pk)))
 
 
 def _writer_or_parent(request: AuthedRequest, pk: int) -> Application:
@@ -332,54 +299,59 @@ def _writer_or_parent(request: AuthedRequest, pk: int) -> Application:
     return a
 
 
-@login_required
-@require_POST
-def upload(request: AuthedRequest, pk: int) -> HttpResponse:
-    a = _writer_or_parent(request, pk)
-    return DETAIL.act(
-        request,
-        a,
-        "document_form",
-        DocumentForm(request.POST, request.FILES),
-        lambda d: services.add_document(request.user, a, d["kind"], d["file"]),
-        _("The document is added."),
-    )
-
-
-@login_required
-@require_POST
-def appeal(request: AuthedRequest, pk: int) -> HttpResponse:
-    a = _writer_or_parent(request, pk)
-    return DETAIL.act(
-        request,
-        a,
-        "appeal_form",
-        AppealForm(request.POST),
-        lambda d: services.file_appeal(request.user, a, d["text"]),
-        _("The appeal is filed; it is decided within %(days)s working days.")
-        % {"days": APPEAL_WORKING_DAYS},
-    )
-
-
-@login_required
-@require_POST
-def decide_appeal(request: AuthedRequest, pk: int) -> HttpResponse:
+def _appeal_decider(request: AuthedRequest, pk: int) -> Application:
     a = _get(request, pk)
     if not can_decide_appeal(request.user, a):
         raise Http404
-    return DETAIL.act(
-        request,
-        a,
-        "appeal_decision_form",
-        AppealDecisionForm(request.POST),
-        lambda d: services.decide_appeal(request.user, a, d["upheld"], d["decision"]),
-        _("The appeal is decided."),
-    )
+    return a
+
+
+start = DETAIL.button_view(services.start_review, gettext_lazy("The review has started."))
+request_docs = DETAIL.form_view(
+    "request_form",
+    RequestDocumentsForm,
+    lambda user, a, d: services.request_documents(user, a, d["kinds"], d["note"]),
+    gettext_lazy("The family is asked for the documents."),
+)
+approve = DETAIL.form_view(
+    "approve_form",
+    ApproveForm,
+    lambda user, a, d: services.approve_application(user, a, d["comment"]),
+    gettext_lazy("The application is approved."),
+)
+refuse = DETAIL.form_view(
+    "refuse_form",
+    RefuseForm,
+    lambda user, a, d: services.refuse_application(user, a, d["reason"]),
+    gettext_lazy("The application is refused; the family is told the reason."),
+)
+upload = DETAIL.form_view(
+    "document_form",
+    DocumentForm,
+    lambda user, a, d: services.add_document(user, a, d["kind"], d["file"]),
+    gettext_lazy("The document is added."),
+    fetch=_writer_or_parent,
+)
+appeal = DETAIL.form_view(
+    "appeal_form",
+    AppealForm,
+    lambda user, a, d: services.file_appeal(user, a, d["text"]),
+    lambda _filed: (
+        _("The appeal is filed; it is decided within %(days)s working days.")
+        % {"days": APPEAL_WORKING_DAYS}
+    ),
+    fetch=_writer_or_parent,
+)
+decide_appeal = DETAIL.form_view(
+    "appeal_decision_form",
+    AppealDecisionForm,
+    lambda user, a, d: services.decide_appeal(user, a, d["upheld"], d["decision"]),
+    gettext_lazy("The appeal is decided."),
+    fetch=_appeal_decider,
+)
 
 
 @login_required
 @require_GET
 def document(request: AuthedRequest, pk: int) -> FileResponse:
-    doc = get_for_user(request.user, ApplicationDocument, pk, related=["application"])
-    record_file(request.user, "view", doc, doc.application.school_id)
-    return doc.response()
+    return read_file(request.user, ApplicationDocument, pk, "application").response()

@@ -1,4 +1,4 @@
-"""Helpers the pages share: paging."""
+"""Helpers the pages share: paging, a list's filters."""
 
 from __future__ import annotations
 
@@ -14,3 +14,11 @@ def paginate(request: HttpRequest, qs: Any, size: int = 50) -> tuple[Any, str]:
     query = request.GET.copy()
     query.pop("page", None)
     return page, query.urlencode()
+
+
+def filter_chosen(qs: Any, data: dict[str, Any], *names: str) -> Any:
+    """`qs` filtered on each of the filter form's fields `names` that has a value (blank: all)."""
+    for name in names:
+        if data[name]:
+            qs = qs.filter(**{name: data[name]})
+    return qs

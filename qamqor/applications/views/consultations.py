@@ -24,7 +24,7 @@ from .. import services
 from ..consultation_summary import month_bounds, search, summary, summary_xlsx
 from ..forms import ConsultationFilterForm, ConsultationForm, month_start
 from ..models import Consultation
-from .common import paginate
+from .common import filter_chosen, paginate
 
 
 def _readers(request: HttpRequest) -> set[int]:
@@ -40,11 +40,7 @@ def _filtered(request: HttpRequest) -> tuple[Any, ConsultationFilterForm, Any]:
     month = month_start(request.GET.get("month"))
     if form.is_valid():
         d = form.cleaned_data
-        qs = search(qs, d["q"])
-        if d["topic"]:
-            qs = qs.filter(topic=d["topic"])
-        if d["service"]:
-            qs = qs.filter(service=d["service"])
+        qs = filter_chosen(search(qs, d["q"]), d, "topic", "service")
         if d["follow_up"]:
             qs = qs.filter(follow_up_on__lte=today(), follow_up_done=False)
     return qs, form, month

@@ -20,17 +20,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from qamqor.accounts.access import get_scope
 from qamqor.accounts.types import AuthedRequest
-from qamqor.core import uploads
 from qamqor.core.clock import today
-from qamqor.core.views import act
 
 from .. import otp, services
-from ..catalogue import checklist
-from ..civil import certificates_needed
 from ..forms import ParentApplyForm
 from ..models import DECISION_WORKING_DAYS, Application, Channel, Service, Signature
 from ..selectors import applications_for, my_children, my_guardian, with_due
-from .applications import received_message
+from .applications import checklist_context, receive
 
 
 def _children(request: AuthedRequest) -> Any:
@@ -47,41 +43,24 @@ def _apply_context(request: AuthedRequest, form: ParentApplyForm, children: Any)
     pupil = next((c for c in children if str(c.pk) == pupil_id), None) or children[0]
     service = form.chosen("service")
     service = service if service in Service.values else Service.FINANCIAL_AID
-    birth, marriage, answered = certificates_needed(pupil.iin)
-    items = checklist(
+    context = checklist_context(
+        form,
+        pupil,
         service,
         Channel.PORTAL,
-        category=form.chosen("category"),
-        needs_birth_certificate=birth,
-        needs_marriage_certificate=marriage,
+        reverse("applications:apply"),
+        ("pupil", "service", "category"),
     )
-    for name in ("pupil", "service", "category"):
-        form.fields[name].widget.attrs.update(
-            {
-                "hx-get": reverse("applications:apply"),
-                "hx-target": "#checklist",
-                "hx-select": "#checklist",
-                "hx-swap": "outerHTML",
-                "hx-include": "closest form",
-                "hx-trigger": "change",
-                # A quick second choice cancels the first redraw: answers must not cross.
-                "hx-sync": "closest form:replace",
-            }
-        )
     guardian = my_guardian(request.user, pupil)
-    return {
-        "form": form,
-        "pupil": pupil,
-        "service": service,
-        "items": items,
-        "fields": [(item, form.document_field(item.kind)) for item in items],
-        "other_field": form.document_field("other"),
-        "registry_answered": answered,
-        "working_days": DECISION_WORKING_DAYS[Service(service)],
-        "phone_tail": guardian.phone[-4:] if guardian and guardian.phone else "",
-        "code_pending": otp.pending(request.session),
-        "max_upload": uploads.max_bytes(),
-    }
+    context.update(
+        {
+            "service": service,
+            "working_days": DECISION_WORKING_DAYS[Service(service)],
+            "phone_tail": guardian.phone[-4:] if guardian and guardian.phone else "",
+            "code_pending": otp.pending(request.session),
+        }
+    )
+    return context
 
 
 @login_required
@@ -116,15 +95,11 @@ def apply(request: AuthedRequest) -> HttpResponse:
         otp.consume(request.session)
         return application
 
-    return act(
+    return receive(
         request,
         form,
         submit,
-        success=received_message,
-        then=lambda application: reverse("applications:detail", args=[application.pk]),
-        again=lambda f: render(
-            request, "applications/apply.html", _apply_context(request, f, children)
-        ),
+        lambda f: render(request, "applications/apply.html", _apply_context(request, f, children)),
     )
 
 
