@@ -64,7 +64,7 @@ def _apply(obj: Model, data: Mapping[str, Any], allowed: Iterable[str]) -> list[
     return changed
 
 
-def _check_pupil(pupil: Pupil) -> None:
+def _check_pupil(pupil: Pupil, *, iin_changed: bool) -> None:
     errors = pupil.iin_errors()
     if errors:
         code = errors[0]
@@ -85,6 +85,10 @@ def _check_pupil(pupil: Pupil) -> None:
     except ValidationError as exc:
         field, messages = next(iter(exc.message_dict.items()))
         raise RegistryError("invalid", " ".join(messages), field) from exc
+    if iin_changed and Pupil.objects.filter(iin=pupil.iin).exclude(pk=pupil.pk).exists():
+        raise RegistryError(
+            "iin_duplicate", _("A pupil with this IIN is already registered."), "iin"
+        )
 
 
 @transaction.atomic
@@ -97,11 +101,7 @@ def create_pupil(user: User, school: School, data: Mapping[str, Any]) -> Pupil:
         if result.valid:
             pupil.birth_date = pupil.birth_date or result.birth_date  # type: ignore[assignment]  # a valid IIN has one
             pupil.sex = pupil.sex or result.sex or ""
-    _check_pupil(pupil)
-    if Pupil.objects.filter(iin=pupil.iin).exists():
-        raise RegistryError(
-            "iin_duplicate", _("A pupil with this IIN is already registered."), "iin"
-        )
+    _check_pupil(pupil, iin_changed=True)
     pupil.save()
     record(user, "create", pupil, fields=[f for f in PUPIL_FIELDS if f in data])
     return pupil
@@ -112,11 +112,7 @@ def update_pupil(user: User, pupil: Pupil, data: Mapping[str, Any]) -> Pupil:
     changed = _apply(pupil, data, PUPIL_FIELDS)
     if not changed:
         return pupil
-    _check_pupil(pupil)
-    if "iin" in changed and Pupil.objects.filter(iin=pupil.iin).exclude(pk=pupil.pk).exists():
-        raise RegistryError(
-            "iin_duplicate", _("A pupil with this IIN is already registered."), "iin"
-        )
+    _check_pupil(pupil, iin_changed="iin" in changed)
     pupil.save(update_fields=[*changed, "updated_at"])
     record(user, "update", pupil, fields=changed)
     return pupil

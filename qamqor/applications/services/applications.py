@@ -347,13 +347,7 @@ def approve_application(user: User, application: Application, comment: str = "")
                 _("Documents missing: %(kinds)s.") % {"kinds": kind_labels(missing)},
                 missing=missing,
             )
-    application.decided_at = now()
-    application.decided_by = signed_in(user)
-    transition_application(
-        user, application, Status.APPROVED, comment=comment, fields=["decided_at", "decided_by"]
-    )
-    notify.decided(application)
-    return application
+    return _decide(user, application, Status.APPROVED, comment, [])
 
 
 @transaction.atomic
@@ -367,14 +361,16 @@ def refuse_application(user: User, application: Application, reason: str) -> App
             "reason",
         )
     application.refusal_reason = reason
+    return _decide(user, application, Status.REFUSED, reason, ["refusal_reason"])
+
+
+def _decide(
+    user: User, application: Application, status: str, comment: str, fields: list[str]
+) -> Application:
     application.decided_at = now()
     application.decided_by = signed_in(user)
     transition_application(
-        user,
-        application,
-        Status.REFUSED,
-        comment=reason,
-        fields=["refusal_reason", "decided_at", "decided_by"],
+        user, application, status, comment=comment, fields=[*fields, "decided_at", "decided_by"]
     )
     notify.decided(application)
     return application

@@ -2,8 +2,9 @@
 
 `build_plan` reads the registry with a fixed number of queries whatever the file's size
 (classes of the school, pupils by IIN, the families concerned, their guardians, incomes and
-members) and works out what to create and change. It writes nothing: the preview shows its
-counts, and `services.apply_import` builds it again inside the transaction and writes it.
+members) and works out what to create and change. Building it writes nothing: the preview
+shows its counts, and `services.apply_import` builds it again inside the transaction and
+calls `plan.writes.apply`.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from .validation import RowData, error, validate_row
 
 # How many changes of each kind the preview lists (pupils first: they are what is checked).
 PREVIEW_LIMIT = {"pupil": 50, "family": 15, "guardian": 15, "class": 15}
+BATCH = 500  # rows per INSERT / UPDATE of the writes
 IN_CHUNK = 5000  # ids per IN (...) list; far below SQLite's and PostgreSQL's limits
 # Household members the file counts but does not name: stand-ins the import adds and removes.
 PLACEHOLDER_NAME = "(НОБД)"
@@ -61,6 +63,42 @@ class Writes:
     new_incomes: list[Income] = field(default_factory=list)
     new_members: list[FamilyMember] = field(default_factory=list)
     drop_member_ids: list[int] = field(default_factory=list)
+
+    def apply(self, stamp: dt.datetime) -> None:
+        """Write it all (`services.apply_import` calls this inside its transaction)."""
+        SchoolClass.objects.bulk_create(self.new_classes, batch_size=BATCH)
+        if self.changed_classes:
+            SchoolClass.objects.bulk_update(
+                list(self.changed_classes.values()), sorted(self.class_fields), batch_size=BATCH
+            )
+        Family.objects.bulk_create(self.new_families, batch_size=BATCH)
+        if self.changed_families:
+            for family in self.changed_families.values():
+                family.updated_at = stamp
+            Family.objects.bulk_update(
+                list(self.changed_families.values()), [*sorted(self.family_fields), "updated_at"],
+                batch_size=BATCH,
+            )  # fmt: skip
+        Pupil.objects.bulk_create(self.new_pupils, batch_size=BATCH)
+        if self.changed_pupils:
+            for pupil in self.changed_pupils:
+                pupil.updated_at = stamp
+            Pupil.objects.bulk_update(
+                self.changed_pupils, [*sorted(self.pupil_fields), "updated_at"], batch_size=BATCH
+            )
+        Guardian.objects.bulk_create(self.new_guardians, batch_size=BATCH)
+        if self.changed_guardians:
+            Guardian.objects.bulk_update(
+                list(self.changed_guardians.values()),
+                sorted(self.guardian_fields),
+                batch_size=BATCH,
+            )
+        if self.drop_income_ids:
+            Income.objects.filter(pk__in=self.drop_income_ids).delete()
+        Income.objects.bulk_create(self.new_incomes, batch_size=BATCH)
+        FamilyMember.objects.bulk_create(self.new_members, batch_size=BATCH)
+        if self.drop_member_ids:
+            FamilyMember.objects.filter(pk__in=self.drop_member_ids).delete()
 
 
 @dataclass
