@@ -279,13 +279,12 @@ def refuse_category(
 ) -> CategoryAssignment:
     _locked(assignment)
     require(assignment, Status.REFUSED, EligibilityError)
-    reason = (reason or "").strip()
-    if not reason:
-        raise EligibilityError(
-            "reason_required",
-            _("Write the reason for the refusal: the family is told it."),
-            "reason",
-        )
+    reason = EligibilityError.required(
+        reason,
+        "reason_required",
+        _("Write the reason for the refusal: the family is told it."),
+        "reason",
+    )
     assignment.refusal_reason = reason
     assignment.decided_at = now()
     assignment.decided_by = signed_in(user)
