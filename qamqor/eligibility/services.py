@@ -308,11 +308,10 @@ def record_board_decision(
     One decision often names several families; entering it again for the next pupil
     (same number and date) reuses it, adding the scan if it had none.
     """
-    number, text = (number or "").strip(), (text or "").strip()
-    if not number:
-        raise EligibilityError(
-            "board_number_required", _("Enter the decision's number."), "board_number"
-        )
+    text = (text or "").strip()
+    number = EligibilityError.required(
+        number, "board_number_required", _("Enter the decision's number."), "board_number"
+    )
     if date is None:
         raise EligibilityError("board_date_required", _("Enter the decision's date."), "board_date")
     if date > today():

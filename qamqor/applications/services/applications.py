@@ -421,12 +421,10 @@ def decide_appeal(user: User, application: Application, upheld: bool, decision: 
             _("The application is %(status)s: there is no appeal to decide.")
             % {"status": application.get_status_display()},
         )
-    decision = (decision or "").strip()
     target = Status.UNDER_REVIEW if upheld else Status.REFUSED
-    if not decision:
-        raise ApplicationError(
-            "appeal_decision_required", _("Write the decision on the appeal."), "decision"
-        )
+    decision = ApplicationError.required(
+        decision, "appeal_decision_required", _("Write the decision on the appeal."), "decision"
+    )
     application.appeal_decision = decision
     application.appeal_decided_at = now()
     fields = ["appeal_decision", "appeal_decided_at"]
