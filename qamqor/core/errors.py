@@ -42,3 +42,13 @@ class ServiceError(Exception):
     def payload(self) -> dict[str, Any]:
         where = {"field": self.field} if self.field else {}
         return {"code": self.code, "message": str(self.message), **where, **self.extra}
+
+    @classmethod
+    def required(
+        cls, text: str | None, code: str, message: Any = None, field: str | None = None
+    ) -> str:
+        """`text` without its surrounding blanks; refused with `code` when nothing is left."""
+        text = (text or "").strip()
+        if not text:
+            raise cls(code, message, field)
+        return text

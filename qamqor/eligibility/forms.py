@@ -34,6 +34,9 @@ def school_year_end(day: dt.date) -> dt.date:
     return dt.date(year, 5, 31)
 
 
+BOARD_FIELDS = ("board_decision", "board_number", "board_date", "board_text", "board_scan")
+
+
 class BoardDecisionFields(forms.Form):
     """A board-of-trustees decision: an existing one of the school, or a new one typed in."""
 
@@ -71,13 +74,7 @@ class BoardDecisionFields(forms.Form):
         super().clean()
         data = self.cleaned_data  # what clean() returned, typed
         if not self.board_wanted():
-            for name in (
-                "board_decision",
-                "board_number",
-                "board_date",
-                "board_text",
-                "board_scan",
-            ):
+            for name in BOARD_FIELDS:
                 data[name] = None
             return data
         typed = any(data.get(n) for n in ("board_number", "board_date", "board_text"))
@@ -197,13 +194,7 @@ class ConfirmForm(BoardDecisionFields):
         self.assignment = assignment
         self.setup_board(assignment.school)
         if not self.board_wanted():
-            for name in (
-                "board_decision",
-                "board_number",
-                "board_date",
-                "board_text",
-                "board_scan",
-            ):
+            for name in BOARD_FIELDS:
                 del self.fields[name]
 
     def board_wanted(self) -> bool:

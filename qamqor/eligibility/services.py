@@ -279,13 +279,12 @@ def refuse_category(
 ) -> CategoryAssignment:
     _locked(assignment)
     require(assignment, Status.REFUSED, EligibilityError)
-    reason = (reason or "").strip()
-    if not reason:
-        raise EligibilityError(
-            "reason_required",
-            _("Write the reason for the refusal: the family is told it."),
-            "reason",
-        )
+    reason = EligibilityError.required(
+        reason,
+        "reason_required",
+        _("Write the reason for the refusal: the family is told it."),
+        "reason",
+    )
     assignment.refusal_reason = reason
     assignment.decided_at = now()
     assignment.decided_by = signed_in(user)
@@ -309,11 +308,10 @@ def record_board_decision(
     One decision often names several families; entering it again for the next pupil
     (same number and date) reuses it, adding the scan if it had none.
     """
-    number, text = (number or "").strip(), (text or "").strip()
-    if not number:
-        raise EligibilityError(
-            "board_number_required", _("Enter the decision's number."), "board_number"
-        )
+    text = (text or "").strip()
+    number = EligibilityError.required(
+        number, "board_number_required", _("Enter the decision's number."), "board_number"
+    )
     if date is None:
         raise EligibilityError("board_date_required", _("Enter the decision's date."), "board_date")
     if date > today():

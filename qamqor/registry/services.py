@@ -8,7 +8,7 @@ that must hold whatever the caller (IIN agreement) and raise `RegistryError` wit
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -26,6 +26,9 @@ from .models import Family, FamilyMember, Guardian, Income, Pupil, School
 
 class RegistryError(ServiceError):
     pass
+
+
+M = TypeVar("M", bound=Model)
 
 
 # The fields each service writes; the registry's forms show the same ones.
@@ -64,7 +67,20 @@ def _apply(obj: Model, data: Mapping[str, Any], allowed: Iterable[str]) -> list[
     return changed
 
 
-def _check_pupil(pupil: Pupil) -> None:
+def _created(user: User, row: M, data: Mapping[str, Any], allowed: Iterable[str]) -> M:
+    row.save()
+    record(user, "create", row, fields=[f for f in allowed if f in data])
+    return row
+
+
+def _updated(user: User, row: M, changed: list[str]) -> M:
+    if changed:
+        row.save(update_fields=[*changed, "updated_at"])
+        record(user, "update", row, fields=changed)
+    return row
+
+
+def _check_pupil(pupil: Pupil, *, iin_changed: bool) -> None:
     errors = pupil.iin_errors()
     if errors:
         code = errors[0]
@@ -85,6 +101,10 @@ def _check_pupil(pupil: Pupil) -> None:
     except ValidationError as exc:
         field, messages = next(iter(exc.message_dict.items()))
         raise RegistryError("invalid", " ".join(messages), field) from exc
+    if iin_changed and Pupil.objects.filter(iin=pupil.iin).exclude(pk=pupil.pk).exists():
+        raise RegistryError(
+            "iin_duplicate", _("A pupil with this IIN is already registered."), "iin"
+        )
 
 
 @transaction.atomic
@@ -97,47 +117,28 @@ def create_pupil(user: User, school: School, data: Mapping[str, Any]) -> Pupil:
         if result.valid:
             pupil.birth_date = pupil.birth_date or result.birth_date  # type: ignore[assignment]  # a valid IIN has one
             pupil.sex = pupil.sex or result.sex or ""
-    _check_pupil(pupil)
-    if Pupil.objects.filter(iin=pupil.iin).exists():
-        raise RegistryError(
-            "iin_duplicate", _("A pupil with this IIN is already registered."), "iin"
-        )
-    pupil.save()
-    record(user, "create", pupil, fields=[f for f in PUPIL_FIELDS if f in data])
-    return pupil
+    _check_pupil(pupil, iin_changed=True)
+    return _created(user, pupil, data, PUPIL_FIELDS)
 
 
 @transaction.atomic
 def update_pupil(user: User, pupil: Pupil, data: Mapping[str, Any]) -> Pupil:
     changed = _apply(pupil, data, PUPIL_FIELDS)
-    if not changed:
-        return pupil
-    _check_pupil(pupil)
-    if "iin" in changed and Pupil.objects.filter(iin=pupil.iin).exclude(pk=pupil.pk).exists():
-        raise RegistryError(
-            "iin_duplicate", _("A pupil with this IIN is already registered."), "iin"
-        )
-    pupil.save(update_fields=[*changed, "updated_at"])
-    record(user, "update", pupil, fields=changed)
-    return pupil
+    if changed:
+        _check_pupil(pupil, iin_changed="iin" in changed)
+    return _updated(user, pupil, changed)
 
 
 @transaction.atomic
 def create_family(user: User, school: School, data: Mapping[str, Any]) -> Family:
     family = Family(school=school)
     _apply(family, data, FAMILY_FIELDS)
-    family.save()
-    record(user, "create", family, fields=[f for f in FAMILY_FIELDS if f in data])
-    return family
+    return _created(user, family, data, FAMILY_FIELDS)
 
 
 @transaction.atomic
 def update_family(user: User, family: Family, data: Mapping[str, Any]) -> Family:
-    changed = _apply(family, data, FAMILY_FIELDS)
-    if changed:
-        family.save(update_fields=[*changed, "updated_at"])
-        record(user, "update", family, fields=changed)
-    return family
+    return _updated(user, family, _apply(family, data, FAMILY_FIELDS))
 
 
 def _check_guardian(guardian: Guardian) -> None:

@@ -187,13 +187,12 @@ def ask_again(user: User, report: PurchaseReport, comment: str) -> PurchaseRepor
     """Send the report back with what is missing; the family gets a deadline it can keep."""
     _locked(report)
     _require_reported(report)
-    comment = (comment or "").strip()
-    if not comment:
-        raise AidError(
-            "comment_required",
-            _("Write what is missing or wrong: the family reads it."),
-            "comment",
-        )
+    comment = AidError.required(
+        comment,
+        "comment_required",
+        _("Write what is missing or wrong: the family reads it."),
+        "comment",
+    )
     move_application(user, report.application, AppStatus.REPORT_DUE, comment)
     report.due_date = ask_again_due(report.due_date, today())
     report.return_comment = comment[:2000]

@@ -347,13 +347,7 @@ def approve_application(user: User, application: Application, comment: str = "")
                 _("Documents missing: %(kinds)s.") % {"kinds": kind_labels(missing)},
                 missing=missing,
             )
-    application.decided_at = now()
-    application.decided_by = signed_in(user)
-    transition_application(
-        user, application, Status.APPROVED, comment=comment, fields=["decided_at", "decided_by"]
-    )
-    notify.decided(application)
-    return application
+    return _decide(user, application, Status.APPROVED, comment, [])
 
 
 @transaction.atomic
@@ -367,14 +361,16 @@ def refuse_application(user: User, application: Application, reason: str) -> App
             "reason",
         )
     application.refusal_reason = reason
+    return _decide(user, application, Status.REFUSED, reason, ["refusal_reason"])
+
+
+def _decide(
+    user: User, application: Application, status: str, comment: str, fields: list[str]
+) -> Application:
     application.decided_at = now()
     application.decided_by = signed_in(user)
     transition_application(
-        user,
-        application,
-        Status.REFUSED,
-        comment=reason,
-        fields=["refusal_reason", "decided_at", "decided_by"],
+        user, application, status, comment=comment, fields=[*fields, "decided_at", "decided_by"]
     )
     notify.decided(application)
     return application
@@ -425,12 +421,10 @@ def decide_appeal(user: User, application: Application, upheld: bool, decision: 
             _("The application is %(status)s: there is no appeal to decide.")
             % {"status": application.get_status_display()},
         )
-    decision = (decision or "").strip()
     target = Status.UNDER_REVIEW if upheld else Status.REFUSED
-    if not decision:
-        raise ApplicationError(
-            "appeal_decision_required", _("Write the decision on the appeal."), "decision"
-        )
+    decision = ApplicationError.required(
+        decision, "appeal_decision_required", _("Write the decision on the appeal."), "decision"
+    )
     application.appeal_decision = decision
     application.appeal_decided_at = now()
     fields = ["appeal_decision", "appeal_decided_at"]

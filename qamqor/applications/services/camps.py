@@ -33,9 +33,9 @@ CATEGORY_ORDER = {c.value: i for i, c in enumerate(Category)}
 
 @transaction.atomic
 def create_camp(user: User, school: School, name: str, kind: str, address: str = "") -> Camp:
-    name = (name or "").strip()
-    if not name:
-        raise ApplicationError("camp_name_required", _("Enter the camp's name."), "name")
+    name = ApplicationError.required(
+        name, "camp_name_required", _("Enter the camp's name."), "name"
+    )
     if kind not in Camp.Kind.values:
         raise ApplicationError("camp_kind_invalid", _("Choose the kind of camp."), "kind")
     if Camp.objects.filter(school=school, name=name).exists():
@@ -56,9 +56,7 @@ def add_camp_session(
     ends_on: dt.date | None,
     places: int,
 ) -> CampSession:
-    name = (name or "").strip()
-    if not name:
-        raise ApplicationError("session_name_required", _("Name the session."), "name")
+    name = ApplicationError.required(name, "session_name_required", _("Name the session."), "name")
     if starts_on is None or ends_on is None:
         raise ApplicationError("session_dates_required", _("Enter both dates."), "starts_on")
     if ends_on < starts_on:

@@ -41,6 +41,14 @@ def live_consent(pupil: Pupil) -> FaceConsent | None:
     )
 
 
+def _locked_consent(pupil: Pupil) -> FaceConsent | None:
+    return (
+        FaceConsent.objects.select_for_update()
+        .filter(pupil=pupil, withdrawn_at__isnull=True)
+        .first()
+    )
+
+
 def _gallery_changed(school_id: int) -> None:
     canteen_of(school_id)
     Canteen.objects.filter(school_id=school_id).update(faces_version=F("faces_version") + 1)
@@ -114,11 +122,7 @@ def record_paper_consent(
 @transaction.atomic
 def withdraw_consent(user: User | None, pupil: Pupil) -> FaceConsent:
     """End the consent in force and erase the child's face template with it."""
-    consent = (
-        FaceConsent.objects.select_for_update()
-        .filter(pupil=pupil, withdrawn_at__isnull=True)
-        .first()
-    )
+    consent = _locked_consent(pupil)
     if consent is None:
         raise FaceIdError("no_consent", _("There is no consent in force for this child."))
     consent.withdrawn_at = now()
@@ -157,11 +161,7 @@ def enrol_face(user: User | None, pupil: Pupil, photo: bytes) -> FaceTemplate:
     sealed = crypto.seal(encoding, pupil.school_id, pupil.pk)
     with transaction.atomic():
         # The consent may have been withdrawn while the photo was being processed.
-        consent = (
-            FaceConsent.objects.select_for_update()
-            .filter(pupil=pupil, withdrawn_at__isnull=True)
-            .first()
-        )
+        consent = _locked_consent(pupil)
         if consent is None:
             raise FaceIdError("no_consent", _("The consent was withdrawn meanwhile."))
         FaceTemplate.objects.filter(pupil=pupil).delete()

@@ -29,36 +29,9 @@ Nothing printed names a person: messages carry counts, sizes and the backup's ow
 PostgreSQL's DETAIL and CONTEXT lines (which quote rows) are withheld.
 """
 
-from .common import (
-    ENGINE_NAMES,
-    ENGINES,
-    FORMAT,
-    KEY_COPY,
-    MANIFEST,
-    MEDIA_TAR,
-    PG_DUMP,
-    SQLITE_COPY,
-    BackupError,
-    Report,
-    sha256_of,
-)
+# The commands' entry points; the file names and checks are in `common`, `make`, `restore`.
+from .common import BackupError, Report
 from .make import make_backup
-from .restore import read_manifest, restore_backup, verify_files
+from .restore import restore_backup
 
-__all__ = [
-    "ENGINES",
-    "ENGINE_NAMES",
-    "FORMAT",
-    "KEY_COPY",
-    "MANIFEST",
-    "MEDIA_TAR",
-    "PG_DUMP",
-    "SQLITE_COPY",
-    "BackupError",
-    "Report",
-    "make_backup",
-    "read_manifest",
-    "restore_backup",
-    "sha256_of",
-    "verify_files",
-]
+__all__ = ["BackupError", "Report", "make_backup", "restore_backup"]

@@ -34,7 +34,7 @@ from django.test import TestCase, TransactionTestCase, override_settings
 
 from qamqor.accounts.models import Role
 from qamqor.accounts.tokens import issue_token as issue_api_token
-from qamqor.core import backup, signing
+from qamqor.core import signing
 from qamqor.core.backup import common, restore
 from qamqor.core.clock import today
 from qamqor.core.tests import backup_probe
@@ -56,7 +56,7 @@ from qamqor.testing import (
     make_user,
 )
 
-DB_FILE = {"postgresql": backup.PG_DUMP, "sqlite": backup.SQLITE_COPY}
+DB_FILE = {"postgresql": common.PG_DUMP, "sqlite": common.SQLITE_COPY}
 # Variables of this process that must not reach the restoring one.
 PRIVATE_ENV = {"SECRET_KEY", "DATABASE_URL", "MEDIA_ROOT", "QAMQOR_VAR_DIR", "QAMQOR_TESTING"}
 
@@ -225,7 +225,7 @@ class RoundTripTests(InstallationMixin, TransactionTestCase):
             {"manifest.json": 0o600, db_file: 0o600, "media.tar": 0o600, "secret_key": 0o600},
         )
         manifest = json.loads((target / "manifest.json").read_text())
-        self.assertEqual(manifest["format"], backup.FORMAT)
+        self.assertEqual(manifest["format"], common.FORMAT)
         self.assertEqual(manifest["database"]["engine"], connection.vendor)
         self.assertEqual(
             manifest["secret_key"], {"source": "file", "included": True, "file": "secret_key"}
@@ -238,7 +238,7 @@ class RoundTripTests(InstallationMixin, TransactionTestCase):
         self.assertEqual(
             {entry["name"]: (entry["size"], entry["sha256"]) for entry in manifest["files"]},
             {
-                name: ((target / name).stat().st_size, backup.sha256_of(target / name))
+                name: ((target / name).stat().st_size, common.sha256_of(target / name))
                 for name in (db_file, "media.tar", "secret_key")
             },
         )
@@ -452,7 +452,7 @@ class RefusalTests(InstallationMixin, TransactionTestCase):
         self.rewrite_manifest(target, lambda m: m["database"].update(engine=other))
         error = self.restore(target)
         self.assertEqual(error.returncode, 2)
-        self.assertIn(f"holds a {backup.ENGINE_NAMES[other]} database", str(error))
+        self.assertIn(f"holds a {common.ENGINE_NAMES[other]} database", str(error))
 
     def test_restore_warns_of_a_backup_from_a_newer_version(self) -> None:
         target, _out, _err = self.backup()

@@ -194,9 +194,9 @@ def approve_list(user: User, lst: MonthlyList, comment: str = "") -> MonthlyList
 @transaction.atomic
 def return_list(user: User, lst: MonthlyList, comment: str) -> MonthlyList:
     """Send the list back to the pedagogue; the principal must say why."""
-    comment = (comment or "").strip()
-    if not comment:
-        raise MealError("comment_required", _("Say what the pedagogue should correct."), "comment")
+    comment = MealError.required(
+        comment, "comment_required", _("Say what the pedagogue should correct."), "comment"
+    )
     lst = _locked(lst)
     lst.comment = comment
     move(lst, Status.RETURNED, error=MealError, by=user, comment=comment, fields=["comment"])

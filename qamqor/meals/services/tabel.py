@@ -470,9 +470,9 @@ def amend_tabel(
             "not_submitted",
             _("Only a submitted табель is amended; until then it follows the scans."),
         )
-    reason = (reason or "").strip()
-    if not reason:
-        raise TabelError("reason_required", _("Say why the табель is corrected."), "reason")
+    reason = TabelError.required(
+        reason, "reason_required", _("Say why the табель is corrected."), "reason"
+    )
     if action not in TabelAmendment.Action.values:
         raise TabelError("action_invalid", _("Choose to add or to remove a meal."), "action")
     if not (month <= day <= month_last_day(month)):

@@ -2,8 +2,9 @@
 
 `build_plan` reads the registry with a fixed number of queries whatever the file's size
 (classes of the school, pupils by IIN, the families concerned, their guardians, incomes and
-members) and works out what to create and change. It writes nothing: the preview shows its
-counts, and `services.apply_import` builds it again inside the transaction and writes it.
+members) and works out what to create and change. Building it writes nothing: the preview
+shows its counts, and `services.apply_import` builds it again inside the transaction and
+calls `plan.writes.apply`.
 """
 
 from __future__ import annotations
@@ -12,9 +13,9 @@ import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, TypeVar
 
-from django.db.models import Q
+from django.db.models import Model, Q
 
 from qamqor.registry.models import (
     Family,
@@ -31,6 +32,7 @@ from .validation import RowData, error, validate_row
 
 # How many changes of each kind the preview lists (pupils first: they are what is checked).
 PREVIEW_LIMIT = {"pupil": 50, "family": 15, "guardian": 15, "class": 15}
+BATCH = 500  # rows per INSERT / UPDATE of the writes
 IN_CHUNK = 5000  # ids per IN (...) list; far below SQLite's and PostgreSQL's limits
 # Household members the file counts but does not name: stand-ins the import adds and removes.
 PLACEHOLDER_NAME = "(НОБД)"
@@ -39,28 +41,60 @@ PLACEHOLDER_NAME = "(НОБД)"
 _HOMOGLYPHS = str.maketrans("ABCEHKMOPTX", "АВСЕНКМОРТХ")
 
 
+M = TypeVar("M", bound=Model)
+
+
 def class_letter(letter: str) -> str:
     return letter.strip().upper().translate(_HOMOGLYPHS)
 
 
 @dataclass
+class Rows(Generic[M]):
+    """The rows of one model the import creates, and those it changes with their fields."""
+
+    model: type[M]
+    new: list[M] = field(default_factory=list)
+    changed: dict[int, M] = field(default_factory=dict)
+    fields: set[str] = field(default_factory=set)
+
+    def change(self, row: M, fields: Iterable[str]) -> None:
+        self.changed[row.pk] = row
+        self.fields.update(fields)
+
+    def write(self, stamp: dt.datetime) -> None:
+        self.model._default_manager.bulk_create(self.new, batch_size=BATCH)
+        if not self.changed:
+            return
+        rows, fields = list(self.changed.values()), sorted(self.fields)
+        # bulk_update skips auto_now: a row that keeps when it changed is stamped here.
+        if any(f.name == "updated_at" for f in self.model._meta.concrete_fields):
+            for row in rows:
+                row.updated_at = stamp  # type: ignore[attr-defined]  # checked just above
+            fields.append("updated_at")
+        self.model._default_manager.bulk_update(rows, fields, batch_size=BATCH)
+
+
+@dataclass
 class Writes:
-    new_classes: list[SchoolClass] = field(default_factory=list)
-    changed_classes: dict[int, SchoolClass] = field(default_factory=dict)
-    class_fields: set[str] = field(default_factory=set)
-    new_families: list[Family] = field(default_factory=list)
-    changed_families: dict[int, Family] = field(default_factory=dict)
-    family_fields: set[str] = field(default_factory=set)
-    new_pupils: list[Pupil] = field(default_factory=list)
-    changed_pupils: list[Pupil] = field(default_factory=list)
-    pupil_fields: set[str] = field(default_factory=set)
-    new_guardians: list[Guardian] = field(default_factory=list)
-    changed_guardians: dict[int, Guardian] = field(default_factory=dict)
-    guardian_fields: set[str] = field(default_factory=set)
+    classes: Rows[SchoolClass] = field(default_factory=lambda: Rows(SchoolClass))
+    families: Rows[Family] = field(default_factory=lambda: Rows(Family))
+    pupils: Rows[Pupil] = field(default_factory=lambda: Rows(Pupil))
+    guardians: Rows[Guardian] = field(default_factory=lambda: Rows(Guardian))
     drop_income_ids: list[int] = field(default_factory=list)
     new_incomes: list[Income] = field(default_factory=list)
     new_members: list[FamilyMember] = field(default_factory=list)
     drop_member_ids: list[int] = field(default_factory=list)
+
+    def apply(self, stamp: dt.datetime) -> None:
+        """Write it all (`services.apply_import` calls this inside its transaction)."""
+        for rows in (self.classes, self.families, self.pupils, self.guardians):
+            rows.write(stamp)
+        if self.drop_income_ids:
+            Income.objects.filter(pk__in=self.drop_income_ids).delete()
+        Income.objects.bulk_create(self.new_incomes, batch_size=BATCH)
+        FamilyMember.objects.bulk_create(self.new_members, batch_size=BATCH)
+        if self.drop_member_ids:
+            FamilyMember.objects.filter(pk__in=self.drop_member_ids).delete()
 
 
 @dataclass
@@ -259,14 +293,13 @@ def _plan_classes(plan: Plan, school: School, classes: dict) -> dict[tuple[int, 
         cls = existing.get((grade, letter))
         if cls is None:
             cls = SchoolClass(school=school, grade=grade, letter=letter, **values)
-            w.new_classes.append(cls)
+            w.classes.new.append(cls)
             plan.counts["classes_new"] += 1
             plan.note(attrs["row"], "class", "new", f"{grade}{letter}")
         else:
             changed = _set(cls, values)
             if changed:
-                w.changed_classes[cls.pk] = cls
-                w.class_fields.update(changed)
+                w.classes.change(cls, changed)
                 plan.counts["classes_updated"] += 1
                 plan.note(attrs["row"], "class", "update", str(cls), changed)
         result[(grade, letter)] = cls
@@ -304,7 +337,7 @@ def _plan_families(
         if family is None:
             family = Family(school=school, nobd_key=key, address=fam.value("family_address") or "",
                             phone=fam.value("family_phone") or "")  # fmt: skip
-            w.new_families.append(family)
+            w.families.new.append(family)
             plan.counts["families_new"] += 1
             plan.note(fam.first_row, "family", "new", key)
         else:
@@ -312,8 +345,7 @@ def _plan_families(
             changed += _set(family, {"address": fam.value("family_address"),
                                      "phone": fam.value("family_phone")})  # fmt: skip
             if changed:
-                w.changed_families[family.pk] = family
-                w.family_fields.update(changed)
+                w.families.change(family, changed)
                 plan.counts["families_updated"] += 1
                 plan.note(fam.first_row, "family", "update", key, changed)
         result[key] = family
@@ -338,7 +370,7 @@ def _plan_pupils(
             pupil = Pupil(school=school, iin=d.iin, surname=d.surname, name=d.name,
                           patronymic=d.patronymic, birth_date=d.birth_date, sex=d.sex,
                           school_class=cls, family=family)  # fmt: skip
-            w.new_pupils.append(pupil)
+            w.pupils.new.append(pupil)
             plan.counts["pupils_new"] += 1
             plan.note(d.row, "pupil", "new", label)
             continue
@@ -352,8 +384,7 @@ def _plan_pupils(
                 setattr(pupil, name, target)
                 changed.append(name)
         if changed:
-            w.changed_pupils.append(pupil)
-            w.pupil_fields.update(changed)
+            w.pupils.change(pupil, changed)
             plan.counts["pupils_updated"] += 1
             plan.note(d.row, "pupil", "update", label, changed)
         else:
@@ -388,14 +419,13 @@ def _plan_family_details(
             label = f"{values.get('surname', '')} {values.get('name', '')} · {iin}"
             if guardian is None:
                 guardian = Guardian(family=family, iin=iin, **values)
-                w.new_guardians.append(guardian)
+                w.guardians.new.append(guardian)
                 plan.counts["guardians_new"] += 1
                 plan.note(fam.first_row, "guardian", "new", label)
                 continue
             changed = _set(guardian, values)
             if changed:
-                w.changed_guardians[guardian.pk] = guardian
-                w.guardian_fields.update(changed)
+                w.guardians.change(guardian, changed)
                 plan.counts["guardians_updated"] += 1
                 plan.note(fam.first_row, "guardian", "update", label, changed)
 

@@ -34,15 +34,7 @@ from qamqor.accounts.types import User
 from qamqor.audit.services import record_many
 from qamqor.core.clock import now, today
 from qamqor.core.status import move
-from qamqor.registry.models import (
-    Family,
-    FamilyMember,
-    Guardian,
-    Income,
-    Pupil,
-    School,
-    SchoolClass,
-)
+from qamqor.registry.models import School
 
 from .models import ImportJob
 from .plan import Plan, build_plan
@@ -54,7 +46,6 @@ log = logging.getLogger(__name__)
 CHUNK_ROWS = 500
 # Renewed every few hundred rows; a lease this old means its worker is gone.
 LEASE = dt.timedelta(minutes=3)
-BATCH = 500
 State = ImportJob.State
 
 
@@ -74,42 +65,6 @@ class TransitionError(Exception):
 def preview_import(school: School, rows: Sequence[Sequence[Any]]) -> Plan:
     """The dry run: what applying `rows` would do now (writes nothing)."""
     return build_plan(school, rows, today())
-
-
-def _write(plan: Plan) -> None:
-    w = plan.writes
-    stamp = now()
-    SchoolClass.objects.bulk_create(w.new_classes, batch_size=BATCH)
-    if w.changed_classes:
-        SchoolClass.objects.bulk_update(
-            list(w.changed_classes.values()), sorted(w.class_fields), batch_size=BATCH
-        )
-    Family.objects.bulk_create(w.new_families, batch_size=BATCH)
-    if w.changed_families:
-        for family in w.changed_families.values():
-            family.updated_at = stamp
-        Family.objects.bulk_update(
-            list(w.changed_families.values()), [*sorted(w.family_fields), "updated_at"],
-            batch_size=BATCH,
-        )  # fmt: skip
-    Pupil.objects.bulk_create(w.new_pupils, batch_size=BATCH)
-    if w.changed_pupils:
-        for pupil in w.changed_pupils:
-            pupil.updated_at = stamp
-        Pupil.objects.bulk_update(
-            w.changed_pupils, [*sorted(w.pupil_fields), "updated_at"], batch_size=BATCH
-        )
-    Guardian.objects.bulk_create(w.new_guardians, batch_size=BATCH)
-    if w.changed_guardians:
-        Guardian.objects.bulk_update(
-            list(w.changed_guardians.values()), sorted(w.guardian_fields), batch_size=BATCH
-        )
-    if w.drop_income_ids:
-        Income.objects.filter(pk__in=w.drop_income_ids).delete()
-    Income.objects.bulk_create(w.new_incomes, batch_size=BATCH)
-    FamilyMember.objects.bulk_create(w.new_members, batch_size=BATCH)
-    if w.drop_member_ids:
-        FamilyMember.objects.filter(pk__in=w.drop_member_ids).delete()
 
 
 def _audit_label(counts: dict) -> str:
@@ -139,7 +94,7 @@ def apply_import(
     plan = build_plan(school, rows, today())
     if plan.errors:
         raise ImportInvalid(plan.errors)
-    _write(plan)
+    plan.writes.apply(now())
     counts = dict(plan.counts)
     record_many(user, "import", "registry.pupil", school.pk, counts.get("rows", 0),
                 label=_audit_label(counts))  # fmt: skip
