@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from qamqor.accounts.access import Policy
-from qamqor.accounts.models import AUDIT_READERS
+from qamqor.accounts.models import AUDIT_READERS, actor
 
 
 class AuditEvent(models.Model):
@@ -20,11 +19,7 @@ class AuditEvent(models.Model):
         IMPORT = "import", _("imported")
 
     at = models.DateTimeField(_("when"), db_index=True)
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        related_name="+",
+    user = actor(
         verbose_name=_("who"),
     )
     # The actor as text, written with the row: the trail still says who (and in what role)
