@@ -283,9 +283,6 @@ class ReportFile(StoredFile):
         verbose_name = _("report file")
         verbose_name_plural = _("report files")
 
-    def __str__(self) -> str:
-        return f"{self.get_kind_display()}: {self.original_name}"
-
     access = Policy(
         school="report__school", read=AID_READERS, write=AID_WRITERS, pupil="report__pupil"
     )

@@ -313,9 +313,6 @@ class ApplicationDocument(StoredFile):
         verbose_name = _("application document")
         verbose_name_plural = _("application documents")
 
-    def __str__(self) -> str:
-        return f"{self.get_kind_display()}: {self.original_name}"
-
     access = Policy(school="application__school", pupil="application__pupil")
 
 

@@ -211,8 +211,5 @@ class Evidence(StoredFile):
         verbose_name = _("evidence document")
         verbose_name_plural = _("evidence documents")
 
-    def __str__(self) -> str:
-        return f"{self.get_kind_display()}: {self.original_name}"
-
     # The document is as protected as the application it proves.
     access = Policy(school="assignment__school", read=CATEGORY_READERS, pupil="assignment__pupil")
