@@ -19,9 +19,7 @@ class AuditEvent(models.Model):
         IMPORT = "import", _("imported")
 
     at = models.DateTimeField(_("when"), db_index=True)
-    user = actor(
-        verbose_name=_("who"),
-    )
+    user = actor(verbose_name=_("who"))
     # The actor as text, written with the row: the trail still says who (and in what role)
     # after the account is gone; users with a history are deactivated, not deleted.
     actor_username = models.CharField(_("username"), max_length=150, blank=True)
