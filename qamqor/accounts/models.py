@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
@@ -56,6 +57,21 @@ class User(AbstractUser):
         super().save(*args, **kwargs)
         if password_changed:
             ApiToken.objects.filter(user=self, revoked=False).update(revoked=True)
+
+
+def actor(*, blank: bool = False, **options: Any) -> models.ForeignKey[User | None, User | None]:
+    """The user who did something to a record (`by`, `recorded_by`, `paid_by`, …).
+
+    The record outlives the account (SET_NULL), and a user gets no reverse accessor to every
+    record they touched (`related_name="+"`)."""
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=blank,
+        related_name="+",
+        **options,
+    )
 
 
 class Membership(models.Model):

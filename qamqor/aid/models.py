@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from qamqor.accounts.access import Policy
-from qamqor.accounts.models import Role
+from qamqor.accounts.models import Role, actor
 from qamqor.applications.models import PURCHASE_REPORT_DAYS
 from qamqor.core import ids
 from qamqor.core.files import StoredFile
@@ -95,22 +94,14 @@ class PaymentRegister(StatusMachine):
         _("status"), max_length=8, choices=Status.choices, default=Status.DRAFT
     )
     created_at = models.DateTimeField(_("formed at"))
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
+    created_by = actor()
     # Lines last changed (formed or checked again) and last exported: the bank must be sent
     # what is marked paid, so a register changed after its export cannot be marked paid.
     changed_at = models.DateTimeField(_("lines changed at"))
     exported_at = models.DateTimeField(_("exported at"), null=True, blank=True)
     paid_on = models.DateField(_("paid on"), null=True, blank=True)
     paid_at = models.DateTimeField(_("marked paid at"), null=True, blank=True)
-    paid_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    paid_by = actor(blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -206,9 +197,7 @@ class PurchaseReport(models.Model):
     note = models.TextField(_("parent's note"), blank=True)
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    decided_by = actor(blank=True)
     return_comment = models.TextField(_("what the school asks for"), blank=True)
     times_returned = models.PositiveSmallIntegerField(_("times sent back"), default=0)
 
@@ -293,9 +282,6 @@ class ReportFile(StoredFile):
         ]
         verbose_name = _("report file")
         verbose_name_plural = _("report files")
-
-    def __str__(self) -> str:
-        return f"{self.get_kind_display()}: {self.original_name}"
 
     access = Policy(
         school="report__school", read=AID_READERS, write=AID_WRITERS, pupil="report__pupil"

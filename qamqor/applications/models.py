@@ -28,13 +28,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from qamqor.accounts.access import Policy
-from qamqor.accounts.models import CATEGORY_READERS
+from qamqor.accounts.models import CATEGORY_READERS, actor
 from qamqor.core.files import StoredFile
 from qamqor.core.status import StatusMachine
 from qamqor.eligibility.models import Category
@@ -211,18 +210,14 @@ class Application(StatusMachine):
     request_note = models.TextField(_("what the school asked for"), blank=True)
     refusal_reason = models.TextField(_("refusal reason"), blank=True)
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    decided_by = actor(blank=True)
     appeal_text = models.TextField(_("appeal"), blank=True)
     appealed_at = models.DateTimeField(_("appealed at"), null=True, blank=True)
     appeal_due_date = models.DateField(_("appeal decision due"), null=True, blank=True)
     appeal_decision = models.TextField(_("appeal decision"), blank=True)
     appeal_decided_at = models.DateTimeField(_("appeal decided at"), null=True, blank=True)
     notes = models.TextField(_("notes"), blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    created_by = actor(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -318,9 +313,6 @@ class ApplicationDocument(StoredFile):
         verbose_name = _("application document")
         verbose_name_plural = _("application documents")
 
-    def __str__(self) -> str:
-        return f"{self.get_kind_display()}: {self.original_name}"
-
     access = Policy(school="application__school", pupil="application__pupil")
 
 
@@ -332,9 +324,7 @@ class StatusChange(models.Model):
         _("from"), max_length=20, choices=Application.Status.choices, blank=True
     )
     to_status = models.CharField(_("to"), max_length=20, choices=Application.Status.choices)
-    by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
+    by = actor()
     at = models.DateTimeField(_("at"))
     comment = models.TextField(_("comment"), blank=True)
 
@@ -485,9 +475,7 @@ class Consultation(models.Model):
     notes = models.TextField(_("notes"), blank=True)
     follow_up_on = models.DateField(_("follow up on"), null=True, blank=True)
     follow_up_done = models.BooleanField(_("followed up"), default=False)
-    by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
+    by = actor()
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

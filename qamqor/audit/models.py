@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from qamqor.accounts.access import Policy
-from qamqor.accounts.models import AUDIT_READERS
+from qamqor.accounts.models import AUDIT_READERS, actor
 
 
 class AuditEvent(models.Model):
@@ -20,13 +19,7 @@ class AuditEvent(models.Model):
         IMPORT = "import", _("imported")
 
     at = models.DateTimeField(_("when"), db_index=True)
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        related_name="+",
-        verbose_name=_("who"),
-    )
+    user = actor(verbose_name=_("who"))
     # The actor as text, written with the row: the trail still says who (and in what role)
     # after the account is gone; users with a history are deactivated, not deleted.
     actor_username = models.CharField(_("username"), max_length=150, blank=True)

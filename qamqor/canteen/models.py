@@ -12,13 +12,12 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from qamqor.accounts.access import Policy
-from qamqor.accounts.models import Role
+from qamqor.accounts.models import Role, actor
 
 # Who may see what (docs/canteen_entry.md, "Who sees what").
 # The door TV and the sittings plan: the school's staff and the canteen operator (a TV is a
@@ -126,13 +125,9 @@ class FaceConsent(models.Model):
     )
     source = models.CharField(_("how"), max_length=8, choices=Source.choices)
     given_at = models.DateTimeField(_("given at"))
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
+    recorded_by = actor()
     withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
-    withdrawn_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
+    withdrawn_by = actor()
 
     class Meta:
         ordering = ["-given_at", "-id"]
@@ -165,9 +160,7 @@ class FaceTemplate(models.Model):
     consent = models.ForeignKey(FaceConsent, on_delete=models.CASCADE, related_name="templates")
     sealed = models.BinaryField()
     created_at = models.DateTimeField()
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
+    created_by = actor()
 
     class Meta:
         verbose_name = _("face template")
@@ -194,9 +187,7 @@ class Entry(models.Model):
     at = models.DateTimeField()
     terminal = models.CharField(max_length=100, blank=True)
     source = models.CharField(max_length=8, choices=Source.choices)
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
+    recorded_by = actor()
 
     class Meta:
         ordering = ["-at", "-id"]
@@ -215,9 +206,7 @@ class CrossCheck(models.Model):
     school = models.ForeignKey("registry.School", on_delete=models.CASCADE, related_name="+")
     day = models.DateField()
     run_at = models.DateTimeField()
-    run_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
+    run_by = actor()
     entered = models.PositiveIntegerField(default=0)
     served = models.PositiveIntegerField(default=0)
     matched = models.PositiveIntegerField(default=0)

@@ -7,6 +7,7 @@ not run as a page.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import IO, Any
 
 from django.conf import settings
@@ -20,8 +21,11 @@ from . import uploads
 
 
 class StoredFile(models.Model):
-    # Declared by each model: each keeps its uploads in its own folder (`upload_to`).
+    # Declared by each model: each keeps its uploads in its own folder (`upload_to`) and
+    # names its own kinds of document (a `kind` field with choices).
     file: FieldFile
+    kind: str
+    get_kind_display: Callable[[], str]
     original_name = models.CharField(_("file name"), max_length=255)
     content_type = models.CharField(max_length=100)
     size = models.PositiveIntegerField()
@@ -31,6 +35,9 @@ class StoredFile(models.Model):
 
     class Meta:
         abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.original_name}"
 
     def response(self, inline: bool = False) -> FileResponse:
         return stream(self.file, self.original_name, self.content_type, inline=inline)

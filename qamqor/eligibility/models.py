@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from qamqor.accounts.access import Policy
-from qamqor.accounts.models import CATEGORY_READERS
+from qamqor.accounts.models import CATEGORY_READERS, actor
 from qamqor.core.files import StoredFile
 from qamqor.core.status import StatusMachine
 
@@ -155,12 +154,8 @@ class CategoryAssignment(StatusMachine):
     )
     refusal_reason = models.TextField(_("refusal reason"), blank=True)
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    decided_by = actor(blank=True)
+    created_by = actor(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -215,9 +210,6 @@ class Evidence(StoredFile):
     class Meta:
         verbose_name = _("evidence document")
         verbose_name_plural = _("evidence documents")
-
-    def __str__(self) -> str:
-        return f"{self.get_kind_display()}: {self.original_name}"
 
     # The document is as protected as the application it proves.
     access = Policy(school="assignment__school", read=CATEGORY_READERS, pupil="assignment__pupil")

@@ -11,13 +11,12 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from qamqor.accounts.access import Policy
-from qamqor.accounts.models import CATEGORY_READERS, SCHOOL_READERS, Role
+from qamqor.accounts.models import CATEGORY_READERS, SCHOOL_READERS, Role, actor
 from qamqor.core.status import StatusMachine
 from qamqor.core.validators import validate_bin, validate_iban
 from qamqor.eligibility.models import Category
@@ -275,9 +274,7 @@ class ListTransition(models.Model):
     )
     from_status = models.CharField(max_length=10, choices=MonthlyList.Status.choices)
     to_status = models.CharField(max_length=10, choices=MonthlyList.Status.choices)
-    by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
+    by = actor()
     at = models.DateTimeField()
     comment = models.TextField(blank=True)
 
@@ -429,9 +426,7 @@ class TabelSubmission(models.Model):
     month = models.DateField()
     deadline = models.DateField()
     submitted_at = models.DateTimeField()
-    submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
+    submitted_by = actor()
     meals = models.PositiveIntegerField(default=0)
     pupils = models.PositiveIntegerField(default=0)
     amount = models.PositiveBigIntegerField(default=0)
@@ -464,9 +459,7 @@ class TabelAmendment(models.Model):
     meal_type = models.CharField(max_length=10, choices=MealType.choices)
     action = models.CharField(max_length=6, choices=Action.choices)
     reason = models.TextField()
-    by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
+    by = actor()
     at = models.DateTimeField()
 
     class Meta:
@@ -483,9 +476,7 @@ class MealRating(models.Model):
     day = models.DateField()
     score = models.PositiveSmallIntegerField()
     comment = models.TextField(blank=True)
-    by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
+    by = actor()
     at = models.DateTimeField()
 
     class Meta:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from qamqor.accounts.access import Policy
-from qamqor.accounts.models import SCHOOL_WRITERS
+from qamqor.accounts.models import SCHOOL_WRITERS, actor
 from qamqor.core.status import StatusMachine
 
 
@@ -37,9 +36,7 @@ class ImportJob(StatusMachine):
     school = models.ForeignKey(
         "registry.School", on_delete=models.CASCADE, related_name="import_jobs"
     )
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
+    user = actor()
     file = models.FileField(_("file"), upload_to="imports/", max_length=200, blank=True)
     original_name = models.CharField(_("file name"), max_length=200)
     state = models.CharField(
