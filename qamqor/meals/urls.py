@@ -25,6 +25,10 @@ programme_month = [
     path("days/", programme.days, name="programme_days"),
     path("days/reset/", programme.reset_days, name="programme_days_reset"),
 ]
+tabel_month = [
+    path("submit/", report_views.tabel_submit, name="tabel_submit"),
+    path("amend/", report_views.tabel_amend, name="tabel_amend"),
+]
 
 app_name = "meals"
 urlpatterns = [
@@ -50,16 +54,7 @@ urlpatterns = [
     path("reports/tabel/", report_views.tabel_month, name="tabel_month"),
     path("reports/tabel/xlsx/", report_views.tabel_xlsx, name="tabel_xlsx"),
     path("reports/tabel/pdf/", report_views.tabel_pdf, name="tabel_pdf"),
-    path(
-        "reports/tabel/<int:school_id>/<int:year>/<int:month>/submit/",
-        report_views.tabel_submit,
-        name="tabel_submit",
-    ),
-    path(
-        "reports/tabel/<int:school_id>/<int:year>/<int:month>/amend/",
-        report_views.tabel_amend,
-        name="tabel_amend",
-    ),
+    path("reports/tabel/<int:school_id>/<int:year>/<int:month>/", include(tabel_month)),
     path("reports/payment/", report_views.payment_statement, name="payment_statement"),
     path("reports/payment/xlsx/", report_views.payment_xlsx, name="payment_xlsx"),
     path("reports/payment/pdf/", report_views.payment_pdf, name="payment_pdf"),
