@@ -2,30 +2,41 @@
 list, its verification and vouchers; the parent's wallet (names `wallet_`); the reports; the
 day's scan problems. The scan API is under /api/v1/ (meals.api.canteen)."""
 
-from django.urls import path, re_path
+from django.urls import include, path, re_path
 
 from .views import canteen, lists, programme, wallet
 from .views import meal_reports as report_views
 
-MONTH = r"(?P<school_id>\d+)/(?P<month>\d{4}-\d{2})"
+# A school's month: lists/<school_id>/<YYYY-MM>/… and programme/<school_id>/<YYYY-MM>/…
+MONTH = r"(?P<school_id>\d+)/(?P<month>\d{4}-\d{2})/"
+list_month = [
+    path("", lists.month_page, name="list_month"),
+    path("form/", lists.form, name="list_form"),
+    path("submit/", lists.submit, name="list_submit"),
+    path("approve/", lists.approve, name="list_approve"),
+    path("return/", lists.return_, name="list_return"),
+    path("progress/", lists.progress, name="list_progress"),
+    path("vouchers/", lists.vouchers, name="list_vouchers"),
+    path("vouchers/issue/", lists.vouchers_issue, name="list_vouchers_issue"),
+]
+programme_month = [
+    path("", programme.month_page, name="programme_month"),
+    path("edit/", programme.edit, name="programme_edit"),
+    path("days/", programme.days, name="programme_days"),
+    path("days/reset/", programme.reset_days, name="programme_days_reset"),
+]
+tabel_month = [
+    path("submit/", report_views.tabel_submit, name="tabel_submit"),
+    path("amend/", report_views.tabel_amend, name="tabel_amend"),
+]
 
 app_name = "meals"
 urlpatterns = [
     path("lists/", lists.index, name="list_index"),
-    re_path(rf"^lists/{MONTH}/$", lists.month_page, name="list_month"),
-    re_path(rf"^lists/{MONTH}/form/$", lists.form, name="list_form"),
-    re_path(rf"^lists/{MONTH}/submit/$", lists.submit, name="list_submit"),
-    re_path(rf"^lists/{MONTH}/approve/$", lists.approve, name="list_approve"),
-    re_path(rf"^lists/{MONTH}/return/$", lists.return_, name="list_return"),
-    re_path(rf"^lists/{MONTH}/progress/$", lists.progress, name="list_progress"),
-    re_path(rf"^lists/{MONTH}/vouchers/$", lists.vouchers, name="list_vouchers"),
-    re_path(rf"^lists/{MONTH}/vouchers/issue/$", lists.vouchers_issue, name="list_vouchers_issue"),
+    re_path(rf"^lists/{MONTH}", include(list_month)),
     path("vouchers/<int:pk>/suspend/", lists.voucher_suspend, name="list_voucher_suspend"),
     path("vouchers/<int:pk>/reactivate/", lists.voucher_reactivate, name="list_voucher_reactivate"),
-    re_path(rf"^programme/{MONTH}/$", programme.month_page, name="programme_month"),
-    re_path(rf"^programme/{MONTH}/edit/$", programme.edit, name="programme_edit"),
-    re_path(rf"^programme/{MONTH}/days/$", programme.days, name="programme_days"),
-    re_path(rf"^programme/{MONTH}/days/reset/$", programme.reset_days, name="programme_days_reset"),
+    re_path(rf"^programme/{MONTH}", include(programme_month)),
     # The parent's wallet
     path("wallet/", wallet.home, name="wallet_home"),
     path("wallet/child/<int:pk>/", wallet.child, name="wallet_child"),
@@ -43,16 +54,7 @@ urlpatterns = [
     path("reports/tabel/", report_views.tabel_month, name="tabel_month"),
     path("reports/tabel/xlsx/", report_views.tabel_xlsx, name="tabel_xlsx"),
     path("reports/tabel/pdf/", report_views.tabel_pdf, name="tabel_pdf"),
-    path(
-        "reports/tabel/<int:school_id>/<int:year>/<int:month>/submit/",
-        report_views.tabel_submit,
-        name="tabel_submit",
-    ),
-    path(
-        "reports/tabel/<int:school_id>/<int:year>/<int:month>/amend/",
-        report_views.tabel_amend,
-        name="tabel_amend",
-    ),
+    path("reports/tabel/<int:school_id>/<int:year>/<int:month>/", include(tabel_month)),
     path("reports/payment/", report_views.payment_statement, name="payment_statement"),
     path("reports/payment/xlsx/", report_views.payment_xlsx, name="payment_xlsx"),
     path("reports/payment/pdf/", report_views.payment_pdf, name="payment_pdf"),

@@ -1,6 +1,19 @@
 from django.urls import include, path
 
 from . import views
+from .exchange import views as exchange
+
+# The НОБД exchange keeps its own namespace under the registry's: registry:exchange:upload.
+exchange_patterns = [
+    path("", exchange.upload, name="upload"),
+    path("export/", exchange.export, name="export"),
+    path("template.xlsx", exchange.template, name="template"),
+    path("jobs/<int:pk>/", exchange.job_page, name="job"),
+    path("jobs/<int:pk>/progress/", exchange.progress, name="progress"),
+    path("jobs/<int:pk>/apply/", exchange.apply, name="apply"),
+    path("jobs/<int:pk>/cancel/", exchange.cancel, name="cancel"),
+    path("jobs/<int:pk>/errors.xlsx", exchange.errors_xlsx, name="errors_xlsx"),
+]
 
 app_name = "registry"
 urlpatterns = [
@@ -18,5 +31,5 @@ urlpatterns = [
     path("families/<int:pk>/members/", views.member_add, name="member_add"),
     path("families/<int:pk>/members/<int:mpk>/delete/", views.member_delete, name="member_delete"),
     path("children/", views.my_children, name="my_children"),
-    path("exchange/", include("qamqor.registry.exchange.urls")),
+    path("exchange/", include((exchange_patterns, "exchange"))),
 ]
