@@ -11,7 +11,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -32,7 +31,7 @@ from qamqor.accounts.types import AuthedRequest, User
 from qamqor.audit.services import read_file, record_read, record_view
 from qamqor.core import files, uploads
 from qamqor.core.clock import today
-from qamqor.core.views import RecordPage, explain
+from qamqor.core.views import RecordPage, explain, paginate
 from qamqor.registry.models import School
 
 from . import services
@@ -99,14 +98,12 @@ def dashboard(request: AuthedRequest) -> HttpResponse:
         decided = decided.filter(category=category)
     if overdue_only:
         applied = applied.filter(due_date__lt=day)
-    page = Paginator(applied, 50).get_page(request.GET.get("page"))
+    page, query = paginate(request, applied)
     page.object_list = with_due(page.object_list, day)
-    query = request.GET.copy()
-    query.pop("page", None)
     context: dict[str, Any] = {
         "form": form,
         "page": page,
-        "query": query.urlencode(),
+        "query": query,
         "recent": list(decided[:RECENT]),
         "counts": category_counts(chosen, day),
         "overdue_total": base.filter(status=Status.APPLIED, due_date__lt=day).count(),
@@ -242,11 +239,7 @@ PAGE = RecordPage(
     "eligibility:assignment", "eligibility/assignment.html", _assignment_context, _get_assignment
 )
 
-
-@login_required
-@require_GET
-def assignment_page(request: AuthedRequest, pk: int) -> HttpResponse:
-    return PAGE.show(request, record_view(request.user, _get_assignment(request, pk)))
+assignment_page = PAGE.page_view(record_view)
 
 
 @login_required

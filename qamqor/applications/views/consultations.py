@@ -17,14 +17,14 @@ from qamqor.accounts.types import AuthedRequest
 from qamqor.audit.services import record_many, record_read
 from qamqor.core.clock import today
 from qamqor.core.documents import XLSX_TYPE, attachment
-from qamqor.core.views import act, attempt
+from qamqor.core.views import act, attempt, paginate
 from qamqor.registry.models import Family, School
 
 from .. import services
 from ..consultation_summary import month_bounds, search, summary, summary_xlsx
 from ..forms import ConsultationFilterForm, ConsultationForm, month_start
 from ..models import Consultation
-from .common import filter_chosen, paginate
+from .common import filter_chosen
 
 
 def _readers(request: HttpRequest) -> set[int]:
