@@ -25,7 +25,7 @@ from qamqor.accounts.access import (
     get_for_user,
     get_pupil_for_user,
     get_scope,
-    school_ids_for,
+    school_ids_or_404,
 )
 from qamqor.accounts.types import AuthedRequest, User
 from qamqor.audit.services import read_file, record_read, record_view
@@ -78,9 +78,7 @@ def _board_decision(user: User, school: School, form: BoardDecisionFields) -> Bo
 @require_GET
 def dashboard(request: AuthedRequest) -> HttpResponse:
     """Applications waiting for a decision, by due date; recent decisions; counts."""
-    school_ids = school_ids_for(request.user, CategoryAssignment)
-    if not school_ids:
-        raise Http404
+    school_ids = school_ids_or_404(request.user, CategoryAssignment)
     form = DashboardFilterForm(request.GET or None, school_ids=school_ids)
     day = today()
     chosen = school_ids

@@ -83,9 +83,7 @@ def parent_report_context(request: AuthedRequest, report: PurchaseReport, **form
 @login_required
 @require_GET
 def reports(request: AuthedRequest) -> HttpResponse:
-    school_ids = access.school_ids_for(request.user, PurchaseReport)
-    if not school_ids:
-        raise Http404
+    school_ids = access.school_ids_or_404(request.user, PurchaseReport)
     day = today()
     qs = access.visible(request.user, PurchaseReport, staff=True).select_related(
         "application", "pupil", "pupil__school_class", "school"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q, Sum
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.formats import date_format
@@ -31,9 +31,7 @@ from .common import get_register
 @require_GET
 def registers(request: AuthedRequest) -> HttpResponse:
     """Registers of the user's schools; where they write, what waits to be put in one."""
-    school_ids = access.school_ids_for(request.user, PaymentRegister)
-    if not school_ids:
-        raise Http404
+    school_ids = access.school_ids_or_404(request.user, PaymentRegister)
     qs = (
         access.visible(request.user, PaymentRegister)
         .select_related("school")

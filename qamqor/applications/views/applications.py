@@ -24,7 +24,7 @@ from qamqor.accounts.access import (
     get_for_user,
     get_pupil_for_user,
     get_scope,
-    school_ids_for,
+    school_ids_or_404,
     visible,
 )
 from qamqor.accounts.types import AuthedRequest
@@ -103,9 +103,7 @@ def receive(
 @require_GET
 def dashboard(request: AuthedRequest) -> HttpResponse:
     """What is due today, this week and overdue; then every application, searched and filtered."""
-    school_ids = school_ids_for(request.user, Application)
-    if not school_ids:
-        raise Http404
+    school_ids = school_ids_or_404(request.user, Application)
     day = today()
     form = DashboardFilterForm(request.GET or None)
     staff = visible(request.user, Application, staff=True)

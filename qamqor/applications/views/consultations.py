@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from qamqor.accounts.access import get_for_user, get_scope, school_ids_for, visible
+from qamqor.accounts.access import get_for_user, get_scope, school_ids_or_404, visible
 from qamqor.accounts.types import AuthedRequest
 from qamqor.audit.services import record_many, record_read
 from qamqor.core.clock import today
@@ -28,9 +28,7 @@ from .common import filter_chosen
 
 
 def _readers(request: HttpRequest) -> set[int]:
-    ids = school_ids_for(request.user, Consultation)
-    if not ids:
-        raise Http404
+    ids = school_ids_or_404(request.user, Consultation)
     return ids
 
 
