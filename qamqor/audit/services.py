@@ -86,7 +86,8 @@ def record(
 
 def record_view(user: AnyUser | None, obj: M, **kwargs: Any) -> M:
     """One record shown (its page, an API's answer): the audit row, then the record, so that
-    a detail view reads `return PAGE.show(request, record_view(request.user, get(...)))`."""
+    an API reads `return _out(record_view(request.auth, _get(request, pk)))` (a page:
+    `RecordPage.page_view(record_view)`)."""
     record(user, "view", obj, **kwargs)
     return obj
 
