@@ -217,6 +217,14 @@ def school_ids_for(user: AnyUser, model: type[Model], write: bool = False) -> se
     return get_scope(user).school_ids(roles=policy.write if write else policy.read)
 
 
+def school_ids_or_404(user: AnyUser, model: type[Model]) -> set[int]:
+    """`school_ids_for` for a list page: 404 for a user who reads `model` at no school."""
+    school_ids = school_ids_for(user, model)
+    if not school_ids:
+        raise Http404
+    return school_ids
+
+
 def get_pupil_for_user(user: AnyUser, pk: Any, write: bool = False) -> Any:
     return get_for_user(user, apps.get_model("registry", "Pupil"), pk, write=write)
 

@@ -10,14 +10,13 @@ import datetime as dt
 from typing import Any
 
 from django.http import Http404
-from django.urls import reverse
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from qamqor.accounts.access import get_for_user, get_school_for_user
 from qamqor.accounts.types import ApiRequest
 from qamqor.audit.services import record_view
-from qamqor.core.api import ErrorOut, TextIn
+from qamqor.core.api import ErrorOut, TextIn, stored_file_out
 from qamqor.core.clock import today
 
 from . import services
@@ -154,16 +153,8 @@ def _report_out(report: PurchaseReport) -> dict[str, Any]:
 
 
 def _file_out(item: ReportFile) -> dict[str, Any]:
-    return {
-        "id": item.pk,
-        "kind": item.kind,
-        "amount": item.amount,
-        "original_name": item.original_name,
-        "content_type": item.content_type,
-        "size": item.size,
-        "uploaded_at": item.uploaded_at,
-        "download_url": reverse("aid:file", args=[item.pk]),
-    }
+    # FileOut keeps its fields (no kind_label): the schema drops what it does not declare.
+    return {**stored_file_out(item, "aid:file"), "amount": item.amount}
 
 
 def _register(request: ApiRequest, pk: int, write: bool = False) -> PaymentRegister:

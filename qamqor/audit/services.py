@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import inspect
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any, TypeVar
+from typing import IO, Any, TypeVar
 
 from django.apps import apps
 from django.db.models import Model
@@ -14,12 +14,15 @@ from django.utils.text import capfirst
 
 from qamqor.accounts.access import get_for_user, get_scope
 from qamqor.accounts.types import AnyUser, signed_in
+from qamqor.core import files
 from qamqor.core.clock import now
+from qamqor.core.files import StoredFile
 
 from .middleware import current_channel, current_ip
 from .models import AuditEvent
 
 M = TypeVar("M", bound=Model)
+F = TypeVar("F", bound=StoredFile)
 
 
 def _school_id(obj: Model) -> int | None:
@@ -83,7 +86,8 @@ def record(
 
 def record_view(user: AnyUser | None, obj: M, **kwargs: Any) -> M:
     """One record shown (its page, an API's answer): the audit row, then the record, so that
-    a detail view reads `return PAGE.show(request, record_view(request.user, get(...)))`."""
+    an API reads `return _out(record_view(request.auth, _get(request, pk)))` (a page:
+    `RecordPage.page_view(record_view)`)."""
     record(user, "view", obj, **kwargs)
     return obj
 
@@ -95,6 +99,22 @@ def record_file(
     kind, never by the uploader's file name, which may name the child."""
     label = str(row.get_kind_display())
     return record(user, action, row, fields=fields, school_id=school_id, label=label)
+
+
+def store_file(
+    user: AnyUser | None,
+    row: F,
+    f: IO[bytes],
+    content_type: str,
+    school_id: int,
+    fields: Iterable[str] = ("kind", "file"),
+) -> F:
+    """A new stored document saved (`core.files.store`, after `files.check` gave its type)
+    and its upload recorded: `store_file(user, Evidence(assignment=a, kind=kind), f,
+    content_type, a.school_id)`."""
+    files.store(row, f, content_type, signed_in(user))
+    record_file(user, "create", row, school_id, fields)
+    return row
 
 
 def read_file(user: AnyUser, model: type[M], pk: Any, owner: str) -> M:

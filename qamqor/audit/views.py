@@ -1,13 +1,12 @@
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 
 from qamqor.accounts import access
 from qamqor.accounts.types import AuthedRequest
+from qamqor.core.views import paginate
 
 from .models import AuditEvent
 
@@ -27,11 +26,9 @@ def events(request: AuthedRequest) -> HttpResponse:
     obj = (request.GET.get("object") or "").strip()
     if obj:
         qs = qs.filter(object_label__icontains=obj)
-    page = Paginator(qs, settings.PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    page, query = paginate(request, qs)
     return render(
         request,
         "audit/events.html",
-        {"page": page, "actions": AuditEvent.Action.choices, "query": query.urlencode()},
+        {"page": page, "actions": AuditEvent.Action.choices, "query": query},
     )

@@ -15,7 +15,7 @@ from django.core.paginator import Page, Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from .errors import ServiceError
 
@@ -107,6 +107,21 @@ class RecordPage:
         """The page itself, its forms blank (a GET of `view`)."""
         return render(request, self.template, self.context(request, record))
 
+    def page_view(
+        self, seen: Callable[[Any, Any], Any], fetch: Callable[..., Any] | None = None
+    ) -> Callable[..., HttpResponse]:
+        """The page's GET view (`pk` in its URL): the record by `fetch`, by default the page's
+        fetch for reading, shown once `seen(user, record)` has recorded the read (audit's
+        `record_view`, passed in because core imports no app)."""
+        get = self._fetcher(fetch, write=False)
+
+        @login_required
+        @require_GET
+        def view(request: HttpRequest, pk: int) -> HttpResponse:
+            return self.show(request, seen(request.user, get(request, pk)))
+
+        return view
+
     def attempt(
         self, request: HttpRequest, record: Any, call: Callable[[], Any], success: Success
     ) -> HttpResponse:
@@ -114,12 +129,12 @@ class RecordPage:
         attempt(request, call, success)
         return redirect(self.view, record.pk)
 
-    def _fetcher(self, fetch: Callable[..., Any] | None) -> Callable[..., Any]:
+    def _fetcher(self, fetch: Callable[..., Any] | None, write: bool = True) -> Callable[..., Any]:
         if fetch is not None:
             return fetch
         if self.fetch is None:
             raise TypeError(f"the RecordPage of {self.view} makes views: it needs its fetch")
-        return partial(self.fetch, write=True)
+        return partial(self.fetch, write=True) if write else self.fetch
 
     def form_view(
         self,

@@ -20,7 +20,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from qamqor.accounts.types import User, signed_in
-from qamqor.audit.services import record, record_file
+from qamqor.audit.services import record, store_file
 from qamqor.core import files, uploads
 from qamqor.core.clock import now, today
 from qamqor.core.errors import ServiceError
@@ -60,15 +60,6 @@ def _check_evidence(kind: str, f: IO[bytes]) -> str:
             "evidence_kind_invalid", _("Choose the type of the document."), "kind"
         )
     return files.check(f, EligibilityError)
-
-
-def _store_evidence(
-    user: User | None, assignment: CategoryAssignment, kind: str, f: IO[bytes], content_type: str
-) -> Evidence:
-    evidence = Evidence(assignment=assignment, kind=kind)
-    files.store(evidence, f, content_type, signed_in(user))
-    record_file(user, "create", evidence, assignment.school_id, ["kind", "file"])
-    return evidence
 
 
 @transaction.atomic
@@ -134,7 +125,8 @@ def apply_category(
     fields += ["board_decision"] if board_decision else []
     record(user, "create", assignment, fields=fields)
     for (kind, f), content_type in zip(evidence, checked, strict=True):
-        _store_evidence(user, assignment, kind, f, content_type)
+        row = Evidence(assignment=assignment, kind=kind)
+        store_file(user, row, f, content_type, assignment.school_id)
     return assignment
 
 
@@ -148,9 +140,9 @@ def add_evidence(
             "transition_not_allowed",
             _("The application is decided; documents can no longer be added."),
         )
-    return _store_evidence(
-        user, assignment, kind, uploaded_file, _check_evidence(kind, uploaded_file)
-    )
+    content_type = _check_evidence(kind, uploaded_file)
+    row = Evidence(assignment=assignment, kind=kind)
+    return store_file(user, row, uploaded_file, content_type, assignment.school_id)
 
 
 def _check_board_decision(school_id: int, category: str, decision: BoardDecision) -> None:

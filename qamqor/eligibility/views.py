@@ -11,7 +11,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -26,13 +25,13 @@ from qamqor.accounts.access import (
     get_for_user,
     get_pupil_for_user,
     get_scope,
-    school_ids_for,
+    school_ids_or_404,
 )
 from qamqor.accounts.types import AuthedRequest, User
 from qamqor.audit.services import read_file, record_read, record_view
 from qamqor.core import files, uploads
 from qamqor.core.clock import today
-from qamqor.core.views import RecordPage, explain
+from qamqor.core.views import RecordPage, explain, paginate
 from qamqor.registry.models import School
 
 from . import services
@@ -79,9 +78,7 @@ def _board_decision(user: User, school: School, form: BoardDecisionFields) -> Bo
 @require_GET
 def dashboard(request: AuthedRequest) -> HttpResponse:
     """Applications waiting for a decision, by due date; recent decisions; counts."""
-    school_ids = school_ids_for(request.user, CategoryAssignment)
-    if not school_ids:
-        raise Http404
+    school_ids = school_ids_or_404(request.user, CategoryAssignment)
     form = DashboardFilterForm(request.GET or None, school_ids=school_ids)
     day = today()
     chosen = school_ids
@@ -99,14 +96,12 @@ def dashboard(request: AuthedRequest) -> HttpResponse:
         decided = decided.filter(category=category)
     if overdue_only:
         applied = applied.filter(due_date__lt=day)
-    page = Paginator(applied, 50).get_page(request.GET.get("page"))
+    page, query = paginate(request, applied)
     page.object_list = with_due(page.object_list, day)
-    query = request.GET.copy()
-    query.pop("page", None)
     context: dict[str, Any] = {
         "form": form,
         "page": page,
-        "query": query.urlencode(),
+        "query": query,
         "recent": list(decided[:RECENT]),
         "counts": category_counts(chosen, day),
         "overdue_total": base.filter(status=Status.APPLIED, due_date__lt=day).count(),
@@ -242,11 +237,7 @@ PAGE = RecordPage(
     "eligibility:assignment", "eligibility/assignment.html", _assignment_context, _get_assignment
 )
 
-
-@login_required
-@require_GET
-def assignment_page(request: AuthedRequest, pk: int) -> HttpResponse:
-    return PAGE.show(request, record_view(request.user, _get_assignment(request, pk)))
+assignment_page = PAGE.page_view(record_view)
 
 
 @login_required

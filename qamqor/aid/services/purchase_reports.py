@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy
 from qamqor.accounts.access import get_scope
 from qamqor.accounts.types import User, signed_in
 from qamqor.applications.services import lock_application
-from qamqor.audit.services import record, record_file
+from qamqor.audit.services import record, record_file, store_file
 from qamqor.core import files, uploads
 from qamqor.core.clock import now, today
 
@@ -108,10 +108,8 @@ def add_report_file(
             "file",
         )
     item = ReportFile(report=report, kind=kind, amount=value, uploaded_at=now())
-    files.store(item, f, content_type, signed_in(user))  # type: ignore[arg-type]  # files.check refused None
     fields = ["kind", "file", *(["amount"] if value else [])]
-    record_file(user, "create", item, report.school_id, fields)
-    return item
+    return store_file(user, item, f, content_type, report.school_id, fields)  # type: ignore[arg-type]  # files.check refused None
 
 
 def file_removable(item: ReportFile, report: PurchaseReport) -> bool:

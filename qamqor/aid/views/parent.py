@@ -32,7 +32,4 @@ def my_aid(request: AuthedRequest) -> HttpResponse:
     return render(request, "aid/my_aid.html", {"applications": applications})
 
 
-@login_required
-@require_GET
-def my_report(request: AuthedRequest, pk: int) -> HttpResponse:
-    return PARENT_PAGE.show(request, record_view(request.user, get_parent_report(request, pk)))
+my_report = PARENT_PAGE.page_view(record_view, fetch=get_parent_report)

@@ -7,7 +7,6 @@ import datetime as dt
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import render
@@ -21,7 +20,7 @@ from qamqor.accounts.types import AuthedRequest, User
 from qamqor.audit.services import read_file, record_read, record_view
 from qamqor.core import uploads
 from qamqor.core.clock import today
-from qamqor.core.views import RecordPage
+from qamqor.core.views import RecordPage, paginate
 
 from .. import services
 from ..forms import AskAgainForm, ReportFileForm, SubmitForm
@@ -84,9 +83,7 @@ def parent_report_context(request: AuthedRequest, report: PurchaseReport, **form
 @login_required
 @require_GET
 def reports(request: AuthedRequest) -> HttpResponse:
-    school_ids = access.school_ids_for(request.user, PurchaseReport)
-    if not school_ids:
-        raise Http404
+    school_ids = access.school_ids_or_404(request.user, PurchaseReport)
     day = today()
     qs = access.visible(request.user, PurchaseReport, staff=True).select_related(
         "application", "pupil", "pupil__school_class", "school"
@@ -97,7 +94,7 @@ def reports(request: AuthedRequest) -> HttpResponse:
         state = "check"
     chosen = qs.filter(state_q(state, day))
     ordering = ("-decided_at", "-id") if state == "accepted" else ("due_date", "id")
-    page = Paginator(chosen.order_by(*ordering), 50).get_page(request.GET.get("page"))
+    page, _query = paginate(request, chosen.order_by(*ordering))
     record_read(request.user, PurchaseReport, page, request=request)
     return render(
         request,
@@ -133,11 +130,7 @@ def _report_context(request: AuthedRequest, report: PurchaseReport, **forms: Any
 STAFF_PAGE = RecordPage("aid:report", "aid/report.html", _report_context, get_staff_report)
 PARENT_PAGE = RecordPage("aid:my_report", "aid/my_report.html", parent_report_context)
 
-
-@login_required
-@require_GET
-def report_page(request: AuthedRequest, pk: int) -> HttpResponse:
-    return STAFF_PAGE.show(request, record_view(request.user, get_staff_report(request, pk)))
+report_page = STAFF_PAGE.page_view(record_view)
 
 
 report_accept = STAFF_PAGE.button_view(

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.db.models import Count, Q, Sum
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.formats import date_format
@@ -20,7 +19,7 @@ from qamqor.accounts.types import AuthedRequest
 from qamqor.audit.services import record_view
 from qamqor.core.clock import today
 from qamqor.core.documents import XLSX_TYPE, attachment
-from qamqor.core.views import RecordPage, attempt, explain
+from qamqor.core.views import RecordPage, attempt, explain, paginate
 
 from .. import exports, services
 from ..forms import PaidForm
@@ -32,9 +31,7 @@ from .common import get_register
 @require_GET
 def registers(request: AuthedRequest) -> HttpResponse:
     """Registers of the user's schools; where they write, what waits to be put in one."""
-    school_ids = access.school_ids_for(request.user, PaymentRegister)
-    if not school_ids:
-        raise Http404
+    school_ids = access.school_ids_or_404(request.user, PaymentRegister)
     qs = (
         access.visible(request.user, PaymentRegister)
         .select_related("school")
@@ -45,7 +42,7 @@ def registers(request: AuthedRequest) -> HttpResponse:
         )
         .order_by("-created_at", "-id")
     )
-    page = Paginator(qs, 25).get_page(request.GET.get("page"))
+    page, _query = paginate(request, qs, 25)
     waiting = []
     for school in access.readable_schools(request.user, roles=AID_WRITERS).order_by("name_kk"):
         approved = services.approved_applications(school.pk)
@@ -106,11 +103,7 @@ def _register_context(request: HttpRequest, register: PaymentRegister, **forms) 
 
 PAGE = RecordPage("aid:register", "aid/register.html", _register_context, get_register)
 
-
-@login_required
-@require_GET
-def register_page(request: AuthedRequest, pk: int) -> HttpResponse:
-    return PAGE.show(request, record_view(request.user, get_register(request, pk)))
+register_page = PAGE.page_view(record_view)
 
 
 register_check = PAGE.button_view(

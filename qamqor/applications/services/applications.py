@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from qamqor.accounts.types import User, signed_in
-from qamqor.audit.services import record, record_file
+from qamqor.audit.services import record, store_file
 from qamqor.core import files
 from qamqor.core.clock import now, today
 from qamqor.core.errors import ServiceError
@@ -76,15 +76,6 @@ def _check_document(kind: str, f: IO[bytes] | None) -> str:
             "document_kind_invalid", _("Choose the type of the document."), "kind"
         )
     return files.check(f, ApplicationError)
-
-
-def _store_document(
-    user: User, application: Application, kind: str, f: IO[bytes], content_type: str
-) -> ApplicationDocument:
-    document = ApplicationDocument(application=application, kind=kind)
-    files.store(document, f, content_type, signed_in(user))
-    record_file(user, "create", document, application.school_id, ["kind", "file"])
-    return document
 
 
 def transition_application(
@@ -267,7 +258,8 @@ def submit_application(
         + (["category"] if category else []),
     )
     for (kind, f), content_type in zip(documents, checked, strict=True):
-        _store_document(user, application, kind, f, content_type)
+        row = ApplicationDocument(application=application, kind=kind)
+        store_file(user, row, f, content_type, application.school_id)
     return application
 
 
@@ -283,9 +275,9 @@ def add_document(
             _("The application is %(status)s; documents can no longer be added.")
             % {"status": application.get_status_display()},
         )
-    document = _store_document(
-        user, application, kind, uploaded_file, _check_document(kind, uploaded_file)
-    )
+    content_type = _check_document(kind, uploaded_file)
+    document = ApplicationDocument(application=application, kind=kind)
+    store_file(user, document, uploaded_file, content_type, application.school_id)
     if application.status == Status.DOCUMENTS_REQUESTED and not application.missing_documents(
         kinds_present(application)
     ):

@@ -24,14 +24,14 @@ from qamqor.accounts.access import (
     get_for_user,
     get_pupil_for_user,
     get_scope,
-    school_ids_for,
+    school_ids_or_404,
     visible,
 )
 from qamqor.accounts.types import AuthedRequest
 from qamqor.audit.services import read_file, record_read, record_view
 from qamqor.core import uploads
 from qamqor.core.clock import today
-from qamqor.core.views import RecordPage, act
+from qamqor.core.views import RecordPage, act, paginate
 from qamqor.registry.models import Pupil
 
 from .. import services
@@ -65,7 +65,7 @@ from ..selectors import (
     search_applications,
     with_due,
 )
-from .common import filter_chosen, paginate
+from .common import filter_chosen
 
 Status = Application.Status
 
@@ -103,9 +103,7 @@ def receive(
 @require_GET
 def dashboard(request: AuthedRequest) -> HttpResponse:
     """What is due today, this week and overdue; then every application, searched and filtered."""
-    school_ids = school_ids_for(request.user, Application)
-    if not school_ids:
-        raise Http404
+    school_ids = school_ids_or_404(request.user, Application)
     day = today()
     form = DashboardFilterForm(request.GET or None)
     staff = visible(request.user, Application, staff=True)
@@ -120,7 +118,7 @@ def dashboard(request: AuthedRequest) -> HttpResponse:
     page, query = paginate(request, qs.order_by("-received_at", "-id"))
     page.object_list = with_due(page.object_list, day)
     counts = dict(staff.values_list("status").annotate(n=Count("id")))
-    context = {
+    context: dict[str, Any] = {
         "form": form,
         "page": page,
         "query": query,
@@ -285,11 +283,7 @@ def _detail_context(request: AuthedRequest, a: Application, **forms: Any) -> dic
 # The application's page: the clerk's and the parent's forms post to their own views.
 DETAIL = RecordPage("applications:detail", "applications/detail.html", _detail_context, _get)
 
-
-@login_required
-@require_GET
-def detail(request: AuthedRequest, pk: int) -> HttpResponse:
-    return DETAIL.show(request, record_view(request.user, _get(request, pk)))
+detail = DETAIL.page_view(record_view)
 
 
 def _writer_or_parent(request: AuthedRequest, pk: int) -> Application:

@@ -16,7 +16,7 @@ from qamqor.accounts.access import (
     get_for_user,
     get_scope,
     readable_schools,
-    school_ids_for,
+    school_ids_or_404,
     visible,
 )
 from qamqor.accounts.models import SCHOOL_WRITERS
@@ -59,8 +59,7 @@ def _camps_context(request: HttpRequest, **forms: Any) -> dict[str, Any]:
 @login_required
 @require_GET
 def camps(request: AuthedRequest) -> HttpResponse:
-    if not school_ids_for(request.user, Camp):
-        raise Http404
+    school_ids_or_404(request.user, Camp)
     return render(request, "applications/camps.html", _camps_context(request))
 
 

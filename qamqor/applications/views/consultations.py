@@ -12,25 +12,23 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from qamqor.accounts.access import get_for_user, get_scope, school_ids_for, visible
+from qamqor.accounts.access import get_for_user, get_scope, school_ids_or_404, visible
 from qamqor.accounts.types import AuthedRequest
 from qamqor.audit.services import record_many, record_read
 from qamqor.core.clock import today
 from qamqor.core.documents import XLSX_TYPE, attachment
-from qamqor.core.views import act, attempt
+from qamqor.core.views import act, attempt, paginate
 from qamqor.registry.models import Family, School
 
 from .. import services
 from ..consultation_summary import month_bounds, search, summary, summary_xlsx
 from ..forms import ConsultationFilterForm, ConsultationForm, month_start
 from ..models import Consultation
-from .common import filter_chosen, paginate
+from .common import filter_chosen
 
 
 def _readers(request: HttpRequest) -> set[int]:
-    ids = school_ids_for(request.user, Consultation)
-    if not ids:
-        raise Http404
+    ids = school_ids_or_404(request.user, Consultation)
     return ids
 
 
