@@ -180,7 +180,7 @@ class TokenExpiry(PersonaTestCase):
             self.assertEqual(api(raw), 401)
 
     def test_a_scanner_terminal_token_lasts_a_year(self):
-        from qamqor.canteen.scanner import issue_terminal_token
+        from qamqor.canteen.services.roster import issue_terminal_token
 
         with time_machine.travel(START, tick=False):
             issue_terminal_token(self.canteen, "Door 1")

@@ -21,7 +21,14 @@ from qamqor.core.errors import ServiceError
 from qamqor.meals.canteen_auth import CanteenBearer, Terminal
 from qamqor.registry.models import School
 
-from .. import scanner
+from ..services.roster import (
+    build_roster,
+    canteen_bin,
+    issue_terminal_token,
+    operator_schools,
+    record_roster_download,
+    roster_day_allowed,
+)
 
 router = Router(tags=["canteen scanner"])
 
@@ -81,13 +88,13 @@ def canteen_roster(request: HttpRequest, response: HttpResponse, school: int, da
             raise _not_found()
         operator_bin, user = who.bin_for(school), User.objects.get(pk=who.user_id)
     else:
-        operator_bin, user = scanner.canteen_bin(who, school), who
+        operator_bin, user = canteen_bin(who, school), who
         if operator_bin is None:
             raise _not_found()
-    if not scanner.roster_day_allowed(date, today()):
+    if not roster_day_allowed(date, today()):
         raise ServiceError("invalid_date", _("A roster is given for the last 7 days and tomorrow."))
-    roster = scanner.build_roster(school, date, operator_bin)
-    scanner.record_roster_download(user, roster)
+    roster = build_roster(school, date, operator_bin)
+    record_roster_download(user, roster)
     # Names of pupils: no shared cache may keep them.
     response["Cache-Control"] = "private, no-store"
     return {
@@ -118,11 +125,11 @@ def issue_terminal(request: HttpRequest, payload: TerminalIn):
     """For the signed-in canteen operator: a token the scanner keeps on the device, so that
     its queue can be sent after the session has ended (an offline day, a night)."""
     user = request.auth  # type: ignore[attr-defined]  # ninja sets it: the User
-    school_ids = scanner.operator_schools(user)
+    school_ids = operator_schools(user)
     if not school_ids:
         raise _not_found()
     name = " ".join(payload.terminal.split()) or _("Scanner")
-    token = scanner.issue_terminal_token(user, name)
+    token = issue_terminal_token(user, name)
     schools = School.objects.filter(pk__in=school_ids).order_by("pk")
     return Status(
         201,

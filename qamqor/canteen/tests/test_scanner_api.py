@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from qamqor.accounts.models import ApiToken, Membership, Role
 from qamqor.accounts.tokens import issue_token
 from qamqor.audit.models import AuditEvent
-from qamqor.canteen import scanner
+from qamqor.canteen.services import roster
 from qamqor.core import signing
 from qamqor.core.clock import now, today
 from qamqor.eligibility.models import CategoryAssignment
@@ -244,20 +244,20 @@ class TerminalTokenTests(ScannerCase):
         )
         self.assertEqual(response.json()["terminal"], "Scanner")
         self.assertEqual(
-            scanner.operator_schools(self.canteen), [self.school.pk, self.other_school.pk]
+            roster.operator_schools(self.canteen), [self.school.pk, self.other_school.pk]
         )
 
 
 class RosterRuleTests(ScannerCase):
     def test_roster_days(self):
         day = dt.date(2026, 11, 20)
-        self.assertTrue(scanner.roster_day_allowed(day, day))
-        self.assertTrue(scanner.roster_day_allowed(day - dt.timedelta(days=7), day))
-        self.assertTrue(scanner.roster_day_allowed(day + dt.timedelta(days=1), day))
-        self.assertFalse(scanner.roster_day_allowed(day - dt.timedelta(days=8), day))
-        self.assertFalse(scanner.roster_day_allowed(day + dt.timedelta(days=2), day))
+        self.assertTrue(roster.roster_day_allowed(day, day))
+        self.assertTrue(roster.roster_day_allowed(day - dt.timedelta(days=7), day))
+        self.assertTrue(roster.roster_day_allowed(day + dt.timedelta(days=1), day))
+        self.assertFalse(roster.roster_day_allowed(day - dt.timedelta(days=8), day))
+        self.assertFalse(roster.roster_day_allowed(day + dt.timedelta(days=2), day))
 
     def test_canteen_bin(self):
-        self.assertEqual(scanner.canteen_bin(self.canteen, self.school.pk), self.operator.bin)
-        self.assertIsNone(scanner.canteen_bin(self.pedagog, self.school.pk))
-        self.assertIsNone(scanner.canteen_bin(self.canteen, self.other_school.pk))
+        self.assertEqual(roster.canteen_bin(self.canteen, self.school.pk), self.operator.bin)
+        self.assertIsNone(roster.canteen_bin(self.pedagog, self.school.pk))
+        self.assertIsNone(roster.canteen_bin(self.canteen, self.other_school.pk))

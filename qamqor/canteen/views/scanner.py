@@ -36,7 +36,7 @@ from django.views.decorators.http import require_GET
 from qamqor.accounts.types import AuthedRequest
 from qamqor.registry.models import School
 
-from .. import scanner
+from ..services.roster import operator_schools
 
 STATIC_DIR = "canteen/scan"
 # Besides our own folder, the page uses the house stylesheet.
@@ -90,7 +90,7 @@ def vendor_missing() -> list[str]:
 @ensure_csrf_cookie  # the page asks for a terminal token with the session (CSRF header)
 @login_required
 def scan(request: AuthedRequest) -> HttpResponse:
-    school_ids = scanner.operator_schools(request.user)
+    school_ids = operator_schools(request.user)
     if not school_ids:
         raise Http404
     schools = [
