@@ -94,10 +94,6 @@ class CommentIn(TextIn):
     comment: str = ""
 
 
-def _school(request: ApiRequest, school_id: int, write: bool = False, roles: Any = None) -> Any:
-    return get_school_for_user(request.auth, school_id, write=write, roles=roles)
-
-
 def _month(value: str) -> dt.date:
     try:
         return parse_month(value)
@@ -240,7 +236,7 @@ def get_month_list(request: ApiRequest, school_id: int, month: str):
 
     A month whose list is not formed yet answers with status `not_formed` and no pupils.
     """
-    school = _school(request, school_id)
+    school = get_school_for_user(request.auth, school_id)
     month_ = _month(month)
     lst = services.get_list(school.pk, month_)
     return _out(request, lst) if lst else _empty_out(school, month_)
@@ -249,7 +245,7 @@ def get_month_list(request: ApiRequest, school_id: int, month: str):
 @router.post("/meals/lists/{school_id}/{month}/form", response={200: ListOut, 409: ErrorOut})
 def form_month_list(request: ApiRequest, school_id: int, month: str):
     """Form (or form again) the month's list from the registry."""
-    school = _school(request, school_id, write=True)
+    school = get_school_for_user(request.auth, school_id, write=True)
     lst = services.form_list(request.auth, school, _month(month))
     return _out(request, lst)
 
@@ -257,7 +253,7 @@ def form_month_list(request: ApiRequest, school_id: int, month: str):
 @router.post("/meals/lists/{school_id}/{month}/submit", response={200: ListOut, 409: ErrorOut})
 def submit_month_list(request: ApiRequest, school_id: int, month: str, payload: CommentIn):
     """The pedagogue sends the list to the principal."""
-    school = _school(request, school_id, write=True)
+    school = get_school_for_user(request.auth, school_id, write=True)
     lst = services.submit_list(request.auth, _list(school, _month(month)), payload.comment)
     return _out(request, lst)
 
@@ -265,7 +261,7 @@ def submit_month_list(request: ApiRequest, school_id: int, month: str, payload: 
 @router.post("/meals/lists/{school_id}/{month}/approve", response={200: ListOut, 409: ErrorOut})
 def approve_month_list(request: ApiRequest, school_id: int, month: str, payload: CommentIn):
     """The principal approves; state verification starts at once (poll `verification`)."""
-    school = _school(request, school_id, roles=services.APPROVERS)
+    school = get_school_for_user(request.auth, school_id, roles=services.APPROVERS)
     lst = services.approve_list(request.auth, _list(school, _month(month)), payload.comment)
     return _out(request, lst)
 
@@ -273,7 +269,7 @@ def approve_month_list(request: ApiRequest, school_id: int, month: str, payload:
 @router.post("/meals/lists/{school_id}/{month}/return", response={200: ListOut, 409: ErrorOut})
 def return_month_list(request: ApiRequest, school_id: int, month: str, payload: CommentIn):
     """The principal returns the list to the pedagogue; the comment is required."""
-    school = _school(request, school_id, roles=services.APPROVERS)
+    school = get_school_for_user(request.auth, school_id, roles=services.APPROVERS)
     lst = services.return_list(request.auth, _list(school, _month(month)), payload.comment)
     return _out(request, lst)
 
@@ -286,7 +282,7 @@ def month_list_verification(request: ApiRequest, school_id: int, month: str):
     Polling moves a verifying list on by up to a second of work, as the page does, so a
     client sees it finish even where no worker runs.
     """
-    school = _school(request, school_id)
+    school = get_school_for_user(request.auth, school_id)
     lst = services.get_list(school.pk, _month(month))
     if lst is None:
         return _empty_progress()

@@ -73,10 +73,6 @@ class JwksOut(Schema):
     keys: list[JwkOut]
 
 
-def _voucher(request: ApiRequest, voucher_id: int) -> Voucher:
-    return services.get_parent_voucher(request.auth, voucher_id)
-
-
 def _voucher_out(v: Voucher, day: dt.date) -> dict[str, Any]:
     return {
         "id": v.pk,
@@ -109,7 +105,7 @@ def list_vouchers(request: ApiRequest, month: dt.date | None = None, status: str
 @router.post("/wallet/vouchers/{voucher_id}/qr", response=QrOut)
 def voucher_qr(request: ApiRequest, voucher_id: int):
     """A fresh signed meal token (CWT, base45) for an active voucher; valid 5 minutes."""
-    voucher = _voucher(request, voucher_id)
+    voucher = services.get_parent_voucher(request.auth, voucher_id)
     issued = services.issue_qr(voucher)
     return {"token": issued.text, "issued_at": issued.issued_at, "expires_at": issued.expires_at}
 
@@ -117,7 +113,7 @@ def voucher_qr(request: ApiRequest, voucher_id: int):
 @router.post("/wallet/vouchers/{voucher_id}/ratings", response={201: RatingOut, 409: ErrorOut})
 def rate_voucher_meal(request: ApiRequest, voucher_id: int, payload: RatingIn):
     """The parent's rating of a meal served on `day`: score 1–5 and a comment, once a day."""
-    voucher = _voucher(request, voucher_id)
+    voucher = services.get_parent_voucher(request.auth, voucher_id)
     rating = services.rate_meal(request.auth, voucher, payload.day, payload.score, payload.comment)
     return Status(
         201,
