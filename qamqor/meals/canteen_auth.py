@@ -104,6 +104,11 @@ def terminal_for_token(raw: str) -> Terminal | None:
     return Terminal(user_id=user_id, schools=schools) if schools else NOT_A_TERMINAL
 
 
+def not_found() -> ServiceError:
+    """The canteen API's 404 (house rule: existence does not leak, never 403)."""
+    return ServiceError("not_found", _("Not found."), status=404)
+
+
 class CanteenBearer(HttpBearer):
     """Bearer auth for canteen terminals only; other users' tokens get 404 (house rule:
     existence does not leak, never 403), a missing or unknown token 401."""
@@ -113,5 +118,5 @@ class CanteenBearer(HttpBearer):
         if terminal is None:
             return None
         if terminal is NOT_A_TERMINAL:
-            raise ServiceError("not_found", _("Not found."), status=404)
+            raise not_found()
         return terminal

@@ -18,7 +18,7 @@ from qamqor.accounts.models import User
 from qamqor.core.api import ErrorOut, TextIn
 from qamqor.core.clock import today
 from qamqor.core.errors import ServiceError
-from qamqor.meals.canteen_auth import CanteenBearer, Terminal
+from qamqor.meals.canteen_auth import CanteenBearer, Terminal, not_found
 from qamqor.registry.models import School
 
 from ..services.roster import (
@@ -66,10 +66,6 @@ class TerminalOut(Schema):
     schools: list[TerminalSchoolOut]
 
 
-def _not_found() -> ServiceError:
-    return ServiceError("not_found", _("Not found."), status=404)
-
-
 @router.get(
     "/canteen/roster",
     response=RosterOut,
@@ -85,12 +81,12 @@ def canteen_roster(request: HttpRequest, response: HttpResponse, school: int, da
     operator_bin: str | None
     if isinstance(who, Terminal):
         if not who.serves(school):
-            raise _not_found()
+            raise not_found()
         operator_bin, user = who.bin_for(school), User.objects.get(pk=who.user_id)
     else:
         operator_bin, user = canteen_bin(who, school), who
         if operator_bin is None:
-            raise _not_found()
+            raise not_found()
     if not roster_day_allowed(date, today()):
         raise ServiceError("invalid_date", _("A roster is given for the last 7 days and tomorrow."))
     roster = build_roster(school, date, operator_bin)
@@ -127,7 +123,7 @@ def issue_terminal(request: HttpRequest, payload: TerminalIn):
     user = request.auth  # type: ignore[attr-defined]  # ninja sets it: the User
     school_ids = operator_schools(user)
     if not school_ids:
-        raise _not_found()
+        raise not_found()
     name = " ".join(payload.terminal.split()) or _("Scanner")
     token = issue_terminal_token(user, name)
     schools = School.objects.filter(pk__in=school_ids).order_by("pk")
