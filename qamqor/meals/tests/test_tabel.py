@@ -10,7 +10,13 @@ from django.core.management import call_command
 from django.test import SimpleTestCase
 
 from qamqor.audit.models import AuditEvent
-from qamqor.meals.models import DailyReport, Redemption, TabelAmendment, TabelSubmission
+from qamqor.meals.models import (
+    DailyReport,
+    Redemption,
+    TabelAmendment,
+    TabelSubmission,
+    Voucher,
+)
 from qamqor.meals.services import daily_report, tabel, tabel_grid
 from qamqor.meals.services.tabel import TabelError
 
@@ -312,6 +318,18 @@ class DailyReportTests(TabelCase):
         )
         self.assertEqual((row.vouchers_active, row.meals_served), (1, 0))
         self.assertEqual(late.status, "active")
+
+    def test_an_expired_voucher_still_counts_on_its_months_days(self):
+        # Recomputed once the month is over and its vouchers have expired: the same figures.
+        daily_report.build_daily_report(self.school, self.days[0])
+        before = self.rows()
+        self.assertIn((self.klass.pk, LUNCH, 1, 1), before)
+        expired = Voucher.objects.filter(school=self.school, month=OCT, status="active").update(
+            status="expired"
+        )
+        self.assertTrue(expired)
+        daily_report.build_daily_report(self.school, self.days[0])
+        self.assertEqual(self.rows(), before)
 
     def test_the_command_covers_every_school_and_the_days_before(self):
         make_programme(self.other_school, OCT, self.operator)
