@@ -38,7 +38,6 @@ M = TypeVar("M", bound=Model)
 
 class Scope:
     def __init__(self, user: AnyUser | None):
-        self.user = user
         # The signed-in user (only a User is authenticated), for the queries below.
         self.member: User | None = user if isinstance(user, User) else None
         self.authenticated = self.member is not None
