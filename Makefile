@@ -48,7 +48,7 @@ lock:
 lint: venv
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/ruff check .
-	QAMQOR_TESTING=1 $(PY) -m mypy
+	env -u DATABASE_URL QAMQOR_TESTING=1 $(PY) -m mypy
 
 bench: venv messages
 	$(PY) bench/registry.py

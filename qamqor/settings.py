@@ -280,6 +280,9 @@ LOGGING = {
 # External state systems: sandbox implementations that ship with the project.
 QAMQOR_CIVIL_REGISTRY = "qamqor.sandbox.civil.SandboxCivilRegistry"
 QAMQOR_ELIGIBILITY_VERIFIER = "qamqor.sandbox.sdu.SandboxSdu"
+QAMQOR_SMS_GATEWAY = "qamqor.sandbox.sms.SandboxSms"
+# The site's address as a parent's phone reaches it: the links an SMS carries (core.sms).
+QAMQOR_PUBLIC_URL = env_str("QAMQOR_PUBLIC_URL") or "http://127.0.0.1:8000"
 
 # Pagination of lists.
 PAGE_SIZE = 50

@@ -38,7 +38,6 @@ M = TypeVar("M", bound=Model)
 
 class Scope:
     def __init__(self, user: AnyUser | None):
-        self.user = user
         # The signed-in user (only a User is authenticated), for the queries below.
         self.member: User | None = user if isinstance(user, User) else None
         self.authenticated = self.member is not None
@@ -260,7 +259,7 @@ def readable_schools(user: AnyUser, roles: Iterable[str] | None = None) -> Query
     return school_model.objects.filter(id__in=ids)
 
 
-def schools_or_404(user: Any, roles: Iterable[str]) -> list[Any]:
+def schools_or_404(user: AnyUser, roles: Iterable[str]) -> list[Any]:
     """The schools where the user holds one of `roles`, by name; 404 when there is none."""
     schools = list(readable_schools(user, roles=roles).order_by("name_kk"))
     if not schools:
@@ -276,6 +275,7 @@ __all__ = [
     "visible",
     "get_for_user",
     "school_ids_for",
+    "school_ids_or_404",
     "get_pupil_for_user",
     "get_family_for_user",
     "get_school_for_user",

@@ -93,7 +93,7 @@ def record_view(user: AnyUser | None, obj: M, **kwargs: Any) -> M:
 
 
 def record_file(
-    user: Any, action: str, row: Any, school_id: int, fields: Iterable[str] = ()
+    user: AnyUser | None, action: str, row: StoredFile, school_id: int, fields: Iterable[str] = ()
 ) -> AuditEvent:
     """A stored document (`core.files.StoredFile`) uploaded or read. It is labelled by its
     kind, never by the uploader's file name, which may name the child."""
@@ -117,7 +117,7 @@ def store_file(
     return row
 
 
-def read_file(user: AnyUser, model: type[M], pk: Any, owner: str) -> M:
+def read_file(user: AnyUser, model: type[F], pk: Any, owner: str) -> F:
     """A stored file the user reads by its own policy (404 otherwise), its read recorded in
     the school of its `owner`, the record it belongs to: `read_file(u, Evidence, pk,
     "assignment").response()`."""

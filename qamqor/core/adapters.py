@@ -1,6 +1,6 @@
 """Adapters chosen by setting: the SMS gateway, the state's verification service, the civil
 registry... An app names the interface (a `Protocol`) and a setting holding a dotted path;
-`adapter(setting, default)` gives an instance of the class the setting names.
+`adapter(setting)` gives an instance of the class the setting names.
 
 The class is imported once per path (an import costs more than a request should pay); a new
 instance is made per call, so an adapter keeps no state between requests.
@@ -20,6 +20,6 @@ def _adapter_class(path: str) -> Any:
     return import_string(path)
 
 
-def adapter(setting: str, default: str = "") -> Any:
-    """An instance of the class named by `settings.<setting>` (or `default` if unset)."""
-    return _adapter_class(getattr(settings, setting, None) or default)()
+def adapter(setting: str) -> Any:
+    """An instance of the class named by `settings.<setting>`."""
+    return _adapter_class(getattr(settings, setting))()

@@ -12,6 +12,7 @@ from typing import Any
 
 from django.http import HttpResponse
 from django.template.loader import render_to_string
+from django.utils.http import content_disposition_header
 
 from .tabular import XLSX_TYPE
 from .uploads import PDF as PDF_TYPE
@@ -43,8 +44,9 @@ def attachment(
 ) -> HttpResponse:
     """A generated file as a download (or shown in the browser when `inline`)."""
     response = HttpResponse(content, content_type=content_type)
-    disposition = "inline" if inline else "attachment"
-    response["Content-Disposition"] = f'{disposition}; filename="{filename}"'
+    # Django's header, as FileResponse writes it: a quote in the name is escaped, and a
+    # non-ASCII name goes as filename*=utf-8''… instead of a MIME-encoded header.
+    response["Content-Disposition"] = content_disposition_header(not inline, filename) or "inline"
     # A generated file holds personal data: no proxy or shared cache keeps it.
     response["Cache-Control"] = "private, no-store"
     return response

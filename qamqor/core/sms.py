@@ -1,7 +1,7 @@
 """The SMS gateway: how any app texts a parent (a voucher ready, a reminder, a code).
 
 `SmsGateway` is the interface of the SMS provider; `settings.QAMQOR_SMS_GATEWAY` picks the
-implementation (the sandbox one keeps an outbox and is the default). Nothing here logs a
+implementation (settings names the sandbox one, which keeps an outbox). Nothing here logs a
 phone number, a name or a message text: they are personal data.
 """
 
@@ -13,8 +13,6 @@ from django.conf import settings
 
 from .adapters import adapter
 
-DEFAULT_GATEWAY = "qamqor.sandbox.sms.SandboxSms"
-
 
 class SmsGateway(Protocol):
     def send(self, phone: str, text: str, purpose: str = "") -> str:
@@ -23,10 +21,9 @@ class SmsGateway(Protocol):
 
 
 def get_gateway() -> SmsGateway:
-    return adapter("QAMQOR_SMS_GATEWAY", DEFAULT_GATEWAY)
+    return adapter("QAMQOR_SMS_GATEWAY")
 
 
 def public_url(path: str) -> str:
     """An absolute link for a message that leaves the site (an SMS has no page to be relative to)."""
-    base = getattr(settings, "QAMQOR_PUBLIC_URL", "") or "http://127.0.0.1:8000"
-    return base.rstrip("/") + path
+    return settings.QAMQOR_PUBLIC_URL.rstrip("/") + path

@@ -59,7 +59,8 @@ def move(
     save: bool = True,
 ) -> str:
     """Make the move and save the status with the other `fields` the caller changed
-    (`save=False`: the caller saves, e.g. conditionally). Returns the status it left."""
+    (`save=False`: the caller saves, e.g. conditionally, in the same transaction: the
+    `HISTORY` row is written either way). Returns the status it left."""
     require(obj, status, error)
     previous = getattr(obj, obj.STATUS_FIELD)
     setattr(obj, obj.STATUS_FIELD, status)

@@ -10,9 +10,10 @@ each cell and the text of all cells together are counted as they are read, again
 `core.limits`. A shared string repeated in a thousand cells is counted a thousand times: it
 costs that much once it is copied into rows. Refusals are `TableError`s with a stable code.
 
-Writing (`workbook`, `sheet_from_rows`, `header_row`, `xlsx_bytes`, `write_xlsx`,
-`csv_bytes`): every export fills a `workbook()` (or streams `write_xlsx`), lays a table out
-with `sheet_from_rows` and styles it only with the styles below, so all files look alike. Whatever a user typed may
+Writing (`workbook`, `sheet_from_rows`, `boxed_table`, `header_row`, `xlsx_bytes`,
+`write_xlsx`, `csv_bytes`): every export fills a `workbook()` (or streams `write_xlsx`), lays
+a table out with `sheet_from_rows` (or `boxed_table` on a sheet laid out cell by cell) and
+styles it only with the styles below, so all files look alike. Whatever a user typed may
 reach a spreadsheet: a surname `=HYPERLINK(...)` must stay text (formula injection, OWASP),
 and a control character stored before the validators refused it (openpyxl raises
 IllegalCharacterError on it) must not make an export answer 500. The workbook's cells neutralise

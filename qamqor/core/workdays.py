@@ -197,7 +197,7 @@ def get_calendar() -> WorkCalendar:
     return _cached
 
 
-def reset_calendar(**_kwargs: object) -> None:
+def reset_calendar() -> None:
     global _cached
     _cached = None
 

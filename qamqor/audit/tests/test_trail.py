@@ -10,7 +10,14 @@ from django.urls import reverse
 
 from qamqor.accounts.models import User
 from qamqor.audit.models import AuditEvent
-from qamqor.audit.services import MAX_IDS, record, record_many, record_read, request_query
+from qamqor.audit.services import (
+    MAX_IDS,
+    audit_read,
+    record,
+    record_many,
+    record_read,
+    request_query,
+)
 from qamqor.testing import PersonaTestCase
 
 MOMENT = dt.datetime(2026, 10, 14, 10, 0, tzinfo=dt.UTC)
@@ -76,6 +83,30 @@ class ReadScope(PersonaTestCase):
         )
         self.assertEqual((event.object_type, event.count), ("accounts.user", 7))
         self.assertEqual(event.school_id, self.other_school.pk)
+
+
+class ReadOfANamedSchool(PersonaTestCase):
+    """An API list read through `audit_read` records the school its query names only when
+    the reader is a member there: an unknown, foreign or past-64-bit id records none (the
+    last made PostgreSQL refuse the audit row, a 500)."""
+
+    def read(self, school: object) -> AuditEvent:
+        @audit_read("registry.pupil")
+        def view(request, school_id=None):  # noqa: ANN001, ANN202
+            return []
+
+        request = RequestFactory().get("/api/v1/pupils", {"school_id": str(school)})
+        request.user = self.pedagog
+        view(request, school_id=school)
+        return AuditEvent.objects.latest("pk")
+
+    def test_the_readers_own_school_is_recorded(self):
+        self.assertEqual(self.read(self.school.pk).school_id, self.school.pk)
+
+    def test_a_school_out_of_reach_or_out_of_range_is_not(self):
+        for school in (self.other_school.pk, 2**70, "x"):
+            with self.subTest(school=school):
+                self.assertIsNone(self.read(school).school_id)
 
 
 @time_machine.travel(MOMENT, tick=False)
