@@ -24,7 +24,7 @@ from qamqor.core.views import RecordPage, paginate
 
 from .. import services
 from ..forms import AskAgainForm, ReportFileForm, SubmitForm
-from ..models import AID_WRITERS, PurchaseReport, ReportFile
+from ..models import AID_WRITERS, PurchaseReport, ReportFile, receipts_total
 from .common import get_staff_report
 
 LABELS = {
@@ -50,7 +50,7 @@ def state_q(state: str, day: dt.date) -> Q:
 def report_files_context(report: PurchaseReport, user: User, **forms: Any) -> dict[str, Any]:
     """The files, the receipts' total against the aid, and the upload forms if allowed."""
     files = list(report.files.order_by("kind", "uploaded_at", "id"))
-    total = sum(f.amount or 0 for f in files if f.kind == ReportFile.Kind.RECEIPT)
+    total = receipts_total(files)
     day = today()
     uploadable = report.open_for_upload and services.can_upload(user, report)
     context: dict[str, Any] = {
