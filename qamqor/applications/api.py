@@ -27,11 +27,12 @@ from . import services
 from .catalogue import passports
 from .models import Application, ApplicationDocument, Channel, Service
 from .selectors import (
+    acts_for_family,
     application_checklist,
     can_decide_appeal,
+    can_write,
     checklist_for_pupil,
     due_of,
-    is_parent_of,
 )
 
 router = Router(tags=["applications"])
@@ -277,14 +278,14 @@ def transition(request: ApiRequest, application_id: int, payload: TransitionIn):
     with the reasons in `comment`. Payment and the purchase report belong to the aid API."""
     user = request.auth
     a = _application(request, application_id)
-    writer = get_scope(user).can_write(a.school_id)
+    writer = can_write(user, a)
     to = payload.to
     if a.status == Status_.APPEALED and to in {Status_.UNDER_REVIEW, Status_.REFUSED}:
         if not can_decide_appeal(user, a):
             raise Http404
         services.decide_appeal(user, a, to == Status_.UNDER_REVIEW, payload.comment)
     elif to == Status_.APPEALED:
-        if not (writer or is_parent_of(user, a)):
+        if not acts_for_family(user, a):
             raise Http404
         services.file_appeal(user, a, payload.comment)
     elif to in {Status_.UNDER_REVIEW, Status_.DOCUMENTS_REQUESTED, Status_.APPROVED,
@@ -317,7 +318,7 @@ def upload_document(
 ):
     """Add a document (multipart: `kind`, `file`); PDF, JPEG or PNG, checked by content."""
     a = _application(request, application_id)
-    if not (get_scope(request.auth).can_write(a.school_id) or is_parent_of(request.auth, a)):
+    if not acts_for_family(request.auth, a):
         raise Http404
     document = services.add_document(request.auth, a, kind, file)
     return Status(201, _document_out(document))

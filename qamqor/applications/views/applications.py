@@ -55,6 +55,7 @@ from ..models import (
     Service,
 )
 from ..selectors import (
+    acts_for_family,
     application_checklist,
     can_decide_appeal,
     can_write,
@@ -288,7 +289,7 @@ detail = DETAIL.page_view(record_view)
 
 def _writer_or_parent(request: AuthedRequest, pk: int) -> Application:
     a = _get(request, pk)
-    if not (can_write(request.user, a) or is_parent_of(request.user, a)):
+    if not acts_for_family(request.user, a):
         raise Http404
     return a
 
