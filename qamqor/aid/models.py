@@ -177,6 +177,17 @@ def report_due_date(paid_on: dt.date) -> dt.date:
     return paid_on + dt.timedelta(days=PURCHASE_REPORT_DAYS)
 
 
+def late_q(day: dt.date) -> Q:
+    """Reports still due past their date on `day`, which the nightly command has not yet
+    flagged overdue (`PurchaseReport.is_late` says the same of one report)."""
+    return Q(application__status="report_due", due_date__lt=day)
+
+
+def overdue_q(day: dt.date) -> Q:
+    """Reports overdue on `day`: flagged by the nightly command, or late and not yet flagged."""
+    return Q(application__status="overdue") | late_q(day)
+
+
 def receipts_total(files: Iterable[ReportFile]) -> int:
     """The receipts' amounts added up (photos carry none): what the report shows against the aid."""
     return sum(f.amount or 0 for f in files if f.kind == ReportFile.Kind.RECEIPT)

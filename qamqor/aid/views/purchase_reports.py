@@ -24,7 +24,7 @@ from qamqor.core.views import RecordPage, paginate
 
 from .. import services
 from ..forms import AskAgainForm, ReportFileForm, SubmitForm
-from ..models import AID_WRITERS, PurchaseReport, ReportFile, receipts_total
+from ..models import AID_WRITERS, PurchaseReport, ReportFile, late_q, overdue_q, receipts_total
 from .common import get_staff_report
 
 LABELS = {
@@ -38,11 +38,10 @@ LABELS = {
 def state_q(state: str, day: dt.date) -> Q:
     """The reports of one tab. A report still due past its date is overdue at once, before
     the nightly command flags it."""
-    late = Q(application__status="report_due", due_date__lt=day)
     return {
         "check": Q(application__status="reported"),
-        "awaited": Q(application__status="report_due") & ~late,
-        "overdue": Q(application__status="overdue") | late,
+        "awaited": Q(application__status="report_due") & ~late_q(day),
+        "overdue": overdue_q(day),
         "accepted": Q(application__status="accepted"),
     }[state]
 
