@@ -44,6 +44,18 @@ class RegisterPages(AidTestCase):
             AuditEvent.objects.filter(action="view", object_id=str(register.pk)).exists()
         )
 
+    def test_the_waiting_row_counts_the_approvals_in_no_register(self):
+        self.login(self.pedagog)
+
+        def waiting():
+            page = self.client.get(reverse("aid:registers"))
+            return [(w["school"], w["approved"], w["draft"]) for w in page.context["waiting"]]
+
+        self.assertEqual(waiting(), [(self.school, 2, None)])
+        # Formed: both are lines now (one blocked), so none waits; the draft is offered.
+        register = services.form_register(self.pedagog, self.school)
+        self.assertEqual(waiting(), [(self.school, 0, register)])
+
     def test_a_year_without_an_amount_is_explained_and_forms_nothing(self):
         # The amount comes from the year's budget law: a year nobody entered yet is a message
         # on the page and a refusal of the form, never a crash.
