@@ -251,7 +251,7 @@ def _detail_context(request: AuthedRequest, a: Application, **forms: Any) -> dic
         "documents": list(a.documents.order_by("uploaded_at", "id")),
         "checklist": application_checklist(a, present),
         "missing": missing,
-        "requested": [k for k in (a.requested_documents or [])],
+        "requested": list(a.requested_documents or []),
         "history": list(a.history.select_related("by").order_by("at", "id")),
         "camp_places": list(a.camp_places.select_related("session", "session__camp")),
         "can_write": writer,
