@@ -244,3 +244,15 @@ class ReportPages(AidTestCase):
         page = self.client.get(reverse("aid:reports"), {"state": "overdue"})
         self.assertContains(page, self.pupil.full_name)
         self.assertContains(page, ">late<")
+
+    def test_the_tabs_count_each_state(self):
+        # One report (the stranger's line is blocked): awaited, then late, so overdue at once.
+
+        def tabs():
+            self.login(self.pedagog)  # again after a time travel: the session expires
+            page = self.client.get(reverse("aid:reports"))
+            return {key: n for key, _label, n in page.context["tabs"]}
+
+        self.assertEqual(tabs(), {"check": 0, "awaited": 1, "overdue": 0, "accepted": 0})
+        self.travel(dt.date(2026, 9, 17))
+        self.assertEqual(tabs(), {"check": 0, "awaited": 0, "overdue": 1, "accepted": 0})
