@@ -7,7 +7,7 @@ import datetime as dt
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -87,7 +87,7 @@ def reports(request: AuthedRequest) -> HttpResponse:
     qs = access.visible(request.user, PurchaseReport, staff=True).select_related(
         "application", "pupil", "pupil__school_class", "school"
     )
-    counts = {key: qs.filter(state_q(key, day)).count() for key in LABELS}
+    counts = qs.aggregate(**{key: Count("id", filter=state_q(key, day)) for key in LABELS})
     state = request.GET.get("state") or "check"
     if state not in LABELS:
         state = "check"
