@@ -20,7 +20,14 @@ from qamqor.core.api import ErrorOut, TextIn, stored_file_out
 from qamqor.core.clock import today
 
 from . import services
-from .models import AID_WRITERS, PaymentLine, PaymentRegister, PurchaseReport, ReportFile
+from .models import (
+    AID_WRITERS,
+    PaymentLine,
+    PaymentRegister,
+    PurchaseReport,
+    ReportFile,
+    receipts_total,
+)
 
 router = Router(tags=["aid"])
 
@@ -145,7 +152,7 @@ def _report_out(report: PurchaseReport) -> dict[str, Any]:
         "due_date": report.due_date,
         "days_left": report.days_left(day),
         "late": report.is_late(day),
-        "receipts_total": sum(f.amount or 0 for f in files if f.kind == "receipt"),
+        "receipts_total": receipts_total(files),
         "submitted_at": report.submitted_at,
         "return_comment": report.return_comment,
         "files": [_file_out(f) for f in files],

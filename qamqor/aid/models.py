@@ -9,6 +9,7 @@ See docs/aid.md for the rules and where each comes from.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
 from django.db import models
 from django.db.models import Q
@@ -176,6 +177,22 @@ def report_due_date(paid_on: dt.date) -> dt.date:
     return paid_on + dt.timedelta(days=PURCHASE_REPORT_DAYS)
 
 
+def late_q(day: dt.date) -> Q:
+    """Reports still due past their date on `day`, which the nightly command has not yet
+    flagged overdue (`PurchaseReport.is_late` says the same of one report)."""
+    return Q(application__status="report_due", due_date__lt=day)
+
+
+def overdue_q(day: dt.date) -> Q:
+    """Reports overdue on `day`: flagged by the nightly command, or late and not yet flagged."""
+    return Q(application__status="overdue") | late_q(day)
+
+
+def receipts_total(files: Iterable[ReportFile]) -> int:
+    """The receipts' amounts added up (photos carry none): what the report shows against the aid."""
+    return sum(f.amount or 0 for f in files if f.kind == ReportFile.Kind.RECEIPT)
+
+
 class PurchaseReport(models.Model):
     """The parent's report of the school supplies bought with the aid (seed 000).
 
@@ -257,7 +274,7 @@ class PurchaseReport(models.Model):
         return not same
 
     def receipts_total(self) -> int:
-        return sum(f.amount or 0 for f in self.files.all() if f.kind == ReportFile.Kind.RECEIPT)
+        return receipts_total(self.files.all())
 
 
 class ReportFile(StoredFile):

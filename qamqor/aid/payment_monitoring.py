@@ -13,7 +13,6 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from qamqor.core.tabular import (
@@ -28,7 +27,7 @@ from qamqor.eligibility.models import Category, CategoryAssignment
 from qamqor.registry.models import School
 from qamqor.reports.monitoring import COLUMNS
 
-from .models import PaymentLine, PaymentRegister, PurchaseReport
+from .models import PaymentLine, PaymentRegister, PurchaseReport, overdue_q
 
 NONE = "none"
 CATEGORY_ORDER = [c.value for c in Category]
@@ -146,9 +145,7 @@ def aid_monitoring(schools: list[School], year: int, day: dt.date) -> list[AidRo
         row.per_category[key][1] += amount
     reports = PurchaseReport.objects.filter(school_id__in=ids, line__register__year=year)
     accepted = reports.filter(application__status="accepted")
-    overdue = reports.filter(
-        Q(application__status="overdue") | Q(application__status="report_due", due_date__lt=day)
-    )
+    overdue = reports.filter(overdue_q(day))
     for school_id in accepted.values_list("school_id", flat=True):
         rows[school_id].reports_accepted += 1
     for school_id in overdue.values_list("school_id", flat=True):

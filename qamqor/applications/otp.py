@@ -65,9 +65,9 @@ def check_code(session: Any, user: User, guardian: Guardian, code: str) -> None:
     """Accept the code or raise `OtpError`. The caller `consume`s it once the application is in:
     a refused submission (a missing document, say) must not cost the parent a new SMS."""
     held = session.get(SESSION_KEY)
-    code = (code or "").strip()
-    if not code:
-        raise OtpError("code_required", _("Enter the one-time password from the SMS."), "code")
+    code = OtpError.required(
+        code, "code_required", _("Enter the one-time password from the SMS."), "code"
+    )
     if not held or held.get("guardian") != guardian.pk:
         raise OtpError("code_not_sent", _("Ask for a one-time password first."), "code")
     if now().timestamp() > held["expires"] or held["attempts"] >= MAX_ATTEMPTS:

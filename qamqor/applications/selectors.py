@@ -84,6 +84,11 @@ def can_write(user: User, application: Application) -> bool:
     return get_scope(user).can_write(application.school_id)
 
 
+def acts_for_family(user: User, application: Application) -> bool:
+    """Adds documents and files an appeal: a writer of the school or the child's own parent."""
+    return can_write(user, application) or is_parent_of(user, application)
+
+
 def can_decide_appeal(user: User, application: Application) -> bool:
     # An appeal is decided above the person who refused: the principal (or an administrator).
     return get_scope(user).has_role(application.school_id, Role.PRINCIPAL, Role.ADMIN)

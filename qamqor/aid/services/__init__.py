@@ -20,6 +20,7 @@ from .registers import (
     form_register,
     mark_register_paid,
     record_export,
+    unregistered_counts,
 )
 from .reminders import ReminderRun, send_reminders
 
@@ -44,4 +45,5 @@ __all__ = [
     "remove_report_file",
     "send_reminders",
     "submit_report",
+    "unregistered_counts",
 ]

@@ -22,7 +22,7 @@ from qamqor.audit.services import record, record_file, store_file
 from qamqor.core import files, uploads
 from qamqor.core.clock import now, today
 
-from ..models import AID_WRITERS, ASK_AGAIN_DAYS, PurchaseReport, ReportFile
+from ..models import AID_WRITERS, ASK_AGAIN_DAYS, PurchaseReport, ReportFile, late_q
 from .common import AidError, AppStatus, move_application
 
 Kind = ReportFile.Kind
@@ -207,9 +207,7 @@ def mark_overdue(day: dt.date | None = None) -> int:
     """Every report still awaited after its deadline becomes overdue. Safe to repeat."""
     day = day or today()
     count = 0
-    late = PurchaseReport.objects.filter(
-        application__status=AppStatus.REPORT_DUE, due_date__lt=day
-    ).values_list("pk", flat=True)
+    late = PurchaseReport.objects.filter(late_q(day)).values_list("pk", flat=True)
     for pk in late:
         with transaction.atomic():
             report = _locked(PurchaseReport.objects.get(pk=pk))

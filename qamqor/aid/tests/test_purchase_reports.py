@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from unittest import mock
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
@@ -53,6 +54,17 @@ class Uploads(AidTestCase):
         for amount in (None, 0, -5, "abc"):
             with self.subTest(amount=amount):
                 self.refused("receipt", jpeg(), amount, "amount_required")
+
+    def test_a_receipt_above_the_ceiling_is_a_typing_slip(self):
+        ceiling = services.purchase_reports.MAX_RECEIPT_AMOUNT
+        self.refused("receipt", jpeg(), ceiling + 1, "amount_too_large")
+        services.add_report_file(self.parent, self.r, "receipt", jpeg(), ceiling)
+
+    def test_a_report_holds_at_most_max_files(self):
+        with mock.patch.object(services.purchase_reports, "MAX_FILES", 2):
+            services.add_report_file(self.parent, self.r, "photo", png())
+            services.add_report_file(self.parent, self.r, "photo", png())
+            self.refused("photo", png(), code="too_many_files")
 
     def test_a_decompression_bomb_is_refused(self):
         error = self.refused("photo", bomb_png(), code="image_too_large")

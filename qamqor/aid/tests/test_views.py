@@ -44,6 +44,18 @@ class RegisterPages(AidTestCase):
             AuditEvent.objects.filter(action="view", object_id=str(register.pk)).exists()
         )
 
+    def test_the_waiting_row_counts_the_approvals_in_no_register(self):
+        self.login(self.pedagog)
+
+        def waiting():
+            page = self.client.get(reverse("aid:registers"))
+            return [(w["school"], w["approved"], w["draft"]) for w in page.context["waiting"]]
+
+        self.assertEqual(waiting(), [(self.school, 2, None)])
+        # Formed: both are lines now (one blocked), so none waits; the draft is offered.
+        register = services.form_register(self.pedagog, self.school)
+        self.assertEqual(waiting(), [(self.school, 0, register)])
+
     def test_a_year_without_an_amount_is_explained_and_forms_nothing(self):
         # The amount comes from the year's budget law: a year nobody entered yet is a message
         # on the page and a refusal of the form, never a crash.
@@ -232,3 +244,15 @@ class ReportPages(AidTestCase):
         page = self.client.get(reverse("aid:reports"), {"state": "overdue"})
         self.assertContains(page, self.pupil.full_name)
         self.assertContains(page, ">late<")
+
+    def test_the_tabs_count_each_state(self):
+        # One report (the stranger's line is blocked): awaited, then late, so overdue at once.
+
+        def tabs():
+            self.login(self.pedagog)  # again after a time travel: the session expires
+            page = self.client.get(reverse("aid:reports"))
+            return {key: n for key, _label, n in page.context["tabs"]}
+
+        self.assertEqual(tabs(), {"check": 0, "awaited": 1, "overdue": 0, "accepted": 0})
+        self.travel(dt.date(2026, 9, 17))
+        self.assertEqual(tabs(), {"check": 0, "awaited": 0, "overdue": 1, "accepted": 0})

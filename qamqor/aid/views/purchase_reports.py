@@ -7,7 +7,7 @@ import datetime as dt
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -24,7 +24,7 @@ from qamqor.core.views import RecordPage, paginate
 
 from .. import services
 from ..forms import AskAgainForm, ReportFileForm, SubmitForm
-from ..models import AID_WRITERS, PurchaseReport, ReportFile
+from ..models import AID_WRITERS, PurchaseReport, ReportFile, late_q, overdue_q, receipts_total
 from .common import get_staff_report
 
 LABELS = {
@@ -38,11 +38,10 @@ LABELS = {
 def state_q(state: str, day: dt.date) -> Q:
     """The reports of one tab. A report still due past its date is overdue at once, before
     the nightly command flags it."""
-    late = Q(application__status="report_due", due_date__lt=day)
     return {
         "check": Q(application__status="reported"),
-        "awaited": Q(application__status="report_due") & ~late,
-        "overdue": Q(application__status="overdue") | late,
+        "awaited": Q(application__status="report_due") & ~late_q(day),
+        "overdue": overdue_q(day),
         "accepted": Q(application__status="accepted"),
     }[state]
 
@@ -50,7 +49,7 @@ def state_q(state: str, day: dt.date) -> Q:
 def report_files_context(report: PurchaseReport, user: User, **forms: Any) -> dict[str, Any]:
     """The files, the receipts' total against the aid, and the upload forms if allowed."""
     files = list(report.files.order_by("kind", "uploaded_at", "id"))
-    total = sum(f.amount or 0 for f in files if f.kind == ReportFile.Kind.RECEIPT)
+    total = receipts_total(files)
     day = today()
     uploadable = report.open_for_upload and services.can_upload(user, report)
     context: dict[str, Any] = {
@@ -88,7 +87,7 @@ def reports(request: AuthedRequest) -> HttpResponse:
     qs = access.visible(request.user, PurchaseReport, staff=True).select_related(
         "application", "pupil", "pupil__school_class", "school"
     )
-    counts = {key: qs.filter(state_q(key, day)).count() for key in LABELS}
+    counts = qs.aggregate(**{key: Count("id", filter=state_q(key, day)) for key in LABELS})
     state = request.GET.get("state") or "check"
     if state not in LABELS:
         state = "check"

@@ -43,18 +43,17 @@ def registers(request: AuthedRequest) -> HttpResponse:
         .order_by("-created_at", "-id")
     )
     page, _query = paginate(request, qs, 25)
-    waiting = []
-    for school in access.readable_schools(request.user, roles=AID_WRITERS).order_by("name_kk"):
-        approved = services.approved_applications(school.pk)
-        waiting.append(
-            {
-                "school": school,
-                "approved": approved.filter(payment_line__isnull=True).count(),
-                "draft": PaymentRegister.objects.filter(
-                    school=school, status=PaymentRegister.Status.DRAFT
-                ).first(),
-            }
+    schools = list(access.readable_schools(request.user, roles=AID_WRITERS).order_by("name_kk"))
+    approved = services.unregistered_counts(s.pk for s in schools)
+    drafts = {
+        r.school_id: r
+        for r in PaymentRegister.objects.filter(
+            school__in=schools, status=PaymentRegister.Status.DRAFT
         )
+    }
+    waiting = [
+        {"school": s, "approved": approved.get(s.pk, 0), "draft": drafts.get(s.pk)} for s in schools
+    ]
     year = today().year
     amount = AidAmount.objects.filter(year=year).first()
     return render(

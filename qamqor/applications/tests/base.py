@@ -79,7 +79,9 @@ class ApplicationsTestCase(PersonaTestCase):
         # @override_settings (enabled later, in super().setUpClass) is undone before this one.
         cls.addClassCleanup(shutil.rmtree, cls._tmp, ignore_errors=True)
         cls.addClassCleanup(cls._settings.disable)
-        super().setUpClass()
+        # The class's data (setUpTestData) is made at NOW too, not on the day the suite runs.
+        with time_machine.travel(NOW, tick=False):
+            super().setUpClass()
 
     @classmethod
     def setUpTestData(cls) -> None:

@@ -171,6 +171,16 @@ class AccessMatrix(ApplicationsTestCase):
                 self.client.generic(method, path).status_code, 401, f"anonymous {path}"
             )
 
+    def test_the_list_answers_each_row_of_its_page_as_the_single_view_does(self):
+        self.client.force_login(self.pedagog)
+        answer = self.client.get("/api/v1/applications", {"limit": 2, "offset": 1}).json()
+        self.assertEqual(answer["count"], 4)
+        self.assertEqual(len(answer["items"]), 2)
+        for item in answer["items"]:
+            single = self.client.get(f"/api/v1/applications/{item['id']}").json()
+            self.assertEqual(item, single)
+        self.assertTrue(any(item["documents"] for item in answer["items"]))
+
     def test_lists_show_only_what_each_persona_may_read(self):
         for persona, expected in (("pedagog", 4), ("district_officer", 4), ("parent", 4),
                                   ("teacher", 0), ("outsider", 0), ("canteen", 0)):  # fmt: skip

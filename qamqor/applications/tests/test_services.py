@@ -18,6 +18,7 @@ from qamqor.applications.models import (
 )
 from qamqor.audit.models import AuditEvent
 from qamqor.core.models import DayOverride
+from qamqor.registry.models import Pupil
 from qamqor.sandbox.models import SandboxSms
 
 from .base import NOW, ApplicationsTestCase, K, Status, almaty, fake, paper_documents, pdf, png
@@ -81,6 +82,14 @@ class Receipt(ApplicationsTestCase):
         with self.assertRaises(services.ApplicationError) as e:
             self.submit(signed_with=Signature.OTP)
         self.assertEqual(e.exception.code, "signature_not_applicable")
+
+    def test_a_pupil_who_left_the_school_gets_no_application(self):
+        self.pupil.status = Pupil.Status.LEFT
+        self.pupil.save(update_fields=["status"])
+        with self.assertRaises(services.ApplicationError) as e:
+            self.submit()
+        self.assertEqual(e.exception.code, "pupil_not_active")
+        self.assertFalse(Application.objects.exists())
 
     def test_one_open_application_per_child_and_service_and_one_cash_aid_a_year(self):
         a = self.submit()

@@ -55,6 +55,7 @@ from ..models import (
     Service,
 )
 from ..selectors import (
+    acts_for_family,
     application_checklist,
     can_decide_appeal,
     can_write,
@@ -250,7 +251,7 @@ def _detail_context(request: AuthedRequest, a: Application, **forms: Any) -> dic
         "documents": list(a.documents.order_by("uploaded_at", "id")),
         "checklist": application_checklist(a, present),
         "missing": missing,
-        "requested": [k for k in (a.requested_documents or [])],
+        "requested": list(a.requested_documents or []),
         "history": list(a.history.select_related("by").order_by("at", "id")),
         "camp_places": list(a.camp_places.select_related("session", "session__camp")),
         "can_write": writer,
@@ -288,7 +289,7 @@ detail = DETAIL.page_view(record_view)
 
 def _writer_or_parent(request: AuthedRequest, pk: int) -> Application:
     a = _get(request, pk)
-    if not (can_write(request.user, a) or is_parent_of(request.user, a)):
+    if not acts_for_family(request.user, a):
         raise Http404
     return a
 

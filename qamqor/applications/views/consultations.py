@@ -27,11 +27,6 @@ from ..models import Consultation
 from .common import filter_chosen
 
 
-def _readers(request: HttpRequest) -> set[int]:
-    ids = school_ids_or_404(request.user, Consultation)
-    return ids
-
-
 def _filtered(request: HttpRequest) -> tuple[Any, ConsultationFilterForm, Any]:
     form = ConsultationFilterForm(request.GET or None)
     qs = visible(request.user, Consultation).select_related("family", "by")
@@ -47,7 +42,7 @@ def _filtered(request: HttpRequest) -> tuple[Any, ConsultationFilterForm, Any]:
 @login_required
 @require_GET
 def log(request: AuthedRequest) -> HttpResponse:
-    _readers(request)
+    school_ids_or_404(request.user, Consultation)
     qs, form, month = _filtered(request)
     if request.GET.get("month"):
         start, end = month_bounds(month)
@@ -144,7 +139,7 @@ def _month_rows(request: HttpRequest) -> tuple[Any, Any]:
 @login_required
 @require_GET
 def monthly(request: AuthedRequest) -> HttpResponse:
-    _readers(request)
+    school_ids_or_404(request.user, Consultation)
     qs, month = _month_rows(request)
     previous = (month - dt.timedelta(days=1)).replace(day=1)
     following = (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
@@ -163,7 +158,7 @@ def monthly(request: AuthedRequest) -> HttpResponse:
 @login_required
 @require_GET
 def monthly_xlsx(request: AuthedRequest) -> HttpResponse:
-    school_ids = _readers(request)
+    school_ids = school_ids_or_404(request.user, Consultation)
     qs, month = _month_rows(request)
     rows = list(qs.select_related("by").order_by("held_at", "id"))
     school_names = School.objects.filter(pk__in={c.school_id for c in rows} or school_ids)
