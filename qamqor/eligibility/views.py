@@ -196,15 +196,13 @@ def _assignment_context(
     day = today()
     can_write = get_scope(request.user).can_write(assignment.school_id)
     open_ = assignment.status == Status.APPLIED
+    missing = assignment.missing_evidence(services.kinds_present(assignment))
     context: dict[str, Any] = {
         "a": assignment,
         "pupil": assignment.pupil,
         "due": due_of(assignment, day),
         "evidence": list(assignment.evidence.order_by("uploaded_at", "id")),
-        "missing": [
-            EvidenceKind(k).label
-            for k in assignment.missing_evidence(services.kinds_present(assignment))
-        ],
+        "missing": [EvidenceKind(k).label for k in missing],
         "can_write": can_write,
         "can_decide": can_write and open_,
         "staff_view": get_scope(request.user).can_see_categories(assignment.school_id),
@@ -217,14 +215,9 @@ def _assignment_context(
         context["confirm_form"] = forms.get("confirm_form") or ConfirmForm(assignment=assignment)
         context["refuse_form"] = forms.get("refuse_form") or RefuseForm()
         context["evidence_form"] = forms.get("evidence_form") or EvidenceForm(
-            prefix="add", require_file=True, initial={"kind": _first_missing(assignment)}
+            prefix="add", require_file=True, initial={"kind": missing[0] if missing else ""}
         )
     return context
-
-
-def _first_missing(assignment: CategoryAssignment) -> str:
-    missing = assignment.missing_evidence(services.kinds_present(assignment))
-    return missing[0] if missing else ""
 
 
 def _get_assignment(request: HttpRequest, pk: int, write: bool = False) -> CategoryAssignment:
