@@ -287,9 +287,9 @@ def board_scan(request: AuthedRequest, pk: int) -> FileResponse:
     record_view(request.user, decision, fields=["scan"])
     name = (decision.scan.name or "").rsplit(".", 1)  # a scan has a name (checked above)
     extension = name[1].lower() if len(name) == 2 else "pdf"
-    content_type = {"pdf": "application/pdf", "jpg": "image/jpeg", "png": "image/png"}.get(
-        extension, "application/octet-stream"
-    )
+    # The scan was stored under `uploads.storage_name`: its extension names its type.
+    types = {ext.lstrip("."): kind for kind, ext in uploads.EXTENSIONS.items()}
+    content_type = types.get(extension, "application/octet-stream")
     number = slugify(decision.number) or "decision"
     filename = f"board-decision-{number}-{decision.date:%Y-%m-%d}.{extension}"
     return files.stream(decision.scan, filename, content_type)
