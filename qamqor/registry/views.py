@@ -202,24 +202,28 @@ def family_card(request: AuthedRequest, pk: int) -> HttpResponse:
 @login_required
 def family_create(request: AuthedRequest) -> HttpResponse:
     school = _writer_school(request)
-    form = FamilyForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        family = services.create_family(request.user, school, form.cleaned_data)
-        messages.success(request, _("The family is registered."))
-        return redirect("registry:family", pk=family.pk)
-    return render(request, "registry/form.html", {"form": form, "title": _("New family")})
+    return _form_page(
+        request,
+        FamilyForm(request.POST or None),
+        lambda data: services.create_family(request.user, school, data),
+        _("The family is registered."),
+        lambda family: reverse("registry:family", kwargs={"pk": family.pk}),
+        title=_("New family"),
+    )
 
 
 @login_required
 def family_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     family = access.get_family_for_user(request.user, pk, write=True)
-    form = FamilyForm(request.POST or None, instance=family)
-    if request.method == "POST" and form.is_valid():
-        services.update_family(request.user, Family.objects.get(pk=pk), form.cleaned_data)
-        messages.success(request, _("Saved."))
-        return redirect("registry:family", pk=pk)
-    return render(
-        request, "registry/form.html", {"form": form, "title": _("Edit family"), "back": family}
+    return _form_page(
+        request,
+        FamilyForm(request.POST or None, instance=family),
+        # The form has already changed `family`: the service compares with the stored row.
+        lambda data: services.update_family(request.user, Family.objects.get(pk=pk), data),
+        _("Saved."),
+        reverse("registry:family", kwargs={"pk": pk}),
+        title=_("Edit family"),
+        back=family,
     )
 
 
