@@ -128,7 +128,10 @@ def _out(a: CategoryAssignment, day: dt.date | None = None, cal: Any = None) -> 
         },
         "refusal_reason": a.refusal_reason,
         "decided_at": a.decided_at,
-        "evidence": [_evidence_out(e) for e in a.evidence.order_by("uploaded_at", "id")],
+        # Sorted here, not by the query: a list of assignments prefetches their evidence.
+        "evidence": [
+            _evidence_out(e) for e in sorted(a.evidence.all(), key=lambda e: (e.uploaded_at, e.pk))
+        ],
     }
 
 
@@ -160,7 +163,11 @@ def list_pupil_categories(request: ApiRequest, pupil_id: int):
     """The pupil's category applications and decisions, newest first."""
     pupil = _pupil(request, pupil_id)
     day, cal = today(), get_calendar()
-    qs = pupil.categories.select_related("board_decision").order_by("-received_at", "-id")
+    qs = (
+        pupil.categories.select_related("board_decision")
+        .prefetch_related("evidence")
+        .order_by("-received_at", "-id")
+    )
     return [_out(a, day, cal) for a in qs]
 
 
