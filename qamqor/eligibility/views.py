@@ -98,14 +98,16 @@ def dashboard(request: AuthedRequest) -> HttpResponse:
         applied = applied.filter(due_date__lt=day)
     page, query = paginate(request, applied)
     page.object_list = with_due(page.object_list, day)
+    counts = category_counts(chosen, day)
     context: dict[str, Any] = {
         "form": form,
         "page": page,
         "query": query,
         "recent": list(decided[:RECENT]),
-        "counts": category_counts(chosen, day),
-        "overdue_total": base.filter(status=Status.APPLIED, due_date__lt=day).count(),
-        "applied_total": base.filter(status=Status.APPLIED).count(),
+        "counts": counts,
+        # The totals are the per-category counts added up (same schools, same day).
+        "overdue_total": sum(c["overdue"] for c in counts),
+        "applied_total": sum(c["applied"] for c in counts),
         "many_schools": len(school_ids) > 1,
         "today": day,
     }
