@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.http import Http404, HttpRequest
+from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
@@ -146,7 +146,7 @@ def _assignment(request: ApiRequest, pk: int, write: bool = False) -> CategoryAs
     return get_for_user(request.auth, CategoryAssignment, pk, write=write)
 
 
-def _decision(request: HttpRequest, school_id: int, pk: int | None) -> BoardDecision | None:
+def _decision(school_id: int, pk: int | None) -> BoardDecision | None:
     if pk is None:
         return None
     decision = BoardDecision.objects.filter(pk=pk, school_id=school_id).first()
@@ -181,7 +181,7 @@ def apply_pupil_category(request: ApiRequest, pupil_id: int, payload: ApplyIn):
         payload.category,
         payload.received_at,
         payload.granted_by,
-        board_decision=_decision(request, pupil.school_id, payload.board_decision_id),
+        board_decision=_decision(pupil.school_id, payload.board_decision_id),
     )
     return Status(201, _out(assignment))
 
@@ -204,7 +204,7 @@ def confirm_assignment(request: ApiRequest, assignment_id: int, payload: Confirm
         payload.valid_from,
         payload.valid_to,
         payload.granted_by,
-        _decision(request, assignment.school_id, payload.board_decision_id),
+        _decision(assignment.school_id, payload.board_decision_id),
     )
     return _out(assignment)
 
