@@ -29,9 +29,7 @@ from .forms import (
     PupilForm,
 )
 from .models import Family, FamilyMember, Guardian, Income, Pupil, SchoolClass
-from .selectors import family_figures, pupil_queryset
-
-CONFIRMED = "confirmed"
+from .selectors import CONFIRMED, family_figures, pupil_queryset
 
 
 def _category_badges(user: User, pupils: list[Pupil]) -> dict[int, list[str]]:
