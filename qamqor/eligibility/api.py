@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.http import Http404, HttpRequest
+from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
@@ -128,7 +128,10 @@ def _out(a: CategoryAssignment, day: dt.date | None = None, cal: Any = None) -> 
         },
         "refusal_reason": a.refusal_reason,
         "decided_at": a.decided_at,
-        "evidence": [_evidence_out(e) for e in a.evidence.order_by("uploaded_at", "id")],
+        # Sorted here, not by the query: a list of assignments prefetches their evidence.
+        "evidence": [
+            _evidence_out(e) for e in sorted(a.evidence.all(), key=lambda e: (e.uploaded_at, e.pk))
+        ],
     }
 
 
@@ -143,7 +146,7 @@ def _assignment(request: ApiRequest, pk: int, write: bool = False) -> CategoryAs
     return get_for_user(request.auth, CategoryAssignment, pk, write=write)
 
 
-def _decision(request: HttpRequest, school_id: int, pk: int | None) -> BoardDecision | None:
+def _decision(school_id: int, pk: int | None) -> BoardDecision | None:
     if pk is None:
         return None
     decision = BoardDecision.objects.filter(pk=pk, school_id=school_id).first()
@@ -160,7 +163,11 @@ def list_pupil_categories(request: ApiRequest, pupil_id: int):
     """The pupil's category applications and decisions, newest first."""
     pupil = _pupil(request, pupil_id)
     day, cal = today(), get_calendar()
-    qs = pupil.categories.select_related("board_decision").order_by("-received_at", "-id")
+    qs = (
+        pupil.categories.select_related("board_decision")
+        .prefetch_related("evidence")
+        .order_by("-received_at", "-id")
+    )
     return [_out(a, day, cal) for a in qs]
 
 
@@ -174,7 +181,7 @@ def apply_pupil_category(request: ApiRequest, pupil_id: int, payload: ApplyIn):
         payload.category,
         payload.received_at,
         payload.granted_by,
-        board_decision=_decision(request, pupil.school_id, payload.board_decision_id),
+        board_decision=_decision(pupil.school_id, payload.board_decision_id),
     )
     return Status(201, _out(assignment))
 
@@ -197,7 +204,7 @@ def confirm_assignment(request: ApiRequest, assignment_id: int, payload: Confirm
         payload.valid_from,
         payload.valid_to,
         payload.granted_by,
-        _decision(request, assignment.school_id, payload.board_decision_id),
+        _decision(assignment.school_id, payload.board_decision_id),
     )
     return _out(assignment)
 

@@ -98,14 +98,16 @@ def dashboard(request: AuthedRequest) -> HttpResponse:
         applied = applied.filter(due_date__lt=day)
     page, query = paginate(request, applied)
     page.object_list = with_due(page.object_list, day)
+    counts = category_counts(chosen, day)
     context: dict[str, Any] = {
         "form": form,
         "page": page,
         "query": query,
         "recent": list(decided[:RECENT]),
-        "counts": category_counts(chosen, day),
-        "overdue_total": base.filter(status=Status.APPLIED, due_date__lt=day).count(),
-        "applied_total": base.filter(status=Status.APPLIED).count(),
+        "counts": counts,
+        # The totals are the per-category counts added up (same schools, same day).
+        "overdue_total": sum(c["overdue"] for c in counts),
+        "applied_total": sum(c["applied"] for c in counts),
         "many_schools": len(school_ids) > 1,
         "today": day,
     }
@@ -196,15 +198,13 @@ def _assignment_context(
     day = today()
     can_write = get_scope(request.user).can_write(assignment.school_id)
     open_ = assignment.status == Status.APPLIED
+    missing = assignment.missing_evidence(services.kinds_present(assignment))
     context: dict[str, Any] = {
         "a": assignment,
         "pupil": assignment.pupil,
         "due": due_of(assignment, day),
         "evidence": list(assignment.evidence.order_by("uploaded_at", "id")),
-        "missing": [
-            EvidenceKind(k).label
-            for k in assignment.missing_evidence(services.kinds_present(assignment))
-        ],
+        "missing": [EvidenceKind(k).label for k in missing],
         "can_write": can_write,
         "can_decide": can_write and open_,
         "staff_view": get_scope(request.user).can_see_categories(assignment.school_id),
@@ -217,14 +217,9 @@ def _assignment_context(
         context["confirm_form"] = forms.get("confirm_form") or ConfirmForm(assignment=assignment)
         context["refuse_form"] = forms.get("refuse_form") or RefuseForm()
         context["evidence_form"] = forms.get("evidence_form") or EvidenceForm(
-            prefix="add", require_file=True, initial={"kind": _first_missing(assignment)}
+            prefix="add", require_file=True, initial={"kind": missing[0] if missing else ""}
         )
     return context
-
-
-def _first_missing(assignment: CategoryAssignment) -> str:
-    missing = assignment.missing_evidence(services.kinds_present(assignment))
-    return missing[0] if missing else ""
 
 
 def _get_assignment(request: HttpRequest, pk: int, write: bool = False) -> CategoryAssignment:
@@ -294,9 +289,9 @@ def board_scan(request: AuthedRequest, pk: int) -> FileResponse:
     record_view(request.user, decision, fields=["scan"])
     name = (decision.scan.name or "").rsplit(".", 1)  # a scan has a name (checked above)
     extension = name[1].lower() if len(name) == 2 else "pdf"
-    content_type = {"pdf": "application/pdf", "jpg": "image/jpeg", "png": "image/png"}.get(
-        extension, "application/octet-stream"
-    )
+    # The scan was stored under `uploads.storage_name`: its extension names its type.
+    types = {ext.lstrip("."): kind for kind, ext in uploads.EXTENSIONS.items()}
+    content_type = types.get(extension, "application/octet-stream")
     number = slugify(decision.number) or "decision"
     filename = f"board-decision-{number}-{decision.date:%Y-%m-%d}.{extension}"
     return files.stream(decision.scan, filename, content_type)

@@ -91,24 +91,18 @@ def _check_iin(iin: str) -> None:
 def _resolve_links(school_id: int, data: dict[str, Any]) -> dict[str, Any]:
     """Turn *_id fields into objects of the same school; a foreign id is a 422, not a leak."""
     out = dict(data)
-    if "school_class_id" in out:
-        class_id = out.pop("school_class_id")
-        out["school_class"] = None
-        if class_id is not None:
-            out["school_class"] = SchoolClass.objects.filter(
-                pk=class_id, school_id=school_id
-            ).first()
-            if out["school_class"] is None:
-                raise ServiceError(
-                    "class_unknown", message_for("class_unknown"), field="school_class_id"
-                )
-    if "family_id" in out:
-        family_id = out.pop("family_id")
-        out["family"] = None
-        if family_id is not None:
-            out["family"] = Family.objects.filter(pk=family_id, school_id=school_id).first()
-            if out["family"] is None:
-                raise ServiceError("family_unknown", field="family_id")
+    links: tuple[tuple[str, type[SchoolClass | Family], str], ...] = (
+        ("school_class", SchoolClass, "class_unknown"),
+        ("family", Family, "family_unknown"),
+    )
+    for name, model, code in links:
+        key = f"{name}_id"
+        if key not in out:
+            continue
+        pk = out.pop(key)
+        out[name] = None if pk is None else model.objects.filter(pk=pk, school_id=school_id).first()
+        if pk is not None and out[name] is None:
+            raise ServiceError(code, field=key)
     if out.get("status") and out["status"] not in Pupil.Status.values:
         raise ServiceError("status_unknown", field="status")
     return out

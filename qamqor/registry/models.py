@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -229,10 +227,6 @@ class Pupil(Person):
         if self.sex and result.sex != self.sex:
             errors.append("iin_sex_mismatch")
         return errors
-
-    def age_on(self, day: dt.date) -> int:
-        born = self.birth_date
-        return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
 
 class Guardian(Person):

@@ -14,7 +14,8 @@ from qamqor.core.collation import kazakh
 from .forms import PupilFilterForm
 from .models import Family, Pupil
 
-# Category codes as stored by the eligibility app (seed 000's table columns).
+# A confirmed category assignment's status, as the eligibility app stores it (the registry
+# does not import that app).
 CONFIRMED = "confirmed"
 
 

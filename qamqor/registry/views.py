@@ -29,9 +29,7 @@ from .forms import (
     PupilForm,
 )
 from .models import Family, FamilyMember, Guardian, Income, Pupil, SchoolClass
-from .selectors import family_figures, pupil_queryset
-
-CONFIRMED = "confirmed"
+from .selectors import CONFIRMED, family_figures, pupil_queryset
 
 
 def _category_badges(user: User, pupils: list[Pupil]) -> dict[int, list[str]]:
@@ -100,7 +98,11 @@ def pupil_card(request: AuthedRequest, pk: int) -> HttpResponse:
     family = pupil.family
     guardians = list(family.guardians.all()) if family else []
     siblings = (
-        access.visible(request.user, Pupil).filter(family=family).exclude(pk=pupil.pk)
+        # The card names each sibling's class: fetched with them, not one query each.
+        access.visible(request.user, Pupil)
+        .filter(family=family)
+        .exclude(pk=pupil.pk)
+        .select_related("school_class")
         if family
         else []
     )
@@ -202,24 +204,28 @@ def family_card(request: AuthedRequest, pk: int) -> HttpResponse:
 @login_required
 def family_create(request: AuthedRequest) -> HttpResponse:
     school = _writer_school(request)
-    form = FamilyForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        family = services.create_family(request.user, school, form.cleaned_data)
-        messages.success(request, _("The family is registered."))
-        return redirect("registry:family", pk=family.pk)
-    return render(request, "registry/form.html", {"form": form, "title": _("New family")})
+    return _form_page(
+        request,
+        FamilyForm(request.POST or None),
+        lambda data: services.create_family(request.user, school, data),
+        _("The family is registered."),
+        lambda family: reverse("registry:family", kwargs={"pk": family.pk}),
+        title=_("New family"),
+    )
 
 
 @login_required
 def family_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     family = access.get_family_for_user(request.user, pk, write=True)
-    form = FamilyForm(request.POST or None, instance=family)
-    if request.method == "POST" and form.is_valid():
-        services.update_family(request.user, Family.objects.get(pk=pk), form.cleaned_data)
-        messages.success(request, _("Saved."))
-        return redirect("registry:family", pk=pk)
-    return render(
-        request, "registry/form.html", {"form": form, "title": _("Edit family"), "back": family}
+    return _form_page(
+        request,
+        FamilyForm(request.POST or None, instance=family),
+        # The form has already changed `family`: the service compares with the stored row.
+        lambda data: services.update_family(request.user, Family.objects.get(pk=pk), data),
+        _("Saved."),
+        reverse("registry:family", kwargs={"pk": pk}),
+        title=_("Edit family"),
+        back=family,
     )
 
 

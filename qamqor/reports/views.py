@@ -12,7 +12,7 @@ from qamqor.audit.services import record
 from qamqor.core.clock import today
 from qamqor.core.documents import XLSX_TYPE, attachment
 
-from .monitoring import column_labels, monitoring, monitoring_xlsx
+from .monitoring import column_labels, monitoring_by_school, monitoring_xlsx
 
 
 @login_required
@@ -36,7 +36,8 @@ def _rows(request: HttpRequest):
     if not schools.exists():
         raise Http404
     day = today()
-    return [(s, monitoring(s, day)) for s in schools], day
+    counts = monitoring_by_school([s.pk for s in schools], day)
+    return [(s, counts[s.pk]) for s in schools], day
 
 
 @login_required

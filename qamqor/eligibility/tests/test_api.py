@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
 from qamqor.accounts.tokens import issue_token
 from qamqor.eligibility.models import Category, CategoryAssignment
 
@@ -34,6 +37,22 @@ class ApiTests(EligibilityTestCase):
                 self.assertEqual(response.status_code, 404)
                 self.assertEqual(response.json()["code"], "not_found")
         self.assertEqual(self.client.get("/api/v1" + path).status_code, 401)
+
+    def test_list_reads_the_evidence_in_one_query_however_many_assignments(self):
+        path = f"/pupils/{self.pupil.pk}/categories"
+        self.apply(Category.ASP)
+        token = issue_token(self.pedagog)  # issued outside the counted requests
+
+        def queries() -> int:
+            with CaptureQueriesContext(connection) as ctx:
+                response = self.client.get("/api/v1" + path, HTTP_AUTHORIZATION=f"Bearer {token}")
+            self.assertEqual(response.status_code, 200)
+            return len(ctx.captured_queries)
+
+        queries()  # the first use of the token stamps it
+        one = queries()
+        self.apply(Category.ORPHAN)
+        self.assertEqual(queries(), one)
 
     def test_apply(self):
         path = f"/pupils/{self.pupil.pk}/categories"

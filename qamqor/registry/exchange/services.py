@@ -101,15 +101,6 @@ def apply_import(
     return counts
 
 
-def import_file(user: User | None, school: School, data: bytes) -> dict[str, int]:
-    """Read and apply a whole file in one call (the benchmark and scripts use it)."""
-    try:
-        sheet = read_sheet(data)
-    except ReadError as exc:
-        raise ImportInvalid([_file_error(e) for e in exc.errors]) from exc
-    return apply_import(user, school, sheet.rows)
-
-
 def _file_error(e: Any) -> dict:
     return error(e.row, e.column or e.params.get("key", ""), e.code, **e.params)
 

@@ -58,6 +58,27 @@ class PupilApi(PersonaTestCase):
         )
         self.assertEqual(response.status_code, 422)
 
+    def test_a_class_or_family_of_another_school_is_refused(self):
+        self.login(self.pedagog)
+        url = f"/api/v1/pupils/{self.pupil.pk}"
+        foreign = {
+            "school_class_id": (self.other_pupil.school_class_id, "class_unknown"),
+            "family_id": (self.other_pupil.family_id, "family_unknown"),
+        }
+        for key, (pk, code) in foreign.items():
+            with self.subTest(key):
+                response = self.client.patch(url, {key: pk}, content_type="application/json")
+                self.assertEqual(response.status_code, 422)
+                self.assertEqual((response.json()["code"], response.json()["field"]), (code, key))
+        self.pupil.refresh_from_db()
+        self.assertEqual((self.pupil.school_class, self.pupil.family), (self.klass, self.family))
+        # null unlinks: the pupil is in no class.
+        response = self.client.patch(
+            url, {"school_class_id": None}, content_type="application/json"
+        )
+        self.assertEqual(response.status_code, 200, response.content)
+        self.assertIsNone(response.json()["school_class"])
+
     def test_duplicate_iin(self):
         self.login(self.pedagog)
         response = self.client.post(

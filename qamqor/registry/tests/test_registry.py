@@ -5,7 +5,7 @@ from django.urls import reverse
 from qamqor.audit.models import AuditEvent
 from qamqor.core import ids
 from qamqor.registry.models import Family, Pupil
-from qamqor.registry.selectors import family_figures
+from qamqor.registry.selectors import family_figures, pupil_queryset
 from qamqor.testing import PersonaTestCase, make_pupil
 
 
@@ -217,3 +217,39 @@ class PupilCardPage(PersonaTestCase):
             self.login(user)
             url = reverse("registry:pupil_edit", args=[self.pupil.pk])
             self.assertEqual(self.client.get(url).status_code, 404, user.username)
+
+
+class CategoryPrivacy(PersonaTestCase):
+    """A child's category is for its school's category readers: the pupil list's badges and
+    its category filter would tell it to a teacher (whose class the child is in) as well."""
+
+    def setUp(self):
+        super().setUp()
+        # Through the relation, as the registry's views reach the eligibility app.
+        assignments = Pupil._meta.get_field("categories").related_model
+        assignments.objects.create(
+            school=self.school,
+            pupil=self.pupil,
+            category="asp",
+            status="confirmed",
+            received_at=dt.datetime(2026, 9, 1, 10, 0, tzinfo=dt.UTC),
+            counted_from=dt.date(2026, 9, 1),
+            due_date=dt.date(2026, 9, 22),
+        )
+
+    def test_only_category_readers_may_filter_by_category(self):
+        self.assertEqual(list(pupil_queryset(self.pedagog, {"category": "asp"})), [self.pupil])
+        self.assertIn(self.pupil, pupil_queryset(self.teacher, {}))
+        self.assertEqual(list(pupil_queryset(self.teacher, {"category": "asp"})), [])
+
+    def test_the_list_shows_category_badges_to_category_readers_only(self):
+        def badges(user):  # noqa: ANN001, ANN202
+            self.login(user)
+            context = self.client.get(reverse("registry:pupils")).context
+            shown = {p.pk: p.badges for p in context["page"].object_list}
+            return context["show_categories"], shown[self.pupil.pk]
+
+        shown, pupil_badges = badges(self.pedagog)
+        self.assertTrue(shown)
+        self.assertEqual(len(pupil_badges), 1)
+        self.assertEqual(badges(self.teacher), (False, []))

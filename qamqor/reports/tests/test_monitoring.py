@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 
 from qamqor.audit.models import AuditEvent
 from qamqor.eligibility.models import Category, CategoryAssignment
-from qamqor.reports.monitoring import monitoring
+from qamqor.reports.monitoring import monitoring, monitoring_by_school
 from qamqor.testing import PersonaTestCase, make_pupil
 
 TODAY = dt.date(2026, 10, 14)
@@ -77,6 +77,15 @@ class MonitoringFigures(PersonaTestCase):
             monitoring(self.school, TODAY),
             {**EMPTY, "families": 2, "children": 2, "orphans": 2},
         )
+
+    def test_many_schools_are_counted_in_one_query(self):
+        assign(self.pupil, Category.ASP)
+        assign(self.other_pupil, Category.ORPHAN)
+        schools = [self.school, self.other_school, self.far_school]
+        with self.assertNumQueries(1):
+            counts = monitoring_by_school([s.pk for s in schools], TODAY)
+        self.assertEqual(counts, {s.pk: monitoring(s, TODAY) for s in schools})
+        self.assertEqual(counts[self.far_school.pk], EMPTY)
 
 
 @time_machine.travel(MOMENT, tick=False)
