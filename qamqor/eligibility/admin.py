@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from qamqor.core.admin import ReadOnlyInline
+
 from .models import BoardDecision, CategoryAssignment, Evidence, SubsistenceMinimum
 
 
@@ -30,16 +32,11 @@ class BoardDecisionAdmin(admin.ModelAdmin):
     readonly_fields = ("created_at",)
 
 
-class EvidenceInline(admin.TabularInline):
+class EvidenceInline(ReadOnlyInline):
     model = Evidence
-    extra = 0
     # Files are added through the service (type and size checks), not here.
     fields = ("kind", "original_name", "content_type", "size", "uploaded_at", "uploaded_by")
     readonly_fields = fields
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None) -> bool:  # noqa: ANN001
-        return False
 
 
 @admin.register(CategoryAssignment)
